@@ -1,0 +1,181 @@
+import { z } from "zod";
+import { LOCAL } from "./local-defaults";
+
+/** Thrown when the environment is incomplete or invalid; `issues` has one line per variable. */
+export class ConfigError extends Error {
+  readonly code = "ERR_CONFIG_INVALID";
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((line) => `  - ${line}`).join("\n")}\nSee .env.example.`);
+    this.name = "ConfigError";
+  }
+}
+
+// Empty strings count as unset (a `.env` line `FOO=` must not switch a service to connected mode).
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+/** `https://` anywhere, `http://` only for loopback hosts (the local services, tests). */
+const serviceUrl = z.url().refine(
+  (value) => {
+    const url = new URL(value);
+    return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
+  },
+  { message: "must be https:// (http:// is allowed only for localhost)" },
+);
+
+const seconds = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+const csv = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) =>
+      value
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean),
+    );
+
+const JWS_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: optional(z.enum(["1", "true"])),
+
+  DATABASE_URL: optional(z.url().refine((v) => /^postgres(ql)?:$/.test(new URL(v).protocol), "must be postgres://")),
+  PGLITE_DATA_DIR: optional(z.string()),
+  DB_HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
+
+  AUTH0_DOMAIN: optional(z.string().regex(/^[a-z0-9.-]+(:\d+)?$/i, "a host name such as tenant.us.auth0.com")),
+  AUTH0_CLIENT_ID: optional(z.string()),
+  AUTH0_CLIENT_SECRET: optional(z.string()),
+  AUTH0_SECRET: optional(z.string().min(32, "at least 32 characters (openssl rand -hex 32)")),
+  APP_BASE_URL: optional(z.url()),
+  AUTH0_AUDIENCE: optional(z.string().min(1)),
+  AUTH0_ISSUER: optional(serviceUrl.refine((v) => v.endsWith("/"), "must end with '/' as Auth0's iss does")),
+  AUTH0_JWKS_URI: optional(serviceUrl),
+
+  GATE_ALGORITHMS: csv("RS256").pipe(z.array(z.enum(JWS_ALGORITHMS)).min(1)),
+  GATE_CLOCK_TOLERANCE_SECONDS: seconds(5),
+  GATE_MAX_TOKEN_BYTES: z.coerce.number().int().min(512).default(8192),
+  GATE_TOKEN_COOKIE: optional(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "a cookie name")),
+  GATE_ROLES_CLAIM: optional(z.string().min(1)),
+  GATE_REQUIRED_ROLES: csv(""),
+  GATE_JWKS_REFRESH_SECONDS: seconds(900),
+  GATE_JWKS_COOLDOWN_SECONDS: seconds(30),
+  GATE_JWKS_MAX_AGE_SECONDS: seconds(6 * 3600),
+
+  STRIPE_SECRET_KEY: optional(z.string().regex(/^(sk|rk)_(test|live)_/, "a Stripe secret key (sk_test_...)")),
+  STRIPE_WEBHOOK_SECRET: optional(z.string().startsWith("whsec_", "starts with whsec_")),
+  STRIPE_API_URL: optional(serviceUrl),
+
+  CRON_SECRET: optional(z.string().min(16, "at least 16 characters")),
+});
+
+const HINTS: Record<string, string> = {
+  DATABASE_URL: "leave unset for embedded PGlite, or e.g. postgres://user:pass@host:5432/db",
+  AUTH0_DOMAIN: "your tenant domain from the Auth0 dashboard, without https://",
+  AUTH0_CLIENT_ID: "Auth0 dashboard > Applications > your Regular Web Application",
+  AUTH0_CLIENT_SECRET: "Auth0 dashboard > Applications > your Regular Web Application",
+  AUTH0_SECRET: "generate with: openssl rand -hex 32",
+  APP_BASE_URL: "the public URL of this app, e.g. https://tollgate.example.com",
+  AUTH0_AUDIENCE: "Auth0 dashboard > APIs > your API's Identifier",
+  STRIPE_WEBHOOK_SECRET: "Stripe dashboard > Developers > Webhooks > signing secret",
+  CRON_SECRET: "generate with: openssl rand -hex 32",
+};
+
+export type Mode = "local" | "connected";
+
+export type Config = ReturnType<typeof buildConfig>;
+
+/**
+ * Validates an environment and derives the typed configuration. Pure: pass `process.env` or a test's
+ * own object.
+ *
+ * @throws {ConfigError} listing every missing or invalid variable.
+ */
+export function loadConfig(env: Record<string, string | undefined>) {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? "environment");
+        const hint = HINTS[name];
+        return `${name}: ${issue.message}${hint ? ` (${hint})` : ""}`;
+      }),
+    );
+  }
+  return buildConfig(parsed.data);
+}
+
+function buildConfig(env: z.infer<typeof envSchema>) {
+  const problems: string[] = [];
+  const require = (name: keyof typeof env, when: string) => {
+    if (env[name] === undefined) problems.push(`${name}: required when ${when} (${HINTS[name] ?? "see .env.example"})`);
+  };
+
+  const authMode: Mode = env.AUTH0_DOMAIN ? "connected" : "local";
+  if (authMode === "connected") {
+    for (const name of ["AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_SECRET", "APP_BASE_URL", "AUTH0_AUDIENCE"] as const) {
+      require(name, "AUTH0_DOMAIN is set");
+    }
+  }
+  const stripeMode: Mode = env.STRIPE_SECRET_KEY ? "connected" : "local";
+  if (stripeMode === "connected") require("STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY is set");
+
+  const mode: Mode = authMode === "local" || stripeMode === "local" || !env.DATABASE_URL ? "local" : "connected";
+  if (env.NODE_ENV === "production" && mode === "local" && !env.TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION) {
+    const missing = [
+      !env.DATABASE_URL && "DATABASE_URL",
+      authMode === "local" && "AUTH0_DOMAIN",
+      stripeMode === "local" && "STRIPE_SECRET_KEY",
+    ].filter(Boolean);
+    problems.push(
+      `${missing.join(", ")}: a production server refuses local mode; set them (docs/deploy.md), ` +
+        "or TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION=1 to run the local services on purpose",
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const issuer = env.AUTH0_ISSUER ?? (env.AUTH0_DOMAIN ? `https://${env.AUTH0_DOMAIN}/` : LOCAL.issuerUrl);
+
+  return {
+    mode,
+    production: env.NODE_ENV === "production",
+    db: env.DATABASE_URL
+      ? ({ kind: "postgres", url: env.DATABASE_URL } as const)
+      : ({ kind: "pglite", dataDir: env.PGLITE_DATA_DIR ?? LOCAL.pgliteDataDir } as const),
+    dbHealthTimeoutMs: env.DB_HEALTH_TIMEOUT_MS,
+    auth: {
+      mode: authMode,
+      domain: env.AUTH0_DOMAIN ?? new URL(LOCAL.issuerUrl).host,
+      clientId: env.AUTH0_CLIENT_ID ?? LOCAL.dashboardClientId,
+      clientSecret: env.AUTH0_CLIENT_SECRET ?? LOCAL.dashboardClientSecret,
+      sessionSecret: env.AUTH0_SECRET ?? LOCAL.sessionSecret,
+      appBaseUrl: env.APP_BASE_URL ?? LOCAL.appBaseUrl,
+    },
+    /** What the API gate trusts; settable on its own in any mode (custom domains, other issuers). */
+    gate: {
+      issuer,
+      jwksUri: env.AUTH0_JWKS_URI ?? `${issuer}.well-known/jwks.json`,
+      audience: env.AUTH0_AUDIENCE ?? LOCAL.audience,
+      algorithms: env.GATE_ALGORITHMS,
+      clockToleranceSeconds: env.GATE_CLOCK_TOLERANCE_SECONDS,
+      maxTokenBytes: env.GATE_MAX_TOKEN_BYTES,
+      tokenCookie: env.GATE_TOKEN_COOKIE,
+      rolesClaim: env.GATE_ROLES_CLAIM,
+      requiredRoles: env.GATE_REQUIRED_ROLES,
+      jwksRefreshSeconds: env.GATE_JWKS_REFRESH_SECONDS,
+      jwksCooldownSeconds: env.GATE_JWKS_COOLDOWN_SECONDS,
+      jwksMaxAgeSeconds: env.GATE_JWKS_MAX_AGE_SECONDS,
+    },
+    stripe: {
+      mode: stripeMode,
+      secretKey: env.STRIPE_SECRET_KEY ?? LOCAL.stripeSecretKey,
+      webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? LOCAL.stripeWebhookSecret,
+      apiUrl: env.STRIPE_API_URL ?? (stripeMode === "local" ? LOCAL.stripeApiUrl : undefined),
+    },
+    cronSecret: env.CRON_SECRET ?? (env.NODE_ENV === "production" ? undefined : LOCAL.cronSecret),
+  };
+}

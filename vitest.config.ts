@@ -1,0 +1,18 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      "@": fileURLToPath(new URL(".", import.meta.url)),
+      // Next resolves server-only to an empty module for server code; tests are server code too.
+      "server-only": fileURLToPath(new URL("node_modules/server-only/empty.js", import.meta.url)),
+    },
+  },
+  test: {
+    include: ["{lib,app,dev,scripts,test}/**/*.test.ts", "proxy.test.ts"],
+    exclude: ["node_modules/**", "e2e/**", ".next/**"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
