@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { LOCAL } from "./local-defaults";
+import { ConfigError, loadConfig } from "./schema";
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("runs on local defaults with an empty environment", () => {
+    const config = loadConfig({});
+    expect(config.mode).toBe("local");
+    expect(config.db).toEqual({ kind: "pglite", dataDir: LOCAL.pgliteDataDir });
+    expect(config.auth.mode).toBe("local");
+    expect(config.gate.issuer).toBe(LOCAL.issuerUrl);
+    expect(config.gate.jwksUri).toBe(`${LOCAL.issuerUrl}.well-known/jwks.json`);
+    expect(config.gate.algorithms).toEqual(["RS256"]);
+    expect(config.stripe).toMatchObject({ mode: "local", apiUrl: LOCAL.stripeApiUrl });
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(loadConfig({ DATABASE_URL: "", AUTH0_DOMAIN: "", STRIPE_SECRET_KEY: "" }).mode).toBe("local");
+  });
+
+  it("switches each service to connected mode through its own variables", () => {
+    const config = loadConfig({
+      DATABASE_URL: "postgres://u:p@db.example.com:5432/app",
+      AUTH0_DOMAIN: "tenant.eu.auth0.com",
+      AUTH0_CLIENT_ID: "abc",
+      AUTH0_CLIENT_SECRET: "shh",
+      AUTH0_SECRET: "x".repeat(32),
+      APP_BASE_URL: "https://app.example.com",
+      AUTH0_AUDIENCE: "https://api.example.com",
+      STRIPE_SECRET_KEY: "sk_test_123",
+      STRIPE_WEBHOOK_SECRET: "whsec_123",
+    });
+    expect(config.mode).toBe("connected");
+    expect(config.db).toEqual({ kind: "postgres", url: "postgres://u:p@db.example.com:5432/app" });
+    expect(config.gate.issuer).toBe("https://tenant.eu.auth0.com/");
+    expect(config.stripe.apiUrl).toBeUndefined();
+  });
+
+  it("lists every missing variable of a half-configured service, with a hint", () => {
+    const error = configError({ AUTH0_DOMAIN: "tenant.auth0.com", STRIPE_SECRET_KEY: "sk_test_1" });
+    expect(error.code).toBe("ERR_CONFIG_INVALID");
+    expect(error.issues.map((line) => line.split(":")[0])).toEqual([
+      "AUTH0_CLIENT_ID",
+      "AUTH0_CLIENT_SECRET",
+      "AUTH0_SECRET",
+      "APP_BASE_URL",
+      "AUTH0_AUDIENCE",
+      "STRIPE_WEBHOOK_SECRET",
+    ]);
+    expect(error.message).toContain("openssl rand -hex 32");
+  });
+
+  it("reports every invalid value at once", () => {
+    const error = configError({
+      DATABASE_URL: "mysql://localhost/db",
+      AUTH0_ISSUER: "http://issuer.example.com/",
+      GATE_ALGORITHMS: "RS256,HS256",
+      GATE_CLOCK_TOLERANCE_SECONDS: "-1",
+      STRIPE_SECRET_KEY: "pk_test_1",
+    });
+    const names = error.issues.map((line) => line.split(":")[0]);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "DATABASE_URL",
+        "AUTH0_ISSUER",
+        "GATE_ALGORITHMS",
+        "GATE_CLOCK_TOLERANCE_SECONDS",
+        "STRIPE_SECRET_KEY",
+      ]),
+    );
+  });
+
+  it("accepts http:// issuers on loopback only, and requires Auth0's trailing slash", () => {
+    expect(loadConfig({ AUTH0_ISSUER: "http://127.0.0.1:4999/" }).gate.jwksUri).toBe(
+      "http://127.0.0.1:4999/.well-known/jwks.json",
+    );
+    expect(configError({ AUTH0_ISSUER: "https://tenant.auth0.com" }).issues[0]).toMatch(/end with '\/'/);
+  });
+
+  it("lets the gate's trust settings be set on their own in local mode", () => {
+    const config = loadConfig({
+      AUTH0_ISSUER: "https://login.example.com/",
+      AUTH0_JWKS_URI: "https://keys.example.com/jwks.json",
+      AUTH0_AUDIENCE: "https://api.example.com",
+      GATE_ALGORITHMS: "RS256, ES256",
+    });
+    expect(config.auth.mode).toBe("local");
+    expect(config.gate).toMatchObject({
+      issuer: "https://login.example.com/",
+      jwksUri: "https://keys.example.com/jwks.json",
+      audience: "https://api.example.com",
+      algorithms: ["RS256", "ES256"],
+    });
+  });
+
+  it("refuses local mode in production unless allowed explicitly", () => {
+    const error = configError({ NODE_ENV: "production" });
+    expect(error.issues[0]).toMatch(/DATABASE_URL, AUTH0_DOMAIN, STRIPE_SECRET_KEY: a production server refuses/);
+    expect(loadConfig({ NODE_ENV: "production", TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1" }).mode).toBe("local");
+  });
+});

@@ -1,0 +1,52 @@
+import { existsSync } from "node:fs";
+import { defineConfig, devices } from "@playwright/test";
+
+// The e2e server: a production build (`npm run build` first) on its own port and its own embedded
+// database, so it never touches a developer's `npm run dev` data. scripts/test.ts builds and migrates.
+const port = Number(process.env.E2E_PORT ?? 3100);
+const baseURL = `http://localhost:${port}`;
+const systemChromium = "/usr/bin/chromium";
+
+export default defineConfig({
+  testDir: "e2e",
+  outputDir: "test-results/e2e",
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: Boolean(process.env.CI),
+  retries: 0,
+  reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+  },
+  projects: [
+    {
+      name: "chromium",
+      use: {
+        ...devices["Desktop Chrome"],
+        launchOptions: existsSync(systemChromium)
+          ? {
+              executablePath: systemChromium,
+              // As root Chromium needs --no-sandbox; background networking only reaches for Google's
+              // hosts, which this offline machine refuses.
+              args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            }
+          : {},
+      },
+    },
+  ],
+  webServer: {
+    command: `npx next start --port ${port}`,
+    url: `${baseURL}/__health`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      ...process.env,
+      TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1",
+      APP_BASE_URL: baseURL,
+    } as Record<string, string>,
+  },
+});
