@@ -30,7 +30,13 @@ export default defineConfig({
               executablePath: systemChromium,
               // As root Chromium needs --no-sandbox; background networking only reaches for Google's
               // hosts, which this offline machine refuses.
-              args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+              args: [
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+              ],
             }
           : {},
       },

@@ -4,7 +4,10 @@ test("the home page says what Tollgate is and links to the API reference", async
   const response = await page.goto("/");
   expect(response?.status()).toBe(200);
   await expect(page.getByRole("heading", { level: 1, name: "Tollgate" })).toBeVisible();
-  await expect(page.getByRole("link", { name: /API reference/ })).toHaveAttribute("href", "/api/openapi.json");
+  await expect(page.getByRole("link", { name: /API reference/ })).toHaveAttribute(
+    "href",
+    "/api/openapi.json",
+  );
   await page.screenshot({ path: "test-results/screenshots/home.png", fullPage: true });
 });
 

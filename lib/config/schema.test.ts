@@ -105,7 +105,11 @@ describe("loadConfig", () => {
 
   it("refuses local mode in production unless allowed explicitly", () => {
     const error = configError({ NODE_ENV: "production" });
-    expect(error.issues[0]).toMatch(/DATABASE_URL, AUTH0_DOMAIN, STRIPE_SECRET_KEY: a production server refuses/);
-    expect(loadConfig({ NODE_ENV: "production", TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1" }).mode).toBe("local");
+    expect(error.issues[0]).toMatch(
+      /DATABASE_URL, AUTH0_DOMAIN, STRIPE_SECRET_KEY: a production server refuses/,
+    );
+    expect(loadConfig({ NODE_ENV: "production", TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1" }).mode).toBe(
+      "local",
+    );
   });
 });

@@ -37,17 +37,32 @@ const csv = (fallback: string) =>
         .filter(Boolean),
     );
 
-const JWS_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
+const JWS_ALGORITHMS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+];
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: optional(z.enum(["1", "true"])),
 
-  DATABASE_URL: optional(z.url().refine((v) => /^postgres(ql)?:$/.test(new URL(v).protocol), "must be postgres://")),
+  DATABASE_URL: optional(
+    z.url().refine((v) => /^postgres(ql)?:$/.test(new URL(v).protocol), "must be postgres://"),
+  ),
   PGLITE_DATA_DIR: optional(z.string()),
   DB_HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
 
-  AUTH0_DOMAIN: optional(z.string().regex(/^[a-z0-9.-]+(:\d+)?$/i, "a host name such as tenant.us.auth0.com")),
+  AUTH0_DOMAIN: optional(
+    z.string().regex(/^[a-z0-9.-]+(:\d+)?$/i, "a host name such as tenant.us.auth0.com"),
+  ),
   AUTH0_CLIENT_ID: optional(z.string()),
   AUTH0_CLIENT_SECRET: optional(z.string()),
   AUTH0_SECRET: optional(z.string().min(32, "at least 32 characters (openssl rand -hex 32)")),
@@ -112,19 +127,27 @@ export function loadConfig(env: Record<string, string | undefined>) {
 function buildConfig(env: z.infer<typeof envSchema>) {
   const problems: string[] = [];
   const require = (name: keyof typeof env, when: string) => {
-    if (env[name] === undefined) problems.push(`${name}: required when ${when} (${HINTS[name] ?? "see .env.example"})`);
+    if (env[name] === undefined)
+      problems.push(`${name}: required when ${when} (${HINTS[name] ?? "see .env.example"})`);
   };
 
   const authMode: Mode = env.AUTH0_DOMAIN ? "connected" : "local";
   if (authMode === "connected") {
-    for (const name of ["AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_SECRET", "APP_BASE_URL", "AUTH0_AUDIENCE"] as const) {
+    for (const name of [
+      "AUTH0_CLIENT_ID",
+      "AUTH0_CLIENT_SECRET",
+      "AUTH0_SECRET",
+      "APP_BASE_URL",
+      "AUTH0_AUDIENCE",
+    ] as const) {
       require(name, "AUTH0_DOMAIN is set");
     }
   }
   const stripeMode: Mode = env.STRIPE_SECRET_KEY ? "connected" : "local";
   if (stripeMode === "connected") require("STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY is set");
 
-  const mode: Mode = authMode === "local" || stripeMode === "local" || !env.DATABASE_URL ? "local" : "connected";
+  const mode: Mode =
+    authMode === "local" || stripeMode === "local" || !env.DATABASE_URL ? "local" : "connected";
   if (env.NODE_ENV === "production" && mode === "local" && !env.TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION) {
     const missing = [
       !env.DATABASE_URL && "DATABASE_URL",

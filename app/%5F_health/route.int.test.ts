@@ -1,0 +1,59 @@
+import { createServer, type Socket } from "node:net";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createTestDatabase, TEST_BACKEND } from "@/test/database";
+
+// The real route handler, with the app's real config and database singletons, fresh per test.
+async function loadRoute(env: Record<string, string | undefined>) {
+  vi.resetModules();
+  delete (globalThis as { tollgateDb?: unknown }).tollgateDb;
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  return import("./route");
+}
+
+afterEach(async () => {
+  const db = (globalThis as { tollgateDb?: { $disconnect(): Promise<void> } }).tollgateDb;
+  delete (globalThis as { tollgateDb?: unknown }).tollgateDb;
+  await db?.$disconnect().catch(() => {});
+  vi.unstubAllEnvs();
+});
+
+describe("GET /__health", () => {
+  it(`answers 200 with db ok on ${TEST_BACKEND}`, async () => {
+    const database = await createTestDatabase();
+    const env =
+      database.config.kind === "postgres"
+        ? { DATABASE_URL: database.config.url }
+        : { DATABASE_URL: undefined, PGLITE_DATA_DIR: "memory://" };
+    const { GET } = await loadRoute(env);
+    const response = await GET();
+    expect(response.status).toBe(200);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(await response.json()).toEqual({ status: "ok", db: "ok" });
+    await database.destroy();
+  });
+
+  it("answers 503 with db down when the database does not answer in time", async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as { port: number };
+
+    const { GET } = await loadRoute({
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/db`,
+      DB_HEALTH_TIMEOUT_MS: "300",
+    });
+    const response = await GET();
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ status: "unavailable", db: "down" });
+
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+
+  it("answers 503 when the database refuses connections", async () => {
+    const { GET } = await loadRoute({ DATABASE_URL: "postgres://postgres@127.0.0.1:1/db" });
+    const response = await GET();
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ db: "down" });
+  });
+});

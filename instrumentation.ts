@@ -1,0 +1,7 @@
+// Runs once when a Next.js server starts (https://nextjs.org/docs/app/guides/instrumentation).
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // Open the database now, so the first request does not wait for embedded PGlite to boot.
+  const { getDb } = await import("@/lib/db");
+  await getDb().$ready;
+}
