@@ -42,17 +42,27 @@ export default defineConfig({
       },
     },
   ],
-  webServer: {
-    command: `npx next start --port ${port}`,
-    url: `${baseURL}/__health`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      ...process.env,
-      TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1",
-      APP_BASE_URL: baseURL,
-    } as Record<string, string>,
-  },
+  webServer: [
+    {
+      // The local Auth0-compatible issuer (and later sandbox), with no state kept between runs.
+      command: "npx tsx --conditions=react-server dev/main.ts --ephemeral",
+      url: "http://localhost:4010/.well-known/openid-configuration",
+      reuseExistingServer: false,
+      timeout: 60_000,
+      env: { ...process.env, APP_BASE_URL: baseURL } as Record<string, string>,
+    },
+    {
+      command: `npx next start --port ${port}`,
+      url: `${baseURL}/__health`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        ...process.env,
+        TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1",
+        APP_BASE_URL: baseURL,
+      } as Record<string, string>,
+    },
+  ],
 });

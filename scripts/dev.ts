@@ -5,15 +5,19 @@
 import { spawn } from "node:child_process";
 import { loadConfig } from "@/lib/config/schema";
 import { LOCAL } from "@/lib/config/local-defaults";
-import { migrateDatabase } from "./lib/migrate-database";
+import { startLocalServices } from "@/dev/start-local-services";
 import { run } from "./lib/run";
 
 const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 const config = loadConfig(env);
 
 await run("npx", ["prisma", "generate"], env);
-await migrateDatabase(env);
-const services = { close: async () => {}, config };
+// Imported only now: it needs the client `prisma generate` just wrote.
+const { prepareDatabase } = await import("./lib/prepare-database");
+await prepareDatabase(env);
+
+const services = await startLocalServices(config);
+for (const line of services.started) console.log(`[local] ${line}`);
 
 const next = spawn("npx", ["next", "dev", "--port", String(new URL(LOCAL.appBaseUrl).port)], {
   stdio: "inherit",

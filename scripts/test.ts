@@ -6,7 +6,6 @@
 import { rmSync } from "node:fs";
 import { ensureBrowser } from "./lib/browser";
 import { freshDatabaseUrl } from "./lib/fresh-database";
-import { migrateDatabase } from "./lib/migrate-database";
 import { run } from "./lib/run";
 
 const started = Date.now();
@@ -34,7 +33,8 @@ if (env.DATABASE_URL) {
   e2eEnv.PGLITE_DATA_DIR = ".data/e2e";
   rmSync(e2eEnv.PGLITE_DATA_DIR, { recursive: true, force: true });
 }
-await migrateDatabase(e2eEnv);
+const { prepareDatabase } = await import("./lib/prepare-database");
+await prepareDatabase(e2eEnv);
 await run("npx", ["playwright", "test"], e2eEnv);
 
 console.log(`\n✔ All tests passed on ${backend} in ${Math.round((Date.now() - started) / 1000)} s`);

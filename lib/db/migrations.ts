@@ -18,7 +18,6 @@ import {
 import type {
   MigrationDirectory,
   MigrationList,
-  SchemaContainer,
   SchemaEngine,
   SchemaFilter,
 } from "@prisma/schema-engine-wasm/schema_engine_bg";

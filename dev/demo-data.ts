@@ -1,0 +1,53 @@
+/**
+ * Demo data shared by the local issuer and the local database, so that `npm run dev` and the browser
+ * tests start with working machine credentials: a client-credentials request to the local issuer with
+ * one of these, then a call to /api/v1, works out of the box. Local only; never secrets.
+ */
+import { LOCAL } from "../lib/config/local-defaults";
+import { DEMO_USERS } from "./issuer/users";
+
+/** A machine client owned by a demo user's customer. */
+export interface DemoMachineClient {
+  clientId: string;
+  clientSecret: string;
+  name: string;
+  /** Email of the demo user whose customer owns the client. */
+  ownerEmail: string;
+  scopes: readonly string[];
+}
+
+export const DEMO_MACHINE_CLIENTS: readonly DemoMachineClient[] = [
+  {
+    clientId: "demo-reader",
+    clientSecret: "demo-reader-secret",
+    name: "Demo reader",
+    ownerEmail: "alice@example.com",
+    scopes: ["get:widgets"],
+  },
+  {
+    clientId: "demo-writer",
+    clientSecret: "demo-writer-secret",
+    name: "Demo writer",
+    ownerEmail: "alice@example.com",
+    scopes: ["get:widgets", "create:widgets", "render:widgets", "delete:widgets"],
+  },
+];
+
+/** The demo machine clients as the local issuer seeds them (with their grant for the API). */
+export function issuerSeedClients(audience: string = LOCAL.audience) {
+  return DEMO_MACHINE_CLIENTS.map((client) => ({
+    client_id: client.clientId,
+    client_secret: client.clientSecret,
+    name: client.name,
+    app_type: "non_interactive" as const,
+    grant_types: ["client_credentials"],
+    grants: [{ audience, scope: [...client.scopes] }],
+  }));
+}
+
+/** Demo people, for seeding users and their customers. */
+export const DEMO_PEOPLE = DEMO_USERS.map((user) => ({
+  auth0UserId: user.user_id,
+  email: user.email,
+  name: user.name,
+}));

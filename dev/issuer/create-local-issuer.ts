@@ -1,0 +1,230 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type Provider from "oidc-provider";
+import { LOCAL } from "../../lib/config/local-defaults";
+import {
+  handleAuth0Logout,
+  handleJwtUserinfo,
+  prepareTokenRequest,
+  rewriteAuthorizeUrl,
+} from "./auth0-endpoints";
+import { buildProvider } from "./build-provider";
+import { LOCAL_ISSUER, MANAGEMENT_SCOPES, managementAudience } from "./constants";
+import { BodyError, sendJson } from "./http-util";
+import { createInteractionHandler } from "./interactions";
+import { generateSigningKey, IssuerState, type Auth0Client } from "./issuer-state";
+import { createManagementApi } from "./management-api";
+import { DEMO_USERS, permissionsOf, type DemoUser } from "./users";
+
+/** A client to create at start-up, with an optional client grant (Auth0: APIs > Machine to Machine). */
+export interface SeedClient {
+  client_id: string;
+  client_secret: string;
+  name: string;
+  app_type?: Auth0Client["app_type"];
+  grant_types?: string[];
+  callbacks?: string[];
+  allowed_logout_urls?: string[];
+  grants?: Array<{ audience: string; scope: string[] }>;
+}
+
+export interface LocalIssuerOptions {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number;
+  /** The issuer identifier, with Auth0's trailing slash; default `http://localhost:{port}/`. */
+  issuerUrl?: string;
+  /** The API identifier (`AUTH0_AUDIENCE`). */
+  audience?: string;
+  /** The API's scopes; default: every permission any user holds. */
+  apiScopes?: readonly string[];
+  /** The demo people; default: users.ts. */
+  users?: readonly DemoUser[];
+  /** Extra clients beside the dashboard and management clients. */
+  clients?: readonly SeedClient[];
+  /** The app whose `/auth/callback` the dashboard client redirects to; any loopback port is accepted. */
+  appBaseUrl?: string;
+  /** A JSON file that keeps created clients, grants, user metadata and keys across restarts. */
+  stateFile?: string;
+}
+
+/** A running local issuer. */
+export interface LocalIssuer {
+  /** The issuer identifier, e.g. `http://localhost:4010/` (trailing slash, as Auth0's `iss`). */
+  url: string;
+  port: number;
+  audience: string;
+  /** `${url}api/v2/`: the audience of Management API tokens. */
+  managementAudience: string;
+  /** The `kid` new tokens are signed with. */
+  currentKid(): string;
+  /**
+   * Makes a new signing key current. `keepOld: true` (the default, like Auth0's rotate) keeps
+   * publishing the previous keys so tokens they signed stay valid; `false` drops them.
+   */
+  rotateKeys(options?: { keepOld?: boolean }): Promise<{ kid: string }>;
+  state: IssuerState;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the local Auth0-compatible issuer on 127.0.0.1: oidc-provider behind Auth0's paths, token
+ * shapes, logout and Management API subset.
+ *
+ * @example
+ * const issuer = await createLocalIssuer({ port: 0, audience: "https://api.tollgate.local/" });
+ * // issuer.url === "http://localhost:54321/"
+ * await issuer.close();
+ */
+export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promise<LocalIssuer> {
+  const audience = options.audience ?? LOCAL.audience;
+  const users = options.users ?? DEMO_USERS;
+  const apiScopes = options.apiScopes ?? [...new Set(users.flatMap((user) => permissionsOf(user)))];
+  const appBaseUrl = (options.appBaseUrl ?? LOCAL.appBaseUrl).replace(/\/$/, "");
+  const state = new IssuerState(options.stateFile);
+
+  let provider: Provider | undefined;
+  let providerCallback: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+  let issuerUrl = "";
+  const getProvider = (): Provider => {
+    if (!provider) throw new Error("issuer not started");
+    return provider;
+  };
+
+  const handleInteraction = createInteractionHandler(getProvider, state);
+  // Set once the issuer URL (and so the Management API audience) is known, after listening.
+  const late: { handleManagement?: ReturnType<typeof createManagementApi> } = {};
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!providerCallback) {
+      sendJson(res, 503, { error: "temporarily_unavailable", error_description: "the issuer is starting" });
+      return;
+    }
+    const url = new URL(req.url ?? "/", issuerUrl);
+    const path = url.pathname;
+    try {
+      if (path.startsWith("/api/v2/") && late.handleManagement)
+        return await late.handleManagement(req, res, url);
+      if (path.startsWith("/interaction/")) return await handleInteraction(req, res, url);
+      if (path === "/v2/logout" && req.method === "GET") {
+        return await handleAuth0Logout(req, res, url, getProvider(), state);
+      }
+      if (path === "/userinfo") {
+        const [scheme, token] = (req.headers.authorization ?? "").split(" ");
+        if (scheme?.toLowerCase() === "bearer" && token && token.split(".").length === 3) {
+          return await handleJwtUserinfo(res, token, issuerUrl, state);
+        }
+      }
+      if (path === "/authorize" && req.method === "GET") rewriteAuthorizeUrl(req, url);
+      if (path === "/oauth/token" && req.method === "POST" && !(await prepareTokenRequest(req, res))) return;
+      await providerCallback(req, res);
+    } catch (error) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof BodyError) {
+        sendJson(res, error.status, { error: "invalid_request", error_description: error.message });
+        return;
+      }
+      console.error("[issuer] unexpected error", error instanceof Error ? error.message : error);
+      sendJson(res, 500, {
+        error: "server_error",
+        error_description: "unexpected error in the local issuer",
+      });
+    }
+  }
+
+  function install(): void {
+    provider = buildProvider({ issuerUrl, audience, apiScopes }, state);
+    provider.on("server_error", (_ctx, error) => {
+      console.error("[issuer] server_error", error instanceof Error ? error.message : error);
+    });
+    providerCallback = provider.callback();
+  }
+
+  async function rotateKeys(rotation: { keepOld?: boolean } = {}): Promise<{ kid: string }> {
+    const key = await generateSigningKey();
+    state.keys = rotation.keepOld === false ? [key] : [key, ...state.keys];
+    state.save();
+    install();
+    return { kid: key.kid };
+  }
+
+  // Bind to loopback only: these credentials are public.
+  const server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  issuerUrl = options.issuerUrl ?? `http://localhost:${port}/`;
+  if (!issuerUrl.endsWith("/"))
+    throw new Error(`issuerUrl must end with "/" as Auth0's iss does: ${issuerUrl}`);
+  const mgmtAudience = managementAudience(issuerUrl);
+
+  for (const user of users) state.addUser(user);
+  state.seedClient({
+    client_id: LOCAL_ISSUER.dashboard.clientId,
+    client_secret: LOCAL_ISSUER.dashboard.clientSecret,
+    name: "Tollgate Dashboard",
+    app_type: "regular_web",
+    grant_types: ["authorization_code", "refresh_token", "client_credentials"],
+    callbacks: [`${appBaseUrl}${LOCAL_ISSUER.dashboard.callbackPath}`],
+    allowed_logout_urls: [appBaseUrl, `${appBaseUrl}/`],
+  });
+  state.seedClient({
+    client_id: LOCAL_ISSUER.managementClientId,
+    client_secret: LOCAL_ISSUER.managementClientSecret,
+    name: "Tollgate Management (M2M)",
+    app_type: "non_interactive",
+    grant_types: ["client_credentials"],
+  });
+  // Both may call the Management API, as an Auth0 Regular Web App authorized for it can.
+  for (const clientId of [LOCAL_ISSUER.managementClientId, LOCAL_ISSUER.dashboard.clientId]) {
+    state.createClientGrant({ client_id: clientId, audience: mgmtAudience, scope: [...MANAGEMENT_SCOPES] });
+  }
+  for (const seed of options.clients ?? []) {
+    const { grants, ...client } = seed;
+    state.seedClient(client);
+    for (const grant of grants ?? []) state.createClientGrant({ client_id: seed.client_id, ...grant });
+  }
+  const loadedKeys = await state.load();
+  if (!loadedKeys) state.keys = [await generateSigningKey()];
+  state.save();
+
+  late.handleManagement = createManagementApi({
+    issuerUrl,
+    apiAudiences: () => [audience, mgmtAudience],
+    state,
+    hooks: {
+      rotateSigningKey: () => rotateKeys({ keepOld: true }),
+      async revokeSigningKey(kid) {
+        const index = state.keys.findIndex((key) => key.kid === kid);
+        if (index <= 0) return false;
+        state.keys = state.keys.filter((key) => key.kid !== kid);
+        state.save();
+        install();
+        return true;
+      },
+    },
+  });
+  install();
+
+  return {
+    url: issuerUrl,
+    port,
+    audience,
+    managementAudience: mgmtAudience,
+    currentKid: () => state.keys[0]?.kid ?? "",
+    rotateKeys,
+    state,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

@@ -1,0 +1,299 @@
+import { randomBytes, randomInt } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
+import { z } from "zod";
+import type { AdapterPayload } from "oidc-provider";
+import { mergeMetadata } from "./merge-metadata";
+import type { DemoUser } from "./users";
+
+/** An application as Auth0's Management API returns it (the subset this issuer keeps). */
+export interface Auth0Client {
+  client_id: string;
+  client_secret: string;
+  name: string;
+  description: string;
+  app_type: "non_interactive" | "regular_web" | "spa" | "native";
+  grant_types: string[];
+  client_metadata: Record<string, string>;
+  callbacks: string[];
+  allowed_logout_urls: string[];
+  token_endpoint_auth_method: "client_secret_post" | "client_secret_basic";
+  is_first_party: boolean;
+  oidc_conformant: boolean;
+  global: false;
+  jwt_configuration: { alg: "RS256"; lifetime_in_seconds: number; secret_encoded: false };
+  created_at: string;
+  updated_at: string;
+}
+
+/** Auth0's client grant: which scopes a client may get by client credentials for an audience. */
+export interface Auth0ClientGrant {
+  id: string;
+  client_id: string;
+  audience: string;
+  scope: string[];
+}
+
+/** A user as GET /api/v2/users/{id} returns it. */
+export interface Auth0User extends Omit<DemoUser, "app_metadata" | "user_metadata"> {
+  app_metadata: Record<string, unknown>;
+  user_metadata: Record<string, unknown>;
+  identities: Array<{ connection: string; provider: "auth0"; user_id: string; isSocial: false }>;
+  created_at: string;
+  updated_at: string;
+  last_login?: string;
+  logins_count: number;
+}
+
+/** An RS256 signing key; `privateJwk` carries its `kid`, `alg` and `use`. */
+export interface SigningKey {
+  kid: string;
+  privateJwk: JWK;
+  publicJwk: JWK;
+  created_at: string;
+}
+
+/** What survives a restart when a state file is configured. */
+const persistedSchema = z.object({
+  clients: z.array(z.custom<Auth0Client>((value) => typeof value === "object" && value !== null)),
+  clientGrants: z.array(z.custom<Auth0ClientGrant>((value) => typeof value === "object" && value !== null)),
+  users: z.record(
+    z.string(),
+    z.object({
+      app_metadata: z.record(z.string(), z.unknown()),
+      user_metadata: z.record(z.string(), z.unknown()),
+    }),
+  ),
+  keys: z.array(z.object({ privateJwk: z.record(z.string(), z.unknown()), created_at: z.string() })),
+});
+
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+function randomAlphanumeric(length: number): string {
+  let out = "";
+  for (let i = 0; i < length; i++) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
+  return out;
+}
+
+/** A new RS256 key pair as JWKs, `kid` = RFC 7638 thumbprint (Auth0's kids are opaque strings too). */
+export async function generateSigningKey(): Promise<SigningKey> {
+  const { privateKey } = await generateKeyPair("RS256", { modulusLength: 2048, extractable: true });
+  return signingKeyFromJwk(await exportJWK(privateKey), new Date().toISOString());
+}
+
+async function signingKeyFromJwk(jwk: JWK, createdAt: string): Promise<SigningKey> {
+  const kid = jwk.kid ?? (await calculateJwkThumbprint(jwk));
+  const privateJwk: JWK = { ...jwk, kid, alg: "RS256", use: "sig" };
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = privateJwk;
+  return { kid, privateJwk, publicJwk, created_at: createdAt };
+}
+
+interface StoredEntry {
+  payload: AdapterPayload;
+  expiresAt: number | undefined;
+}
+
+/**
+ * Everything the local issuer knows: Auth0-side records (clients, client grants, users, signing keys)
+ * and oidc-provider's own short-lived models (sessions, interactions, codes, grants). It outlives the
+ * oidc-provider instance, which is rebuilt when the signing keys rotate.
+ */
+export class IssuerState {
+  readonly clients = new Map<string, Auth0Client>();
+  readonly clientGrants = new Map<string, Auth0ClientGrant>();
+  readonly users = new Map<string, Auth0User>();
+  keys: SigningKey[] = [];
+  /** oidc-provider models, keyed `${model}:${id}`. */
+  readonly models = new Map<string, StoredEntry>();
+  /** Cookie signing keys, stable across provider rebuilds so sessions survive a key rotation. */
+  readonly cookieKeys = [randomBytes(32).toString("base64url")];
+  private readonly seedClientIds = new Set<string>();
+  /** Saving starts after loading, so seeding at start-up never overwrites the state file. */
+  private loaded = false;
+
+  constructor(private readonly stateFile?: string) {}
+
+  /** Loads the state file when there is one; returns whether signing keys came from it. */
+  async load(): Promise<boolean> {
+    this.loaded = true;
+    if (!this.stateFile) return false;
+    let raw: string;
+    try {
+      raw = readFileSync(this.stateFile, "utf8");
+    } catch {
+      return false;
+    }
+    const parsed = persistedSchema.safeParse(JSON.parse(raw));
+    if (!parsed.success) return false;
+    for (const client of parsed.data.clients) {
+      if (!this.seedClientIds.has(client.client_id)) this.clients.set(client.client_id, client);
+    }
+    for (const grant of parsed.data.clientGrants) {
+      if (this.clients.has(grant.client_id) && !this.findClientGrant(grant.client_id, grant.audience)) {
+        this.clientGrants.set(grant.id, grant);
+      }
+    }
+    for (const [userId, metadata] of Object.entries(parsed.data.users)) {
+      const user = this.users.get(userId);
+      if (user) Object.assign(user, metadata);
+    }
+    this.keys = await Promise.all(
+      parsed.data.keys.map((key) => signingKeyFromJwk(key.privateJwk, key.created_at)),
+    );
+    return this.keys.length > 0;
+  }
+
+  /** Writes the state file (atomically) when there is one. */
+  save(): void {
+    if (!this.stateFile || !this.loaded) return;
+    const data: z.input<typeof persistedSchema> = {
+      clients: [...this.clients.values()].filter((client) => !this.seedClientIds.has(client.client_id)),
+      // Seeded clients and their grants are recreated from code on every start.
+      clientGrants: [...this.clientGrants.values()].filter(
+        (grant) => !this.seedClientIds.has(grant.client_id),
+      ),
+      users: Object.fromEntries(
+        [...this.users.values()].map((user) => [
+          user.user_id,
+          { app_metadata: user.app_metadata, user_metadata: user.user_metadata },
+        ]),
+      ),
+      keys: this.keys.map((key) => ({ privateJwk: { ...key.privateJwk }, created_at: key.created_at })),
+    };
+    mkdirSync(dirname(this.stateFile), { recursive: true });
+    const temporary = `${this.stateFile}.tmp`;
+    writeFileSync(temporary, JSON.stringify(data, null, 2), { mode: 0o600 });
+    renameSync(temporary, this.stateFile);
+  }
+
+  // ---- users ----
+
+  addUser(user: DemoUser): void {
+    const now = new Date().toISOString();
+    const { app_metadata, user_metadata, ...profile } = user;
+    this.users.set(user.user_id, {
+      ...profile,
+      app_metadata: { ...app_metadata },
+      user_metadata: { ...user_metadata },
+      identities: [
+        {
+          connection: "Username-Password-Authentication",
+          provider: "auth0",
+          user_id: user.user_id.slice(user.user_id.indexOf("|") + 1),
+          isSocial: false,
+        },
+      ],
+      created_at: now,
+      updated_at: now,
+      logins_count: 0,
+    });
+  }
+
+  findUserByEmail(email: string): Auth0User | undefined {
+    const wanted = email.trim().toLowerCase();
+    return [...this.users.values()].find((user) => user.email.toLowerCase() === wanted);
+  }
+
+  recordLogin(userId: string): void {
+    const user = this.users.get(userId);
+    if (!user) return;
+    user.last_login = new Date().toISOString();
+    user.logins_count += 1;
+  }
+
+  updateUserMetadata(
+    userId: string,
+    patch: { app_metadata?: Record<string, unknown>; user_metadata?: Record<string, unknown> },
+  ): Auth0User | undefined {
+    const user = this.users.get(userId);
+    if (!user) return undefined;
+    if (patch.app_metadata) user.app_metadata = mergeMetadata(user.app_metadata, patch.app_metadata);
+    if (patch.user_metadata) user.user_metadata = mergeMetadata(user.user_metadata, patch.user_metadata);
+    user.updated_at = new Date().toISOString();
+    this.save();
+    return user;
+  }
+
+  // ---- clients and client grants ----
+
+  /** Adds a client with fixed credentials (the dashboard and management clients); not persisted. */
+  seedClient(
+    client: Partial<Auth0Client> & Pick<Auth0Client, "client_id" | "client_secret" | "name">,
+  ): Auth0Client {
+    const created = this.createClient(client);
+    this.seedClientIds.add(created.client_id);
+    return created;
+  }
+
+  createClient(input: Partial<Auth0Client> & Pick<Auth0Client, "name">): Auth0Client {
+    const now = new Date().toISOString();
+    const client: Auth0Client = {
+      client_id: input.client_id ?? randomAlphanumeric(32),
+      client_secret: input.client_secret ?? randomBytes(48).toString("base64url"),
+      name: input.name,
+      description: input.description ?? "",
+      app_type: input.app_type ?? "regular_web",
+      grant_types: input.grant_types ?? [
+        "authorization_code",
+        "implicit",
+        "refresh_token",
+        "client_credentials",
+      ],
+      client_metadata: input.client_metadata ?? {},
+      callbacks: input.callbacks ?? [],
+      allowed_logout_urls: input.allowed_logout_urls ?? [],
+      token_endpoint_auth_method: input.token_endpoint_auth_method ?? "client_secret_post",
+      is_first_party: true,
+      oidc_conformant: true,
+      global: false,
+      jwt_configuration: { alg: "RS256", lifetime_in_seconds: 36_000, secret_encoded: false },
+      created_at: now,
+      updated_at: now,
+    };
+    this.clients.set(client.client_id, client);
+    this.save();
+    return client;
+  }
+
+  updateClient(clientId: string, patch: Partial<Auth0Client>): Auth0Client | undefined {
+    const client = this.clients.get(clientId);
+    if (!client) return undefined;
+    Object.assign(client, patch, { client_id: client.client_id, updated_at: new Date().toISOString() });
+    this.save();
+    return client;
+  }
+
+  /** Deletes a client and, as Auth0 does, its client grants. */
+  deleteClient(clientId: string): boolean {
+    if (!this.clients.delete(clientId)) return false;
+    for (const grant of this.clientGrants.values()) {
+      if (grant.client_id === clientId) this.clientGrants.delete(grant.id);
+    }
+    this.save();
+    return true;
+  }
+
+  createClientGrant(input: Omit<Auth0ClientGrant, "id">): Auth0ClientGrant {
+    const grant: Auth0ClientGrant = {
+      id: `cgr_${randomAlphanumeric(16)}`,
+      ...input,
+      scope: [...input.scope],
+    };
+    this.clientGrants.set(grant.id, grant);
+    this.save();
+    return grant;
+  }
+
+  findClientGrant(clientId: string, audience: string): Auth0ClientGrant | undefined {
+    return [...this.clientGrants.values()].find(
+      (grant) => grant.client_id === clientId && grant.audience === audience,
+    );
+  }
+
+  deleteClientGrant(id: string): boolean {
+    const deleted = this.clientGrants.delete(id);
+    if (deleted) this.save();
+    return deleted;
+  }
+}

@@ -1,0 +1,255 @@
+import { generateKeyPair, SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLocalIssuer, type LocalIssuer } from "./create-local-issuer";
+import type { Auth0Client, Auth0ClientGrant } from "./issuer-state";
+import { management, managementToken, requestToken } from "./testing";
+
+let issuer: LocalIssuer;
+let mgmt: string;
+
+beforeAll(async () => {
+  issuer = await createLocalIssuer({ port: 0 });
+  mgmt = await managementToken(issuer);
+});
+afterAll(async () => {
+  await issuer.close();
+});
+
+describe("Management API authentication", () => {
+  it("answers 401 in Auth0's shape without a token", async () => {
+    const { status, body } = await management(issuer, undefined, "GET", "clients");
+    expect(status).toBe(401);
+    expect(body).toEqual({
+      statusCode: 401,
+      error: "Unauthorized",
+      message: "Missing authentication",
+      errorCode: "missing_authentication",
+    });
+  });
+
+  it("answers 401 for a token signed by another key, even with the right claims", async () => {
+    const { privateKey } = await generateKeyPair("RS256");
+    const forged = await new SignJWT({ scope: "read:clients" })
+      .setProtectedHeader({ alg: "RS256", kid: issuer.currentKid() })
+      .setIssuer(issuer.url)
+      .setAudience(issuer.managementAudience)
+      .setSubject("attacker@clients")
+      .setIssuedAt()
+      .setExpirationTime("1h")
+      .sign(privateKey);
+    const { status, body } = await management(issuer, forged, "GET", "clients");
+    expect(status).toBe(401);
+    expect(body).toMatchObject({ statusCode: 401, error: "Unauthorized", errorCode: "invalid_token" });
+    expect((await management(issuer, "not-a-jwt", "GET", "clients")).status).toBe(401);
+  });
+
+  it("answers 401 for an issuer token meant for another audience", async () => {
+    const created = await management(issuer, mgmt, "POST", "clients", {
+      name: "API only",
+      app_type: "non_interactive",
+    });
+    const client = created.body as Auth0Client;
+    await management(issuer, mgmt, "POST", "client-grants", {
+      client_id: client.client_id,
+      audience: issuer.audience,
+      scope: ["get:widgets"],
+    });
+    const token = await requestToken(issuer, {
+      grant_type: "client_credentials",
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      audience: issuer.audience,
+    });
+    const { status, body } = await management(issuer, String(token.body.access_token), "GET", "clients");
+    expect(status).toBe(401);
+    expect(body).toMatchObject({
+      message: `Bad audience: ${issuer.managementAudience}`,
+      errorCode: "invalid_token",
+    });
+  });
+
+  it("answers 403 insufficient_scope when the token lacks the endpoint's scope", async () => {
+    const created = await management(issuer, mgmt, "POST", "clients", {
+      name: "Reader",
+      app_type: "non_interactive",
+    });
+    const reader = created.body as Auth0Client;
+    await management(issuer, mgmt, "POST", "client-grants", {
+      client_id: reader.client_id,
+      audience: issuer.managementAudience,
+      scope: ["read:clients"],
+    });
+    const token = await requestToken(issuer, {
+      grant_type: "client_credentials",
+      client_id: reader.client_id,
+      client_secret: reader.client_secret,
+      audience: issuer.managementAudience,
+    });
+    const readerToken = String(token.body.access_token);
+    expect((await management(issuer, readerToken, "GET", "clients")).status).toBe(200);
+    const { status, body } = await management(issuer, readerToken, "POST", "clients", { name: "x" });
+    expect(status).toBe(403);
+    expect(body).toEqual({
+      statusCode: 403,
+      error: "Forbidden",
+      message: "Insufficient scope, expected any of: create:clients",
+      errorCode: "insufficient_scope",
+    });
+    // Without read:client_keys, Auth0 leaves the secret out.
+    const list = (await management(issuer, readerToken, "GET", "clients")).body as Auth0Client[];
+    expect(list.every((client) => !("client_secret" in client))).toBe(true);
+  });
+});
+
+describe("Management API clients", () => {
+  it("creates, reads, lists, updates and deletes a client", async () => {
+    const created = await management(issuer, mgmt, "POST", "clients", {
+      name: "Acme",
+      app_type: "non_interactive",
+      grant_types: ["client_credentials"],
+      client_metadata: { customer_id: "cus_1" },
+    });
+    expect(created.status).toBe(201);
+    const client = created.body as Auth0Client;
+    expect(client).toMatchObject({
+      name: "Acme",
+      app_type: "non_interactive",
+      grant_types: ["client_credentials"],
+      client_metadata: { customer_id: "cus_1" },
+      token_endpoint_auth_method: "client_secret_post",
+    });
+    expect(client.client_id).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(client.client_secret.length).toBeGreaterThanOrEqual(64);
+    expect(Number.isNaN(Date.parse(client.created_at))).toBe(false);
+
+    const read = await management(issuer, mgmt, "GET", `clients/${client.client_id}`);
+    expect(read).toEqual({ status: 200, body: client });
+
+    const fields = await management(issuer, mgmt, "GET", `clients/${client.client_id}?fields=client_id,name`);
+    expect(fields.body).toEqual({ client_id: client.client_id, name: "Acme" });
+
+    const m2m = await management(issuer, mgmt, "GET", "clients?app_type=non_interactive&fields=client_id");
+    expect(m2m.body).toEqual(expect.arrayContaining([{ client_id: client.client_id }]));
+    const web = (await management(issuer, mgmt, "GET", "clients?app_type=regular_web")).body as Auth0Client[];
+    expect(web.map((c) => c.client_id)).toEqual(["tollgate-dashboard"]);
+
+    const paged = await management(issuer, mgmt, "GET", "clients?include_totals=true&per_page=1&page=0");
+    expect(paged.body).toMatchObject({ start: 0, limit: 1, length: 1 });
+    expect((paged.body as { total: number }).total).toBeGreaterThanOrEqual(3);
+
+    const updated = await management(issuer, mgmt, "PATCH", `clients/${client.client_id}`, {
+      client_metadata: { customer_id: "cus_2" },
+    });
+    expect(updated.body).toMatchObject({ client_metadata: { customer_id: "cus_2" } });
+
+    expect((await management(issuer, mgmt, "DELETE", `clients/${client.client_id}`)).status).toBe(204);
+    const gone = await management(issuer, mgmt, "GET", `clients/${client.client_id}`);
+    expect(gone).toEqual({
+      status: 404,
+      body: {
+        statusCode: 404,
+        error: "Not Found",
+        message: "The client does not exist",
+        errorCode: "inexistent_client",
+      },
+    });
+  });
+
+  it("rejects an invalid body with 400 invalid_body", async () => {
+    const missingName = await management(issuer, mgmt, "POST", "clients", { app_type: "non_interactive" });
+    expect(missingName.status).toBe(400);
+    expect(missingName.body).toMatchObject({
+      statusCode: 400,
+      error: "Bad Request",
+      errorCode: "invalid_body",
+    });
+    const extra = await management(issuer, mgmt, "POST", "clients", { name: "x", favourite_colour: "red" });
+    expect(extra.status).toBe(400);
+  });
+});
+
+describe("Management API client grants", () => {
+  it("creates, filters, refuses duplicates and deletes grants", async () => {
+    const client = (
+      await management(issuer, mgmt, "POST", "clients", { name: "G", app_type: "non_interactive" })
+    ).body as Auth0Client;
+    const created = await management(issuer, mgmt, "POST", "client-grants", {
+      client_id: client.client_id,
+      audience: issuer.audience,
+      scope: ["get:widgets"],
+    });
+    expect(created.status).toBe(201);
+    const grant = created.body as Auth0ClientGrant;
+    expect(grant).toEqual({
+      id: expect.stringMatching(/^cgr_/),
+      client_id: client.client_id,
+      audience: issuer.audience,
+      scope: ["get:widgets"],
+    });
+
+    const duplicate = await management(issuer, mgmt, "POST", "client-grants", {
+      client_id: client.client_id,
+      audience: issuer.audience,
+      scope: [],
+    });
+    expect(duplicate.status).toBe(409);
+
+    const unknownAudience = await management(issuer, mgmt, "POST", "client-grants", {
+      client_id: client.client_id,
+      audience: "https://unknown.example/",
+      scope: [],
+    });
+    expect(unknownAudience.body).toMatchObject({ statusCode: 404, errorCode: "inexistent_resource_server" });
+
+    const query = new URLSearchParams({ client_id: client.client_id, audience: issuer.audience });
+    expect((await management(issuer, mgmt, "GET", `client-grants?${query}`)).body).toEqual([grant]);
+    expect((await management(issuer, mgmt, "DELETE", `client-grants/${grant.id}`)).status).toBe(204);
+    expect((await management(issuer, mgmt, "GET", `client-grants?${query}`)).body).toEqual([]);
+  });
+});
+
+describe("Management API users", () => {
+  it("reads a user with Auth0's fields", async () => {
+    const { status, body } = await management(
+      issuer,
+      mgmt,
+      "GET",
+      `users/${encodeURIComponent("auth0|alice")}`,
+    );
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      user_id: "auth0|alice",
+      email: "alice@example.com",
+      email_verified: true,
+      app_metadata: {},
+      identities: [{ provider: "auth0", user_id: "alice", connection: "Username-Password-Authentication" }],
+    });
+  });
+
+  it("merges app_metadata at the top level and deletes keys set to null", async () => {
+    const path = `users/${encodeURIComponent("auth0|bob")}`;
+    await management(issuer, mgmt, "PATCH", path, {
+      app_metadata: { stripe_customer_id: "cus_9", plan: "free" },
+    });
+    const { status, body } = await management(issuer, mgmt, "PATCH", path, {
+      app_metadata: { plan: null, tier: { level: 2 } },
+    });
+    expect(status).toBe(200);
+    expect((body as { app_metadata: unknown }).app_metadata).toEqual({
+      stripe_customer_id: "cus_9",
+      tier: { level: 2 },
+    });
+    expect(
+      ((await management(issuer, mgmt, "GET", path)).body as { app_metadata: unknown }).app_metadata,
+    ).toEqual({
+      stripe_customer_id: "cus_9",
+      tier: { level: 2 },
+    });
+  });
+
+  it("answers 404 inexistent_user for an unknown user", async () => {
+    const { status, body } = await management(issuer, mgmt, "GET", "users/auth0%7Cnobody");
+    expect(status).toBe(404);
+    expect(body).toMatchObject({ errorCode: "inexistent_user" });
+  });
+});

@@ -1,0 +1,19 @@
+/**
+ * `tsx --conditions=react-server dev/main.ts [--ephemeral]`: the local services the configuration
+ * leaves unset, in the foreground, until interrupted. `--ephemeral` keeps no state on disk (tests).
+ * `npm run dev` starts the same services in its own process.
+ */
+import { loadConfig } from "../lib/config/schema";
+import { startLocalServices } from "./start-local-services";
+
+const services = await startLocalServices(loadConfig(process.env), {
+  stateFile: process.argv.includes("--ephemeral") ? null : undefined,
+});
+for (const line of services.started) console.log(`[local] ${line}`);
+
+const stop = async () => {
+  await services.close();
+  process.exit(0);
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

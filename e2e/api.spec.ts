@@ -1,0 +1,101 @@
+import { expect, test, type APIRequestContext } from "@playwright/test";
+
+// The API as a customer's machine uses it: a client-credentials token from the (local) Auth0
+// issuer, then calls to /api/v1 through the real proxy and route handlers of a production build.
+const ISSUER = "http://localhost:4010/";
+const AUDIENCE = "https://api.tollgate.local/";
+
+async function clientToken(
+  request: APIRequestContext,
+  clientId: string,
+  clientSecret: string,
+): Promise<string> {
+  const response = await request.post(`${ISSUER}oauth/token`, {
+    form: {
+      grant_type: "client_credentials",
+      client_id: clientId,
+      client_secret: clientSecret,
+      audience: AUDIENCE,
+    },
+  });
+  expect(response.status()).toBe(200);
+  const body = (await response.json()) as { access_token: string; token_type: string };
+  expect(body.token_type).toBe("Bearer");
+  return body.access_token;
+}
+
+test("a read-only machine client lists widgets but cannot create one", async ({ request }) => {
+  const token = await clientToken(request, "demo-reader", "demo-reader-secret");
+  const headers = { authorization: `Bearer ${token}` };
+
+  const list = await request.get("/api/v1/widgets", { headers });
+  expect(list.status()).toBe(200);
+  expect(await list.json()).toMatchObject({ data: expect.any(Array) });
+
+  const create = await request.post("/api/v1/widgets", { headers, data: { name: "Nope", size_cm: 3 } });
+  expect(create.status()).toBe(403);
+  expect(create.headers()["www-authenticate"]).toMatch(
+    /^Bearer realm="api", error="insufficient_scope", .*scope="create:widgets"$/,
+  );
+  expect(await create.json()).toMatchObject({
+    type: "https://tollgate.dev/problems/insufficient-scope",
+    status: 403,
+  });
+});
+
+test("a machine client with write scopes creates, renders and deletes a widget", async ({ request }) => {
+  const token = await clientToken(request, "demo-writer", "demo-writer-secret");
+  const headers = { authorization: `Bearer ${token}` };
+
+  const created = await request.post("/api/v1/widgets", {
+    headers,
+    data: { name: "Sprocket", color: "#0f766e", size_cm: 12 },
+  });
+  expect(created.status()).toBe(201);
+  const widget = (await created.json()) as { id: string; name: string };
+  expect(widget.name).toBe("Sprocket");
+
+  const rendered = await request.post(`/api/v1/widgets/${widget.id}/render`, {
+    headers,
+    data: { width: 1000, height: 600 },
+  });
+  expect(rendered.status()).toBe(200);
+  expect(await rendered.json()).toMatchObject({
+    units: 3,
+    width: 1000,
+    height: 600,
+    svg: expect.stringContaining("<svg"),
+  });
+
+  expect((await request.get(`/api/v1/widgets/${widget.id}`, { headers })).status()).toBe(200);
+  expect((await request.delete(`/api/v1/widgets/${widget.id}`, { headers })).status()).toBe(204);
+  const gone = await request.get(`/api/v1/widgets/${widget.id}`, { headers });
+  expect(gone.status()).toBe(404);
+  expect(gone.headers()["content-type"]).toBe("application/problem+json");
+});
+
+test("requests without a valid token never reach the API", async ({ request }) => {
+  const none = await request.get("/api/v1/widgets");
+  expect(none.status()).toBe(401);
+  expect(none.headers()["www-authenticate"]).toBe('Bearer realm="api"');
+
+  const forged = await request.get("/api/v1/widgets", {
+    headers: {
+      authorization: "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
+      "x-middleware-subrequest": "proxy:proxy:proxy:proxy:proxy",
+    },
+  });
+  expect(forged.status()).toBe(401);
+  expect(forged.headers()["www-authenticate"]).toMatch(/error="invalid_token"/);
+});
+
+test("the OpenAPI document lists every operation with its scopes", async ({ request }) => {
+  const response = await request.get("/api/openapi.json");
+  expect(response.status()).toBe(200);
+  const document = (await response.json()) as {
+    openapi: string;
+    paths: Record<string, Record<string, { security: unknown }>>;
+  };
+  expect(document.openapi).toBe("3.1.0");
+  expect(document.paths["/api/v1/widgets"]?.post?.security).toEqual([{ auth0: ["create:widgets"] }]);
+});

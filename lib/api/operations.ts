@@ -1,0 +1,138 @@
+import { z } from "zod";
+import { Catalog, defineOperation } from "./catalog";
+
+/**
+ * The demo API product: widgets a customer stores, and a render operation priced by output size.
+ * Replace these with your own product; the gate, metering, plans and OpenAPI document follow the
+ * declarations here.
+ */
+
+/** The meter every demo operation counts against (a Stripe Billing Meter's `event_name`). */
+export const API_CALLS_METER = "api_units";
+
+const none = z.object({}).strict();
+const noBody = z.undefined();
+const widgetId = z.object({ id: z.uuid().describe("The widget's id.") });
+
+export const Widget = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    color: z.string().describe("CSS hex color, e.g. #4338ca."),
+    size_cm: z.int(),
+    created_at: z.iso.datetime(),
+  })
+  .meta({ id: "Widget" });
+
+export const NewWidget = z
+  .object({
+    name: z.string().trim().min(1).max(80),
+    color: z
+      .string()
+      .regex(/^#[0-9a-f]{6}$/i, "a hex color such as #4338ca")
+      .default("#4338ca"),
+    size_cm: z.int().min(1).max(1000),
+  })
+  .strict()
+  .meta({ id: "NewWidget" });
+
+export const RenderRequest = z
+  .object({
+    width: z.int().min(16).max(4096).describe("Output width in pixels."),
+    height: z.int().min(16).max(4096).describe("Output height in pixels."),
+  })
+  .strict()
+  .meta({ id: "RenderRequest" });
+
+/** Pixels one unit buys when rendering: a quarter megapixel. */
+export const PIXELS_PER_RENDER_UNIT = 250_000;
+
+export const listWidgets = defineOperation({
+  id: "listWidgets",
+  method: "GET",
+  path: "/api/v1/widgets",
+  summary: "List your widgets, newest first",
+  tag: "Widgets",
+  scopes: { allOf: ["get:widgets"] },
+  cost: { meter: API_CALLS_METER, units: 1 },
+  params: none,
+  query: z
+    .object({
+      limit: z.coerce.number().int().min(1).max(100).default(20).describe("Page size, 1 to 100."),
+      cursor: z.uuid().optional().describe("`next_cursor` of the previous page."),
+    })
+    .strict(),
+  body: noBody,
+  response: {
+    status: 200,
+    schema: z.object({ data: z.array(Widget), next_cursor: z.uuid().nullable() }).meta({ id: "WidgetList" }),
+  },
+});
+
+export const createWidget = defineOperation({
+  id: "createWidget",
+  method: "POST",
+  path: "/api/v1/widgets",
+  summary: "Create a widget",
+  tag: "Widgets",
+  scopes: { allOf: ["create:widgets"] },
+  cost: { meter: API_CALLS_METER, units: 1 },
+  params: none,
+  query: none,
+  body: NewWidget,
+  response: { status: 201, schema: Widget },
+});
+
+export const getWidget = defineOperation({
+  id: "getWidget",
+  method: "GET",
+  path: "/api/v1/widgets/{id}",
+  summary: "Get one of your widgets",
+  tag: "Widgets",
+  scopes: { allOf: ["get:widgets"] },
+  cost: { meter: API_CALLS_METER, units: 1 },
+  params: widgetId,
+  query: none,
+  body: noBody,
+  response: { status: 200, schema: Widget },
+});
+
+export const deleteWidget = defineOperation({
+  id: "deleteWidget",
+  method: "DELETE",
+  path: "/api/v1/widgets/{id}",
+  summary: "Delete one of your widgets",
+  tag: "Widgets",
+  scopes: { allOf: ["delete:widgets"] },
+  cost: { meter: API_CALLS_METER, units: 1 },
+  params: widgetId,
+  query: none,
+  body: noBody,
+  response: { status: 204, schema: z.null() },
+});
+
+export const renderWidget = defineOperation({
+  id: "renderWidget",
+  method: "POST",
+  path: "/api/v1/widgets/{id}/render",
+  summary: "Render a widget as an SVG badge",
+  description: `Costs one unit per started ${PIXELS_PER_RENDER_UNIT.toLocaleString("en")} pixels of output.`,
+  tag: "Widgets",
+  scopes: { allOf: ["render:widgets"] },
+  cost: {
+    meter: API_CALLS_METER,
+    units: ({ body }) => Math.ceil((body.width * body.height) / PIXELS_PER_RENDER_UNIT),
+  },
+  params: widgetId,
+  query: none,
+  body: RenderRequest,
+  response: {
+    status: 200,
+    schema: z
+      .object({ svg: z.string(), width: z.int(), height: z.int(), units: z.int() })
+      .meta({ id: "Rendering" }),
+  },
+});
+
+/** Every operation of the API. */
+export const catalog = new Catalog([listWidgets, createWidget, getWidget, deleteWidget, renderWidget]);

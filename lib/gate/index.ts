@@ -1,0 +1,38 @@
+/**
+ * The API gate, framework-independent: extract a token, verify it against the issuer's JWKS, check
+ * scopes, and answer refusals with RFC 6750 challenges and RFC 9457 problem bodies.
+ */
+export { createGate, type Gate, type GateOptions } from "./create-gate";
+export { GateError, isGateError, type GateErrorCode, type GateErrorOptions } from "./errors";
+export {
+  GATE_ERROR_TABLE,
+  PROBLEM_TYPE_BASE,
+  problemTypeUri,
+  type BearerErrorCode,
+  type GateErrorEntry,
+} from "./error-table";
+export {
+  bearerChallenge,
+  gateErrorResponse,
+  problemResponse,
+  type BearerChallenge,
+  type GateErrorResponseOptions,
+  type ProblemInit,
+} from "./problem-response";
+export {
+  extractBearerToken,
+  extractToken,
+  type Credentials,
+  type ExtractTokenOptions,
+  type RequestLike,
+} from "./extract-token";
+export { createJwksCache, type JwksCache, type JwksCacheOptions, type JwksCacheStats } from "./jwks-cache";
+export {
+  createTokenVerifier,
+  type KeyResolver,
+  type TokenVerifier,
+  type TokenVerifierOptions,
+  type VerifiedToken,
+} from "./verify-access-token";
+export { createTokenCache, type Expiring, type TokenCache, type TokenCacheOptions } from "./token-cache";
+export { checkScopes, type ScopeRequirement } from "./scopes";

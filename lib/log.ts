@@ -1,0 +1,18 @@
+type Level = "debug" | "info" | "warn" | "error";
+
+/** Fields of a log line; never put tokens, secrets or request bodies here. */
+export type LogFields = Record<string, unknown>;
+
+function write(level: Level, event: string, fields: LogFields): void {
+  const line = JSON.stringify({ level, time: new Date().toISOString(), event, ...fields });
+  if (level === "error" || level === "warn") console.error(line);
+  else console.log(line);
+}
+
+/** Structured JSON logs: one line per event, `event` a stable dotted name such as `gate.denied`. */
+export const log = {
+  debug: (event: string, fields: LogFields = {}) => write("debug", event, fields),
+  info: (event: string, fields: LogFields = {}) => write("info", event, fields),
+  warn: (event: string, fields: LogFields = {}) => write("warn", event, fields),
+  error: (event: string, fields: LogFields = {}) => write("error", event, fields),
+};
