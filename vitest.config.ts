@@ -12,6 +12,8 @@ export default defineConfig({
   test: {
     include: ["{lib,app,dev,scripts,test}/**/*.test.ts", "proxy.test.ts"],
     exclude: ["node_modules/**", "e2e/**", ".next/**"],
+    // Refusals are logged at info; keep test output to what failed.
+    env: { LOG_LEVEL: "warn" },
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -94,7 +94,9 @@ function describeOperation(operation: Operation, schemas: Record<string, JsonSch
     summary: operation.summary,
     description: [
       operation.description,
-      `Requires ${"allOf" in operation.scopes ? "all of" : "one of"}: ${scopes.map((s) => `\`${s}\``).join(", ")}.`,
+      scopes.length === 0
+        ? "Requires a valid access token; no scope."
+        : `Requires ${"allOf" in operation.scopes ? "all of" : "one of"}: ${scopes.map((s) => `\`${s}\``).join(", ")}.`,
       typeof cost === "number"
         ? `Costs ${cost} unit${cost === 1 ? "" : "s"} of \`${operation.cost.meter}\`.`
         : "",

@@ -134,5 +134,38 @@ export const renderWidget = defineOperation({
   },
 });
 
+export const getCaller = defineOperation({
+  id: "getCaller",
+  method: "GET",
+  path: "/api/v1/me",
+  summary: "Who is calling: the token's subject, scopes and customer",
+  description: "Any valid access token for this API may call it; it is free. Use it to check credentials.",
+  tag: "Account",
+  scopes: { allOf: [] },
+  cost: { meter: API_CALLS_METER, units: 0 },
+  params: none,
+  query: none,
+  body: noBody,
+  response: {
+    status: 200,
+    schema: z
+      .object({
+        subject: z.string(),
+        kind: z.enum(["person", "machine"]),
+        client_id: z.string().nullable(),
+        customer_id: z.uuid(),
+        scopes: z.array(z.string()),
+      })
+      .meta({ id: "Caller" }),
+  },
+});
+
 /** Every operation of the API. */
-export const catalog = new Catalog([listWidgets, createWidget, getWidget, deleteWidget, renderWidget]);
+export const catalog = new Catalog([
+  getCaller,
+  listWidgets,
+  createWidget,
+  getWidget,
+  deleteWidget,
+  renderWidget,
+]);

@@ -53,6 +53,7 @@ const JWS_ALGORITHMS = [
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: optional(z.enum(["1", "true"])),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 
   DATABASE_URL: optional(
     z.url().refine((v) => /^postgres(ql)?:$/.test(new URL(v).protocol), "must be postgres://"),
@@ -166,6 +167,7 @@ function buildConfig(env: z.infer<typeof envSchema>) {
   return {
     mode,
     production: env.NODE_ENV === "production",
+    logLevel: env.LOG_LEVEL,
     db: env.DATABASE_URL
       ? ({ kind: "postgres", url: env.DATABASE_URL } as const)
       : ({ kind: "pglite", dataDir: env.PGLITE_DATA_DIR ?? LOCAL.pgliteDataDir } as const),

@@ -1,0 +1,41 @@
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { describe, expect, it } from "vitest";
+import { requiredScopes } from "./catalog";
+import { buildOpenApiDocument } from "./openapi";
+import { catalog } from "./operations";
+
+const document = buildOpenApiDocument(catalog, {
+  baseUrl: "https://tollgate.example.com",
+  issuer: "https://tenant.auth0.com/",
+  audience: "https://api.example.com/",
+});
+
+describe("the OpenAPI document", () => {
+  it("validates against the OpenAPI 3.1 schema", async () => {
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(document));
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe("3.1");
+  });
+
+  it("lists every catalog operation with its scopes under security", () => {
+    for (const operation of catalog.operations) {
+      const described = document.paths[operation.path]?.[operation.method.toLowerCase()] as
+        { operationId: string; security: Record<string, string[]>[] } | undefined;
+      expect(described?.operationId).toBe(operation.id);
+      expect(described?.security).toEqual([{ auth0: [...requiredScopes(operation.scopes)] }]);
+    }
+  });
+
+  it("describes client credentials against the issuer, with every scope", () => {
+    const flows = document.components.securitySchemes.auth0.flows;
+    expect(flows.clientCredentials.tokenUrl).toBe("https://tenant.auth0.com/oauth/token");
+    expect(Object.keys(flows.clientCredentials.scopes)).toEqual([
+      "create:widgets",
+      "delete:widgets",
+      "get:widgets",
+      "render:widgets",
+    ]);
+  });
+});
