@@ -29,11 +29,12 @@ let modules: Awaited<ReturnType<typeof loadApp>>;
 
 async function loadApp() {
   vi.resetModules();
+  delete (globalThis as { tollgateGate?: unknown }).tollgateGate; // a fresh gate: new process state
   return {
     proxy: (await import("@/proxy")).proxy,
     admitRequest: (await import("@/lib/api/admit-request")).admitRequest,
     widgets: await import("@/app/api/v1/widgets/route"),
-    widget: await import("@/app/api/v1/widgets/[id]/route"),
+    me: await import("@/app/api/v1/me/route"),
   };
 }
 
@@ -101,8 +102,10 @@ async function call({
   });
   const admission = await modules.admitRequest(request);
   if (!admission.admitted) return admission.response;
-  const forwarded = new Request(request.url, { method, headers: admission.headers });
-  const handler = method === "GET" ? modules.widgets.GET : modules.widgets.POST;
+  // Admitted requests reach their handler unchanged, as NextResponse.next() passes them on.
+  const forwarded = new Request(request.url, { method, headers: request.headers });
+  const route = new URL(request.url).pathname === "/api/v1/me" ? modules.me : modules.widgets;
+  const handler = method === "GET" ? route.GET : modules.widgets.POST;
   return handler(forwarded, { params: Promise.resolve({}) });
 }
 
@@ -280,44 +283,44 @@ describe("the gate refuses", () => {
 });
 
 describe("identity cannot be forged", () => {
-  it("drops a client's identity and subrequest headers and forwards only the verified identity", async () => {
+  const forged = {
+    "x-tollgate-identity": "eyJzdWJqZWN0IjoiYXV0aDB8YWRtaW4ifQ.forged",
+    "x-middleware-subrequest": "proxy:proxy:proxy:proxy:proxy",
+    "x-forwarded-user": "auth0|admin",
+  };
+
+  it("ignores identity and subrequest headers a client sends: the caller is the token's", async () => {
     const token = await signTestToken(key, claims());
-    const forged = {
-      "x-tollgate-identity": "eyJzdWJqZWN0IjoiYXV0aDB8YWRtaW4ifQ.forged",
-      "x-middleware-subrequest": "proxy:proxy:proxy:proxy:proxy",
-    };
-    const admission = await modules.admitRequest(
-      new NextRequest(`${BASE}/api/v1/widgets`, { headers: { authorization: `Bearer ${token}`, ...forged } }),
-    );
-    expect(admission.admitted).toBe(true);
-    if (!admission.admitted) return;
-    expect(admission.headers.get("x-middleware-subrequest")).toBeNull();
-    expect(admission.headers.get("x-tollgate-identity")).not.toBe(forged["x-tollgate-identity"]);
-    expect((await call({ token, headers: forged })).status).toBe(200);
+    const response = await call({ token, path: "/api/v1/me", headers: forged });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ subject: `${CLIENT_ID}@clients`, kind: "machine" });
   });
 
   it("refuses spoofed headers without a token", async () => {
-    const headers = {
-      "x-tollgate-identity": "e30.e30",
-      "x-middleware-subrequest": "proxy:proxy:proxy:proxy:proxy",
-    };
-    await expectRefused(await call({ headers }), {
+    await expectRefused(await call({ headers: forged }), {
       status: 401,
       type: "invalid-token",
       challenge: /^Bearer realm="api"$/,
     });
   });
 
-  it("refuses a request that reaches a route handler without passing the proxy", async () => {
-    const bypass = new Request(`${BASE}/api/v1/widgets`, {
-      headers: {
-        "x-tollgate-identity": `${b64({ subject: `${CLIENT_ID}@clients`, kind: "machine", clientId: CLIENT_ID, scopes: ["get:widgets"], expiresAt: now() + 60 })}.AAAA`,
-      },
-    });
+  it("refuses requests that reach a route handler without passing the proxy", async () => {
+    const bypass = new Request(`${BASE}/api/v1/widgets`, { headers: forged });
     await expectRefused(await modules.widgets.GET(bypass, { params: Promise.resolve({}) }), {
       status: 401,
       type: "invalid-token",
       challenge: /^Bearer realm="api"$/,
+    });
+    const token = await signTestToken(key, claims({ scope: "get:widgets" }));
+    const wrongScope = new Request(`${BASE}/api/v1/widgets`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...forged },
+      body: JSON.stringify({ name: "x", size_cm: 1 }),
+    });
+    await expectRefused(await modules.widgets.POST(wrongScope, { params: Promise.resolve({}) }), {
+      status: 403,
+      type: "insufficient-scope",
+      challenge: /insufficient_scope/,
     });
   });
 
@@ -352,7 +355,8 @@ describe("the proxy itself", () => {
       new NextRequest(`${BASE}/api/v1/widgets`, { headers: { authorization: `Bearer ${token}` } }),
     );
     expect(admitted.headers.get("x-middleware-next")).toBe("1");
-    expect(admitted.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    // Passed on unchanged: no request-header override for a client to confuse with ours.
+    expect(admitted.headers.get("x-middleware-override-headers")).toBeNull();
   });
 });
 

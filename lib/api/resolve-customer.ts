@@ -1,6 +1,6 @@
 import "server-only";
 import type { Database } from "@/lib/db";
-import type { CallerIdentity } from "./identity";
+import type { VerifiedToken } from "@/lib/gate";
 
 /** How long a subject-to-customer answer is reused in this process. */
 const TTL_MS = 2_000;
@@ -23,7 +23,7 @@ const lastUsedWrites = new Map<string, number>();
  */
 export async function resolveCustomer(
   db: Database,
-  caller: CallerIdentity,
+  caller: Pick<VerifiedToken, "subject" | "kind">,
   now = Date.now(),
 ): Promise<string | null> {
   const hit = cache.get(caller.subject);

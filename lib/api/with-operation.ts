@@ -1,21 +1,21 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { getConfig } from "@/lib/config";
 import { getDb, type Database } from "@/lib/db";
 import { log } from "@/lib/log";
-import { requiredScopes, type InputOf, type Operation, type ResultOf } from "./catalog";
-import { IDENTITY_HEADER, identityKey, verifyIdentity, type CallerIdentity } from "./identity";
+import { type InputOf, type Operation, type ResultOf } from "./catalog";
+import type { VerifiedToken } from "@/lib/gate";
+import { authenticateCall } from "./authenticate-call";
 import { problemResponse, type ProblemName } from "./problems";
 import { resolveCustomer } from "./resolve-customer";
 
-/** The request id header the proxy sets (and echoes to the client). */
+/** The header carrying a request's id, in answers (quote it to support) and logs. */
 export const REQUEST_ID_HEADER = "x-request-id";
 
 /** What a handler knows about the call it serves. */
 export interface OperationContext<O extends Operation> {
   input: InputOf<O>;
-  caller: CallerIdentity;
+  caller: VerifiedToken;
   customerId: string;
   db: Database;
   requestId: string;
@@ -35,15 +35,9 @@ export class ApiProblem extends Error {
 // Next passes no params (undefined) to handlers of routes without dynamic segments.
 type RouteContext = { params?: Promise<Record<string, string | string[]> | undefined> };
 
-let key: Buffer | undefined;
-function signingKey(): Buffer {
-  key ??= identityKey(getConfig().auth.sessionSecret);
-  return key;
-}
-
 /**
- * Wraps a route handler for a catalog operation: re-checks the identity the proxy verified (defence in
- * depth), resolves the caller's customer, parses and validates the input against the operation's
+ * Wraps a route handler for a catalog operation: authenticates the call again (defence in depth against
+ * proxy bypasses; a token-cache hit after the proxy), resolves the caller's customer, parses and validates the input against the operation's
  * schemas, runs the handler and answers with the declared status. Handlers stay a few lines.
  *
  * @example export const GET = withOperation(getWidget, ({ input, customerId, db }) => ...);
@@ -53,25 +47,14 @@ export function withOperation<O extends Operation>(
   handler: (context: OperationContext<O>) => Promise<ResultOf<O>> | ResultOf<O>,
 ) {
   return async (request: Request, route: RouteContext): Promise<Response> => {
-    const requestId = request.headers.get(REQUEST_ID_HEADER) ?? randomUUID();
+    const requestId = randomUUID();
     const instance = new URL(request.url).pathname;
     const problem = (name: ProblemName, detail: string, headers?: HeadersInit) =>
       problemResponse(name, { detail, requestId, instance, headers });
 
-    const caller = verifyIdentity(request.headers.get(IDENTITY_HEADER), signingKey(), Date.now() / 1000);
-    if (!caller) {
-      // Only reachable when the proxy did not run for this request: refuse, never serve.
-      log.error("gate.identity_missing", { requestId, operation: operation.id });
-      return problem("invalid_token", "Send a valid access token in the Authorization header.", {
-        "www-authenticate": 'Bearer realm="api"',
-      });
-    }
-    const missing = requiredScopes(operation.scopes).filter((scope) => !caller.scopes.includes(scope));
-    const scopesOk =
-      "allOf" in operation.scopes ? missing.length === 0 : missing.length < operation.scopes.anyOf.length;
-    if (!scopesOk) {
-      return problem("insufficient_scope", "The access token lacks a scope this operation requires.");
-    }
+    const authentication = await authenticateCall(request, operation, { requestId, instance });
+    if (!authentication.ok) return authentication.response;
+    const caller = authentication.token;
 
     try {
       const db = getDb();

@@ -103,6 +103,23 @@ describe("loadConfig", () => {
     });
   });
 
+  it("exchanges Basic client credentials by default with the local issuer only", () => {
+    const connected = {
+      AUTH0_DOMAIN: "tenant.eu.auth0.com",
+      AUTH0_CLIENT_ID: "abc",
+      AUTH0_CLIENT_SECRET: "shh",
+      AUTH0_SECRET: "x".repeat(32),
+      APP_BASE_URL: "https://app.example.com",
+      AUTH0_AUDIENCE: "https://api.example.com",
+    };
+    expect(loadConfig({}).gate.basicExchange).toBe(true);
+    expect(loadConfig({ GATE_BASIC_EXCHANGE: "0" }).gate.basicExchange).toBe(false);
+    expect(loadConfig({ GATE_BASIC_EXCHANGE: "" }).gate.basicExchange).toBe(true);
+    expect(loadConfig(connected).gate.basicExchange).toBe(false);
+    expect(loadConfig({ ...connected, GATE_BASIC_EXCHANGE: "1" }).gate.basicExchange).toBe(true);
+    expect(configError({ GATE_BASIC_EXCHANGE: "yes" }).issues[0]).toMatch(/^GATE_BASIC_EXCHANGE:/);
+  });
+
   it("refuses local mode in production unless allowed explicitly", () => {
     const error = configError({ NODE_ENV: "production" });
     expect(error.issues[0]).toMatch(

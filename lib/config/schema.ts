@@ -53,6 +53,7 @@ const JWS_ALGORITHMS = [
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: optional(z.enum(["1", "true"])),
+  TOLLGATE_BENCH: optional(z.enum(["1", "true"])),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 
   DATABASE_URL: optional(
@@ -81,6 +82,7 @@ const envSchema = z.object({
   GATE_JWKS_REFRESH_SECONDS: seconds(900),
   GATE_JWKS_COOLDOWN_SECONDS: seconds(30),
   GATE_JWKS_MAX_AGE_SECONDS: seconds(6 * 3600),
+  GATE_BASIC_EXCHANGE: optional(z.enum(["0", "1", "true", "false"])),
 
   STRIPE_SECRET_KEY: optional(z.string().regex(/^(sk|rk)_(test|live)_/, "a Stripe secret key (sk_test_...)")),
   STRIPE_WEBHOOK_SECRET: optional(z.string().startsWith("whsec_", "starts with whsec_")),
@@ -168,6 +170,8 @@ function buildConfig(env: z.infer<typeof envSchema>) {
     mode,
     production: env.NODE_ENV === "production",
     logLevel: env.LOG_LEVEL,
+    /** Serve the benchmark's reference routes (/api/bench/*); only `npm run bench` sets it. */
+    benchRoutes: Boolean(env.TOLLGATE_BENCH),
     db: env.DATABASE_URL
       ? ({ kind: "postgres", url: env.DATABASE_URL } as const)
       : ({ kind: "pglite", dataDir: env.PGLITE_DATA_DIR ?? LOCAL.pgliteDataDir } as const),
@@ -194,6 +198,15 @@ function buildConfig(env: z.infer<typeof envSchema>) {
       jwksRefreshSeconds: env.GATE_JWKS_REFRESH_SECONDS,
       jwksCooldownSeconds: env.GATE_JWKS_COOLDOWN_SECONDS,
       jwksMaxAgeSeconds: env.GATE_JWKS_MAX_AGE_SECONDS,
+      /**
+       * Accept `Authorization: Basic client_id:client_secret` and exchange it at the issuer for a token.
+       * On by default only with the local issuer: in production it puts every such request's secret in
+       * this app's hands and spends the tenant's machine-to-machine token quota.
+       */
+      basicExchange:
+        env.GATE_BASIC_EXCHANGE === undefined
+          ? authMode === "local"
+          : env.GATE_BASIC_EXCHANGE === "1" || env.GATE_BASIC_EXCHANGE === "true",
     },
     stripe: {
       mode: stripeMode,

@@ -7,5 +7,5 @@ export const GET = withOperation(getCaller, ({ caller, customerId }) => ({
   kind: caller.kind,
   client_id: caller.clientId,
   customer_id: customerId,
-  scopes: caller.scopes,
+  scopes: [...caller.scopes],
 }));

@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
+import { loadConfig } from "@/lib/config/schema";
+import { startLocalServices, type LocalServices } from "@/dev/start-local-services";
+import { run } from "@/scripts/lib/run";
+
+export interface BenchServer {
+  url: string;
+  env: NodeJS.ProcessEnv;
+  server: ChildProcess;
+  services: LocalServices;
+  close(): Promise<void>;
+}
+
+/**
+ * A production build served by `next start` on a fresh embedded database (or DATABASE_URL's server),
+ * with the local issuer running, as a user's `npm run build && npm start` would be.
+ */
+export async function startBenchServer(
+  options: { port?: number; build?: boolean } = {},
+): Promise<BenchServer> {
+  const port = options.port ?? 3200;
+  const url = `http://localhost:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NEXT_TELEMETRY_DISABLED: "1",
+    TOLLGATE_BENCH: "1",
+    TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1",
+    LOG_LEVEL: "warn",
+    APP_BASE_URL: url,
+  };
+  if (!env.DATABASE_URL) {
+    env.PGLITE_DATA_DIR = ".data/bench";
+    rmSync(env.PGLITE_DATA_DIR, { recursive: true, force: true });
+  }
+  if (options.build !== false) await run("npx", ["next", "build"], { ...env, NODE_ENV: "production" });
+  const { prepareDatabase } = await import("@/scripts/lib/prepare-database");
+  await prepareDatabase(env);
+
+  const services = await startLocalServices(loadConfig(env), { stateFile: null });
+  const server = spawn("node_modules/.bin/next", ["start", "--port", String(port)], {
+    env,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (Date.now() > deadline) throw new Error(`next start did not answer on ${url} within 60 s`);
+    const ok = await fetch(`${url}/__health`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return {
+    url,
+    env,
+    server,
+    services,
+    async close() {
+      server.kill("SIGTERM");
+      await services.close();
+    },
+  };
+}

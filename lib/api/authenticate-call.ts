@@ -1,0 +1,171 @@
+import "server-only";
+import { getConfig } from "@/lib/config";
+import {
+  bearerChallenge,
+  checkScopes,
+  createGate,
+  extractToken,
+  gateErrorResponse,
+  isGateError,
+  type Gate,
+  type ScopeRequirement,
+  type VerifiedToken,
+} from "@/lib/gate";
+import { ClientCredentialsError } from "@/lib/gate/client-credentials";
+import {
+  createClientCredentialsExchange,
+  type ClientCredentialsExchange,
+} from "@/lib/gate/client-credentials-exchange";
+import { log } from "@/lib/log";
+import type { Operation } from "./catalog";
+import { problemResponse } from "./problems";
+
+interface GateState {
+  gate: Gate;
+  /** Set when GATE_BASIC_EXCHANGE is on: `curl -u client_id:client_secret` works. */
+  basicExchange: ClientCredentialsExchange | null;
+  tokenCookie: string | undefined;
+}
+
+// One gate per process, on globalThis: Next bundles proxy.ts and the route handlers separately, and
+// they must share the JWKS and verified-token caches, so the handler's re-check is a cache hit.
+const globalForGate = globalThis as typeof globalThis & { tollgateGate?: GateState };
+
+function gateState(): GateState {
+  if (!globalForGate.tollgateGate) {
+    const config = getConfig();
+    globalForGate.tollgateGate = {
+      gate: createGate({
+        ...config.gate,
+        onJwksFetchError: (error) =>
+          log.error("gate.jwks_fetch_failed", { jwksUri: config.gate.jwksUri, error: error.message }),
+      }),
+      basicExchange: config.gate.basicExchange
+        ? createClientCredentialsExchange({
+            tokenUrl: `${config.gate.issuer}oauth/token`,
+            audience: config.gate.audience,
+          })
+        : null,
+      tokenCookie: config.gate.tokenCookie,
+    };
+  }
+  return globalForGate.tollgateGate;
+}
+
+/** The gate of this process (for tests and benchmarks that inspect its caches). */
+export function currentGate(): Gate {
+  return gateState().gate;
+}
+
+/** Where an answer is given from, for problem bodies and logs. */
+export interface CallContext {
+  requestId: string;
+  instance: string;
+}
+
+/** The outcome of authenticating a call: the verified token, or the refusal to send. */
+export type Authentication = { ok: true; token: VerifiedToken } | { ok: false; response: Response };
+
+/**
+ * Authenticates an API call for an operation: the bearer token (or, with GATE_BASIC_EXCHANGE, Basic
+ * client credentials exchanged at the issuer) verified against the issuer's keys, and the operation's
+ * scopes. Refusals are RFC 6750 + RFC 9457 responses; the precise reason goes to the log only.
+ *
+ * The proxy calls it before routing and the route handler calls it again (defence in depth against
+ * proxy bypasses); the second call is a token-cache hit.
+ *
+ * Credentials the issuer refuses on a Basic exchange answer 401 `invalid_token` with both a
+ * `Basic realm="api"` and a `Bearer` challenge; too many failed exchanges for one client id answer 429,
+ * an unreachable issuer 503, both with Retry-After.
+ */
+export async function authenticateCall(
+  request: Request,
+  operation: Operation,
+  { requestId, instance }: CallContext,
+): Promise<Authentication> {
+  const { gate, basicExchange, tokenCookie } = gateState();
+  try {
+    const token =
+      basicExchange && BASIC.test(request.headers.get("authorization") ?? "")
+        ? await authenticateBasic(request, { gate, basicExchange, tokenCookie }, operation.scopes)
+        : await gate.authenticate(request, operation.scopes);
+    return { ok: true, token };
+  } catch (error) {
+    if (error instanceof ClientCredentialsError) {
+      log.info("gate.basic_exchange_failed", {
+        requestId,
+        operation: operation.id,
+        code: error.code,
+        reason: error.reason,
+      });
+      return { ok: false, response: basicExchangeErrorResponse(error, { requestId, instance }) };
+    }
+    if (!isGateError(error)) {
+      log.error("gate.failed", { requestId, operation: operation.id, error: String(error) });
+      return {
+        ok: false,
+        response: problemResponse("internal_error", {
+          requestId,
+          instance,
+          detail: `Quote request id ${requestId} to support.`,
+        }),
+      };
+    }
+    log.info("gate.denied", { requestId, operation: operation.id, ...error.toLogFields() });
+    return { ok: false, response: gateErrorResponse(error, { requestId, instance, realm: "api" }) };
+  }
+}
+
+const BASIC = /^basic(\s|$)/i;
+
+/** Exchanges the request's Basic client credentials for a token, then verifies it as the gate does. */
+async function authenticateBasic(
+  request: Request,
+  {
+    gate,
+    basicExchange,
+    tokenCookie,
+  }: Pick<GateState, "gate" | "tokenCookie"> & { basicExchange: ClientCredentialsExchange },
+  scopes: ScopeRequirement,
+): Promise<VerifiedToken> {
+  const credentials = extractToken(request, { cookieName: tokenCookie });
+  if (credentials?.kind !== "basic") return gate.authenticate(request, scopes);
+  const caller = await gate.verify(
+    await basicExchange.exchange(credentials.clientId, credentials.clientSecret),
+  );
+  checkScopes(caller.scopes, scopes);
+  return caller;
+}
+
+const BASIC_REFUSED =
+  "The issuer refused these client credentials. Check the client id and secret, or send an access token as Authorization: Bearer <access token>.";
+
+function basicExchangeErrorResponse(
+  error: ClientCredentialsError,
+  where: { requestId: string; instance: string },
+): Response {
+  const retryAfter = String(error.retryAfterSeconds ?? 1);
+  if (error.code === "ERR_TOKEN_ENDPOINT_REJECTED") {
+    // RFC 9110 §11.6.1: one challenge per scheme the client may retry with.
+    const headers = new Headers();
+    headers.append("www-authenticate", 'Basic realm="api"');
+    headers.append(
+      "www-authenticate",
+      bearerChallenge({ realm: "api", error: "invalid_token", description: BASIC_REFUSED }),
+    );
+    return problemResponse("invalid_token", { ...where, detail: BASIC_REFUSED, headers });
+  }
+  if (error.code === "ERR_TOKEN_REQUEST_THROTTLED") {
+    return problemResponse("rate_limited", {
+      ...where,
+      detail:
+        "Too many failed client credential exchanges for this client. Retry after the Retry-After delay.",
+      headers: { "retry-after": retryAfter },
+    });
+  }
+  return problemResponse("service_unavailable", {
+    ...where,
+    detail: "The API cannot exchange client credentials with the issuer right now. Retry later.",
+    headers: { "retry-after": retryAfter },
+  });
+}

@@ -1,0 +1,180 @@
+/**
+ * `curl -u client_id:client_secret` against the API: the real proxy logic (lib/api/admit-request.ts)
+ * exchanges HTTP Basic client credentials at the real local issuer on loopback, verifies the token like
+ * any bearer token, and the real route handler answers from a real database. Exchanges are counted at
+ * the wire: a spy on the global fetch that still calls it, counting POSTs to the token endpoint.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { NextRequest } from "next/server";
+import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
+import { createLocalIssuer, type LocalIssuer } from "@/dev/issuer";
+import type { Database } from "@/lib/db";
+import { createMigratedDatabase, type TestDatabase } from "./database";
+
+const AUDIENCE = "https://api.basic-exchange.test/";
+const BASE = "http://localhost:3000";
+const READER = { id: "basic-reader", secret: "basic-reader-secret-0123456789" };
+const OTHER = { id: "basic-other", secret: "basic-other-secret-0123456789" };
+
+let issuer: LocalIssuer;
+let database: TestDatabase & { db: Database };
+let fetchSpy: MockInstance<typeof fetch>;
+let modules: Awaited<ReturnType<typeof loadApp>>;
+
+async function loadApp(env: Record<string, string> = {}) {
+  vi.stubEnv("GATE_BASIC_EXCHANGE", "");
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  vi.resetModules();
+  delete (globalThis as { tollgateGate?: unknown }).tollgateGate; // a fresh gate: new process state
+  return {
+    admitRequest: (await import("@/lib/api/admit-request")).admitRequest,
+    widgets: await import("@/app/api/v1/widgets/route"),
+  };
+}
+
+beforeAll(async () => {
+  const seed = (client: typeof READER) => ({
+    client_id: client.id,
+    client_secret: client.secret,
+    name: client.id,
+    app_type: "non_interactive" as const,
+    grant_types: ["client_credentials"],
+    grants: [{ audience: AUDIENCE, scope: ["get:widgets"] }],
+  });
+  issuer = await createLocalIssuer({ port: 0, audience: AUDIENCE, clients: [seed(READER), seed(OTHER)] });
+  database = await createMigratedDatabase();
+  const customer = await database.db.customer.create({ data: { email: "basic-owner@example.com" } });
+  for (const client of [READER, OTHER]) {
+    await database.db.apiClient.create({
+      data: { clientId: client.id, customerId: customer.id, name: client.id, scopes: ["get:widgets"] },
+    });
+  }
+
+  vi.stubEnv("AUTH0_ISSUER", issuer.url);
+  vi.stubEnv("AUTH0_AUDIENCE", AUDIENCE);
+  (globalThis as { tollgateDb?: Database }).tollgateDb = database.db;
+  fetchSpy = vi.spyOn(globalThis, "fetch");
+  modules = await loadApp();
+});
+
+afterAll(async () => {
+  fetchSpy.mockRestore();
+  vi.unstubAllEnvs();
+  delete (globalThis as { tollgateDb?: Database }).tollgateDb;
+  await Promise.all([issuer.close(), database.destroy()]);
+});
+
+/** Token requests sent so far, counted at the global fetch. */
+function exchanges(): number {
+  return fetchSpy.mock.calls.filter(([input]) =>
+    String(input instanceof Request ? input.url : input).endsWith("/oauth/token"),
+  ).length;
+}
+
+/** What `curl -u id:secret` sends. */
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
+
+/** Sends a request through the proxy logic and, when admitted, to the route handler, like Next does. */
+async function call(authorization: string | undefined, method = "GET"): Promise<Response> {
+  const request = new NextRequest(`${BASE}/api/v1/widgets`, {
+    method,
+    headers: authorization ? { authorization } : {},
+  });
+  const admission = await modules.admitRequest(request);
+  if (!admission.admitted) return admission.response;
+  const forwarded = new Request(request.url, { method, headers: request.headers });
+  const handler = method === "GET" ? modules.widgets.GET : modules.widgets.POST;
+  return handler(forwarded, { params: Promise.resolve({}) });
+}
+
+async function problemType(response: Response): Promise<unknown> {
+  expect(response.headers.get("content-type")).toBe("application/problem+json");
+  return ((await response.json()) as { type?: unknown }).type;
+}
+
+describe("HTTP Basic client credentials", () => {
+  it("are exchanged for a token and reach the route handler (curl -u id:secret)", async () => {
+    const before = exchanges();
+    const response = await call(basic(READER.id, READER.secret));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ data: [], next_cursor: null });
+    expect(exchanges() - before).toBe(1);
+  });
+
+  it("exchange once for 20 concurrent requests, and the token is reused for later requests", async () => {
+    modules = await loadApp(); // a fresh process: empty caches
+    const before = exchanges();
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => call(basic(READER.id, READER.secret))),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
+    expect(exchanges() - before).toBe(1);
+    for (let i = 0; i < 5; i++) expect((await call(basic(READER.id, READER.secret))).status).toBe(200);
+    expect(exchanges() - before).toBe(1);
+  });
+
+  it("get the same scopes check as a bearer token: 403 insufficient_scope for an operation not granted", async () => {
+    const response = await call(basic(READER.id, READER.secret), "POST");
+    expect(response.status).toBe(403);
+    expect(response.headers.get("www-authenticate")).toMatch(
+      /error="insufficient_scope".*scope="create:widgets"/,
+    );
+    expect(await problemType(response)).toBe("https://tollgate.dev/problems/insufficient-scope");
+  });
+
+  it("with a wrong secret answer 401 invalid_token with a Basic and a Bearer challenge", async () => {
+    const response = await call(basic(READER.id, "not-the-secret"));
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toMatch(
+      /^Basic realm="api", Bearer realm="api", error="invalid_token", error_description="[^"]+"$/,
+    );
+    expect(await problemType(response)).toBe("https://tollgate.dev/problems/invalid-token");
+  });
+
+  it("that fail are not retried at the issuer for a few seconds", async () => {
+    const before = exchanges();
+    const responses = await Promise.all(Array.from({ length: 10 }, () => call(basic(OTHER.id, "wrong-1"))));
+    for (let i = 0; i < 10; i++) responses.push(await call(basic(OTHER.id, "wrong-1")));
+    expect(responses.every((response) => response.status === 401)).toBe(true);
+    expect(exchanges() - before).toBe(1);
+  });
+
+  it("flooded with different wrong secrets for one client id reach the issuer a bounded number of times", async () => {
+    modules = await loadApp();
+    expect((await call(basic(READER.id, READER.secret))).status).toBe(200);
+    const before = exchanges();
+    const flood = await Promise.all(
+      Array.from({ length: 100 }, (_, index) => call(basic(READER.id, `guess-${index}`))),
+    );
+    const statuses = new Set(flood.map((response) => response.status));
+    expect([...statuses].every((status) => status === 401 || status === 429)).toBe(true);
+    expect(exchanges() - before).toBeLessThanOrEqual(5);
+    const throttled = flood.find((response) => response.status === 429);
+    expect(Number(throttled?.headers.get("retry-after"))).toBeGreaterThan(0);
+    // The owner's cached token keeps working during the flood.
+    expect((await call(basic(READER.id, READER.secret))).status).toBe(200);
+    expect(exchanges() - before).toBeLessThanOrEqual(5);
+  });
+
+  it("are not exchanged when GATE_BASIC_EXCHANGE=0: 401 with a Bearer challenge and no error code", async () => {
+    modules = await loadApp({ GATE_BASIC_EXCHANGE: "0" });
+    const before = exchanges();
+    const response = await call(basic(READER.id, READER.secret));
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+    expect(exchanges()).toBe(before);
+  });
+
+  it("answer 503 with Retry-After when the issuer is unreachable", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    modules = await loadApp({ AUTH0_ISSUER: `http://127.0.0.1:${port}/` });
+    const response = await call(basic(READER.id, READER.secret));
+    expect(response.status).toBe(503);
+    expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await problemType(response)).toBe("https://tollgate.dev/problems/service-unavailable");
+  });
+});
