@@ -7,6 +7,8 @@ import type { Config } from "../lib/config/schema";
 import { issuerSeedClients } from "./demo-data";
 import { LOCAL_ISSUER } from "./issuer/constants";
 import { createLocalIssuer } from "./issuer/create-local-issuer";
+import { LOCAL_STRIPE } from "./stripe/constants";
+import { createStripeSandbox } from "./stripe/create-stripe-sandbox";
 
 export interface LocalServices {
   /** What was started, for the console. */
@@ -14,7 +16,7 @@ export interface LocalServices {
   close(): Promise<void>;
 }
 
-/** Starts the local issuer when Auth0 is not configured. */
+/** Starts the local issuer when Auth0 is not configured and the Stripe sandbox when Stripe is not. */
 export async function startLocalServices(
   config: Config,
   options: { stateFile?: string | null } = {},
@@ -32,6 +34,17 @@ export async function startLocalServices(
     });
     closers.push(() => issuer.close());
     started.push(`Auth0-compatible issuer on ${issuer.url}`);
+  }
+  if (config.stripe.mode === "local") {
+    const webhookUrl = `${config.auth.appBaseUrl.replace(/\/$/, "")}/api/stripe/webhook`;
+    const sandbox = await createStripeSandbox({
+      port: LOCAL.stripePort,
+      webhookUrl,
+      webhookSecret: config.stripe.webhookSecret,
+      stateFile: options.stateFile === null ? undefined : LOCAL_STRIPE.stateFile,
+    });
+    closers.push(() => sandbox.close());
+    started.push(`Stripe sandbox on ${sandbox.url} (webhooks to ${webhookUrl})`);
   }
   return {
     started,

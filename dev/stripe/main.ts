@@ -1,0 +1,41 @@
+/**
+ * `tsx dev/stripe/main.ts [--fresh] [--webhook-url URL]`: the local Stripe sandbox on
+ * LOCAL.stripePort, delivering webhooks to the app (default `${LOCAL.appBaseUrl}/api/stripe/webhook`)
+ * signed with LOCAL.stripeWebhookSecret, keeping its state in .data/stripe/ across restarts.
+ */
+import { rmSync } from "node:fs";
+import { LOCAL } from "../../lib/config/local-defaults";
+import { LOCAL_STRIPE } from "./constants";
+import { createStripeSandbox } from "./create-stripe-sandbox";
+import { SANDBOX_API_VERSION } from "./sandbox-engine";
+
+const argument = (name: string) => {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+};
+
+if (process.argv.includes("--fresh")) rmSync(LOCAL_STRIPE.stateFile, { force: true });
+
+const webhookUrl = argument("--webhook-url") ?? `${LOCAL.appBaseUrl}/api/stripe/webhook`;
+const sandbox = await createStripeSandbox({
+  port: LOCAL.stripePort,
+  webhookUrl,
+  webhookSecret: LOCAL.stripeWebhookSecret,
+  stateFile: LOCAL_STRIPE.stateFile,
+  log: process.argv.includes("--log"),
+});
+
+console.log(`[stripe] sandbox on ${sandbox.url} (API version ${SANDBOX_API_VERSION})`);
+console.log(
+  `[stripe] secret key ${LOCAL.stripeSecretKey}; webhooks to ${webhookUrl} signed with ${sandbox.webhookSecret}`,
+);
+console.log(
+  `[stripe] test helpers: POST ${sandbox.url}/_sandbox/advance {"days":31}, /_sandbox/fail_next_payment`,
+);
+
+const stop = async () => {
+  await sandbox.close();
+  process.exit(0);
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

@@ -1,0 +1,221 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { z } from "zod";
+import type {
+  CheckoutSessionObject,
+  CustomerObject,
+  EventObject,
+  FeatureObject,
+  InvoiceObject,
+  Metadata,
+  MeterEventObject,
+  MeterObject,
+  PortalSessionObject,
+  PriceObject,
+  ProductObject,
+  SubscriptionObject,
+} from "./objects";
+
+/** A subscription item as stored: the price by id, rendered into the full object on read. */
+export interface SubscriptionItemRecord {
+  id: string;
+  created: number;
+  price: string;
+  quantity?: number;
+  metadata: Metadata;
+  current_period_start: number;
+  current_period_end: number;
+}
+
+export type SubscriptionRecord = Omit<SubscriptionObject, "items"> & { items: SubscriptionItemRecord[] };
+
+/** A Checkout Session with what Stripe keeps beside it until completion. */
+export interface CheckoutSessionRecord {
+  session: CheckoutSessionObject;
+  lineItems: Array<{ id: string; price: string; quantity: number | null }>;
+  subscriptionData: { metadata: Metadata; trialPeriodDays: number | null; description: string | null };
+}
+
+/** An attached product feature (`/v1/products/{id}/features`). */
+export interface ProductFeatureRecord {
+  id: string;
+  product: string;
+  feature: string;
+}
+
+/** A stored idempotent result (https://docs.stripe.com/api/idempotent_requests). */
+export interface IdempotencyRecord {
+  fingerprint: string;
+  status: number;
+  body: unknown;
+  /** Wall-clock milliseconds; Stripe prunes keys after 24 hours. */
+  storedAt: number;
+}
+
+const record = <T>() => z.custom<T>((value) => typeof value === "object" && value !== null);
+
+/** What the optional state file holds (`.data/stripe/state.json`). */
+const persistedSchema = z.object({
+  version: z.literal(1),
+  clockOffset: z.number(),
+  invoiceSequence: z.number(),
+  failNextPayments: z.number(),
+  customers: z.array(record<CustomerObject>()),
+  deletedCustomers: z.array(z.string()),
+  cardOnFile: z.array(z.string()),
+  products: z.array(record<ProductObject>()),
+  prices: z.array(record<PriceObject>()),
+  meters: z.array(record<MeterObject>()),
+  meterEvents: z.array(record<MeterEventObject>()),
+  features: z.array(record<FeatureObject>()),
+  productFeatures: z.array(record<ProductFeatureRecord>()),
+  subscriptions: z.array(record<SubscriptionRecord>()),
+  invoices: z.array(record<InvoiceObject>()),
+  checkoutSessions: z.array(record<CheckoutSessionRecord>()),
+  portalSessions: z.array(record<PortalSessionObject>()),
+  events: z.array(record<EventObject>()),
+  pendingWebhooks: z.array(z.string()),
+  idempotency: z.array(z.tuple([z.string(), record<IdempotencyRecord>()])),
+  entitlements: z.array(z.tuple([z.string(), z.array(z.string())])),
+});
+
+/** Events and meter events beyond these counts are dropped from the state file (Stripe keeps 30 days). */
+const MAX_PERSISTED_EVENTS = 5_000;
+
+/**
+ * Everything the sandbox knows, in insertion order (lists answer newest first by walking backwards).
+ * Plain maps of wire objects, so the state file is a readable JSON dump.
+ */
+export class SandboxState {
+  clockOffset = 0;
+  invoiceSequence = 0;
+  failNextPayments = 0;
+  readonly customers = new Map<string, CustomerObject>();
+  readonly deletedCustomers = new Set<string>();
+  /** Customers who paid through Checkout: the sandbox's stand-in for a saved card. */
+  readonly cardOnFile = new Set<string>();
+  readonly products = new Map<string, ProductObject>();
+  readonly prices = new Map<string, PriceObject>();
+  readonly meters = new Map<string, MeterObject>();
+  readonly meterEvents: MeterEventObject[] = [];
+  readonly meterEventIdentifiers = new Set<string>();
+  readonly features = new Map<string, FeatureObject>();
+  readonly productFeatures = new Map<string, ProductFeatureRecord>();
+  readonly subscriptions = new Map<string, SubscriptionRecord>();
+  readonly invoices = new Map<string, InvoiceObject>();
+  readonly checkoutSessions = new Map<string, CheckoutSessionRecord>();
+  readonly portalSessions = new Map<string, PortalSessionObject>();
+  readonly events = new Map<string, EventObject>();
+  /** Ids of events not yet delivered (or given up on) when the state was saved. */
+  pendingWebhooks: string[] = [];
+  readonly idempotency = new Map<string, IdempotencyRecord>();
+  /** The feature ids each customer was last told it has, to emit summary events on change. */
+  readonly entitlements = new Map<string, string[]>();
+
+  constructor(private readonly stateFile?: string) {}
+
+  /** Loads the state file when there is one; a missing or unreadable file means an empty sandbox. */
+  load(): boolean {
+    if (!this.stateFile) return false;
+    let raw: string;
+    try {
+      raw = readFileSync(this.stateFile, "utf8");
+    } catch {
+      return false;
+    }
+    const parsed = persistedSchema.safeParse(JSON.parse(raw));
+    if (!parsed.success) {
+      console.warn(`[stripe] ignoring unreadable state file ${this.stateFile}`);
+      return false;
+    }
+    const data = parsed.data;
+    this.clockOffset = data.clockOffset;
+    this.invoiceSequence = data.invoiceSequence;
+    this.failNextPayments = data.failNextPayments;
+    const fill = <T extends { id: string }>(map: Map<string, T>, items: T[]) => {
+      for (const item of items) map.set(item.id, item);
+    };
+    fill(this.customers, data.customers);
+    for (const id of data.deletedCustomers) this.deletedCustomers.add(id);
+    for (const id of data.cardOnFile) this.cardOnFile.add(id);
+    fill(this.products, data.products);
+    fill(this.prices, data.prices);
+    fill(this.meters, data.meters);
+    for (const event of data.meterEvents) {
+      this.meterEvents.push(event);
+      this.meterEventIdentifiers.add(event.identifier);
+    }
+    fill(this.features, data.features);
+    fill(this.productFeatures, data.productFeatures);
+    fill(this.subscriptions, data.subscriptions);
+    fill(this.invoices, data.invoices);
+    for (const checkout of data.checkoutSessions) this.checkoutSessions.set(checkout.session.id, checkout);
+    fill(this.portalSessions, data.portalSessions);
+    fill(this.events, data.events);
+    this.pendingWebhooks = data.pendingWebhooks.filter((id) => this.events.has(id));
+    for (const [key, value] of data.idempotency) this.idempotency.set(key, value);
+    for (const [customer, features] of data.entitlements) this.entitlements.set(customer, features);
+    return true;
+  }
+
+  /** Writes the state file atomically, owner-readable only. */
+  save(): void {
+    if (!this.stateFile) return;
+    const data: z.input<typeof persistedSchema> = {
+      version: 1,
+      clockOffset: this.clockOffset,
+      invoiceSequence: this.invoiceSequence,
+      failNextPayments: this.failNextPayments,
+      customers: [...this.customers.values()],
+      deletedCustomers: [...this.deletedCustomers],
+      cardOnFile: [...this.cardOnFile],
+      products: [...this.products.values()],
+      prices: [...this.prices.values()],
+      meters: [...this.meters.values()],
+      meterEvents: this.meterEvents,
+      features: [...this.features.values()],
+      productFeatures: [...this.productFeatures.values()],
+      subscriptions: [...this.subscriptions.values()],
+      invoices: [...this.invoices.values()],
+      checkoutSessions: [...this.checkoutSessions.values()],
+      portalSessions: [...this.portalSessions.values()],
+      events: [...this.events.values()].slice(-MAX_PERSISTED_EVENTS),
+      pendingWebhooks: this.pendingWebhooks,
+      idempotency: [...this.idempotency],
+      entitlements: [...this.entitlements],
+    };
+    mkdirSync(dirname(this.stateFile), { recursive: true });
+    const temporary = `${this.stateFile}.tmp`;
+    writeFileSync(temporary, JSON.stringify(data), { mode: 0o600 });
+    renameSync(temporary, this.stateFile);
+  }
+
+  /** Forgets everything (the `/_sandbox/reset` test helper). */
+  clear(): void {
+    this.clockOffset = 0;
+    this.invoiceSequence = 0;
+    this.failNextPayments = 0;
+    for (const map of [
+      this.customers,
+      this.products,
+      this.prices,
+      this.meters,
+      this.features,
+      this.productFeatures,
+      this.subscriptions,
+      this.invoices,
+      this.checkoutSessions,
+      this.portalSessions,
+      this.events,
+      this.idempotency,
+      this.entitlements,
+    ] as Array<Map<string, unknown>>) {
+      map.clear();
+    }
+    this.deletedCustomers.clear();
+    this.cardOnFile.clear();
+    this.meterEvents.length = 0;
+    this.meterEventIdentifiers.clear();
+    this.pendingWebhooks = [];
+  }
+}
