@@ -4,4 +4,7 @@ export async function register() {
   // Open the database now, so the first request does not wait for embedded PGlite to boot.
   const { getDb } = await import("@/lib/db");
   await getDb().$ready;
+  // Long-running servers report usage to Stripe themselves; on Vercel the cron route does.
+  const { startReporterLoop } = await import("@/lib/metering/reporter-loop");
+  startReporterLoop();
 }

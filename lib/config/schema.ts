@@ -88,6 +88,8 @@ const envSchema = z.object({
   STRIPE_WEBHOOK_SECRET: optional(z.string().startsWith("whsec_", "starts with whsec_")),
   STRIPE_API_URL: optional(serviceUrl),
 
+  USAGE_REPORT_INTERVAL_SECONDS: seconds(60),
+  VERCEL: optional(z.string()),
   CRON_SECRET: optional(z.string().min(16, "at least 16 characters")),
 });
 
@@ -214,6 +216,11 @@ function buildConfig(env: z.infer<typeof envSchema>) {
       webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? LOCAL.stripeWebhookSecret,
       apiUrl: env.STRIPE_API_URL ?? (stripeMode === "local" ? LOCAL.stripeApiUrl : undefined),
     },
+    /**
+     * How often a long-running server (`npm run dev`, `npm start`) reports usage to Stripe by itself;
+     * 0 disables it. On Vercel the cron route does it instead (vercel.json).
+     */
+    usageReportIntervalSeconds: env.VERCEL ? 0 : env.USAGE_REPORT_INTERVAL_SECONDS,
     cronSecret: env.CRON_SECRET ?? (env.NODE_ENV === "production" ? undefined : LOCAL.cronSecret),
   };
 }

@@ -1,0 +1,28 @@
+import { timingSafeEqual } from "node:crypto";
+import { getConfig } from "@/lib/config";
+import { problemResponse } from "@/lib/api/problems";
+import { runUsageReport } from "@/lib/metering/reporter-loop";
+
+export const dynamic = "force-dynamic";
+export const maxDuration = 60;
+
+// GET /api/cron/usage – report unreported usage to Stripe (Vercel Cron, every minute; vercel.json)
+export async function GET(request: Request) {
+  const secret = getConfig().cronSecret;
+  if (!secret) {
+    return problemResponse("service_unavailable", { detail: "Set CRON_SECRET to enable the usage cron." });
+  }
+  if (!bearerMatches(request.headers.get("authorization"), secret)) {
+    return problemResponse("invalid_token", {
+      detail: "Send Authorization: Bearer <CRON_SECRET>.",
+      headers: { "www-authenticate": 'Bearer realm="cron"' },
+    });
+  }
+  return Response.json(await runUsageReport(), { headers: { "cache-control": "no-store" } });
+}
+
+function bearerMatches(header: string | null, secret: string): boolean {
+  const given = Buffer.from(header ?? "");
+  const expected = Buffer.from(`Bearer ${secret}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}

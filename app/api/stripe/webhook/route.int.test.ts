@@ -1,0 +1,354 @@
+/**
+ * The Stripe webhook end to end: events made by the local Stripe sandbox (dev/stripe) through the
+ * official SDK, signed with the real scheme, posted to the route handler, applied to a real database
+ * (PGlite, or PostgreSQL with DATABASE_URL). The handler reads Stripe back from the same sandbox.
+ */
+import Stripe from "stripe";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
+import { payCheckout, sdkFor } from "@/dev/stripe/testing";
+import { LOCAL } from "@/lib/config/local-defaults";
+import type { Database } from "@/lib/db";
+import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
+import { getCustomerAccess, mayUse, PAST_DUE_GRACE_MS } from "@/lib/billing/entitlements";
+import { PLANS } from "@/lib/billing/plans";
+import { setupCatalog } from "@/lib/billing/setup-catalog";
+import type { Receipt } from "@/lib/billing/webhook/apply-stripe-event";
+import { createMigratedDatabase, type TestDatabase } from "@/test/database";
+
+const SECRET = LOCAL.stripeWebhookSecret;
+const URL_ = "http://localhost:3000/api/stripe/webhook";
+
+let sandbox: StripeSandbox;
+let stripe: Stripe;
+let database: TestDatabase & { db: Database };
+let POST: (request: Request) => Promise<Response>;
+const globals = globalThis as { tollgateDb?: Database; tollgateStripe?: Stripe };
+
+beforeAll(async () => {
+  database = await createMigratedDatabase();
+  sandbox = await createStripeSandbox({ port: 0, webhookSecret: SECRET });
+  stripe = sdkFor(sandbox);
+  await setupCatalog(stripe);
+  vi.stubEnv("STRIPE_SECRET_KEY", "");
+  vi.stubEnv("STRIPE_WEBHOOK_SECRET", "");
+  vi.stubEnv("STRIPE_API_URL", sandbox.url);
+  vi.stubEnv("LOG_LEVEL", "error"); // the refusals below log warnings by design
+  vi.resetModules();
+  globals.tollgateDb = database.db;
+  delete globals.tollgateStripe;
+  POST = (await import("./route")).POST;
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  delete globals.tollgateDb;
+  delete globals.tollgateStripe;
+  await sandbox.close();
+  await database.destroy();
+});
+
+interface Signing {
+  secret?: string;
+  timestamp?: number;
+  header?: string | null;
+  tamper?: (body: string) => string;
+}
+
+async function post(event: Stripe.Event, signing: Signing = {}): Promise<Response> {
+  const payload = JSON.stringify(event);
+  const signature =
+    signing.header === undefined
+      ? stripe.webhooks.generateTestHeaderString({
+          payload,
+          secret: signing.secret ?? SECRET,
+          ...(signing.timestamp === undefined ? {} : { timestamp: signing.timestamp }),
+        })
+      : signing.header;
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (signature !== null) headers["stripe-signature"] = signature;
+  const body = signing.tamper ? signing.tamper(payload) : payload;
+  return POST(new Request(URL_, { method: "POST", body, headers }));
+}
+
+async function deliver(event: Stripe.Event): Promise<Receipt> {
+  const response = await post(event);
+  expect(response.status, await response.clone().text()).toBe(200);
+  return (await response.json()) as Receipt;
+}
+
+const delivered = new Set<string>();
+
+/** Every sandbox event not delivered yet, oldest first. */
+async function newEvents(): Promise<Stripe.Event[]> {
+  const events: Stripe.Event[] = [];
+  for await (const event of stripe.events.list({ limit: 100 }))
+    if (!delivered.has(event.id)) events.push(event);
+  return events.reverse();
+}
+
+/** Delivers every new sandbox event in order, like a healthy Stripe. */
+async function deliverNew(): Promise<Receipt[]> {
+  const receipts: Receipt[] = [];
+  for (const event of await newEvents()) {
+    delivered.add(event.id);
+    receipts.push(await deliver(event));
+  }
+  return receipts;
+}
+
+/** Marks the new events delivered without sending them; returns them for a test to send itself. */
+async function takeNew(): Promise<Stripe.Event[]> {
+  const events = await newEvents();
+  for (const event of events) delivered.add(event.id);
+  return events;
+}
+
+let users = 0;
+async function newCustomer() {
+  users += 1;
+  const customer = await ensureStripeCustomer(database.db, stripe, {
+    auth0UserId: `auth0|webhook-${users}`,
+    email: `webhook-${users}@example.com`,
+    name: `User ${users}`,
+  });
+  if (!customer.stripeCustomerId) throw new Error("no Stripe customer");
+  return { id: customer.id, stripeCustomerId: customer.stripeCustomerId };
+}
+
+async function priceId(lookupKey: string): Promise<string> {
+  const { data } = await stripe.prices.list({ lookup_keys: [lookupKey] });
+  const price = data[0];
+  if (!price) throw new Error(`no price ${lookupKey}`);
+  return price.id;
+}
+
+/** Subscribes through the sandbox's hosted Checkout (which also puts a card on file). */
+async function subscribe(stripeCustomerId: string, plan: "pro" | "scale"): Promise<string> {
+  const prices = PLANS[plan].stripe;
+  if (!prices) throw new Error("free plan");
+  const session = await stripe.checkout.sessions.create({
+    mode: "subscription",
+    customer: stripeCustomerId,
+    line_items: [
+      { price: await priceId(prices.flatPrice.lookupKey), quantity: 1 },
+      { price: await priceId(prices.meteredPrice.lookupKey) },
+    ],
+    success_url: "http://localhost:3000/billing?done=1",
+    cancel_url: "http://localhost:3000/billing",
+  });
+  if (!session.url) throw new Error("no checkout url");
+  await payCheckout(session.url);
+  const subscriptions = await stripe.subscriptions.list({ customer: stripeCustomerId });
+  const subscription = subscriptions.data[0];
+  if (!subscription) throw new Error("checkout made no subscription");
+  return subscription.id;
+}
+
+const counts = async () => ({
+  events: await database.db.stripeEvent.count(),
+  subscriptions: await database.db.subscription.count(),
+  entitlements: await database.db.entitlement.count(),
+});
+
+describe("signature checks", () => {
+  let event: Stripe.Event;
+  beforeAll(async () => {
+    const customer = await newCustomer();
+    await subscribe(customer.stripeCustomerId, "pro");
+    event = (await takeNew()).find(
+      (candidate) => candidate.type === "customer.subscription.created",
+    ) as Stripe.Event;
+    expect(event).toBeDefined();
+  });
+
+  it.each<[string, Signing]>([
+    ["a missing Stripe-Signature header", { header: null }],
+    ["a signature made with another secret", { secret: "whsec_not_the_endpoint_secret" }],
+    ["a stale timestamp (over 300 s old)", { timestamp: Math.floor(Date.now() / 1000) - 301 }],
+    ["a tampered body", { tamper: (body) => body.replace('"active"', '"trialing"') }],
+    ["a garbage header", { header: "t=1,v1=deadbeef" }],
+  ])("refuses %s with a 400 problem and writes nothing", async (_name, signing) => {
+    const before = await counts();
+    const response = await post(event, signing);
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toBe("application/problem+json");
+    expect(await response.json()).toMatchObject({
+      type: "https://tollgate.dev/problems/invalid-request",
+      status: 400,
+    });
+    expect(await counts()).toEqual(before);
+  });
+
+  it("accepts the same event correctly signed", async () => {
+    expect((await deliver(event)).outcome).toBe("applied");
+  });
+});
+
+describe("exactly once and in order", () => {
+  it("applies an event delivered three times once", async () => {
+    const customer = await newCustomer();
+    await subscribe(customer.stripeCustomerId, "pro");
+    const created = (await takeNew()).find((event) => event.type === "customer.subscription.created");
+    if (!created) throw new Error("no created event");
+    const receipts = await Promise.all([deliver(created), deliver(created), deliver(created)]);
+    expect(receipts.map((receipt) => receipt.outcome).sort()).toEqual(["applied", "duplicate", "duplicate"]);
+    expect(await database.db.stripeEvent.count({ where: { id: created.id } })).toBe(1);
+    expect(await database.db.subscription.count({ where: { customerId: customer.id } })).toBe(1);
+  });
+
+  it("ends matching Stripe when updated arrives before created", async () => {
+    const customer = await newCustomer();
+    const subscriptionId = await subscribe(customer.stripeCustomerId, "pro");
+    await stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: true });
+    const events = await takeNew();
+    const updated = events.filter((event) => event.type === "customer.subscription.updated");
+    const created = events.filter((event) => event.type === "customer.subscription.created");
+    for (const event of [...updated.reverse(), ...created]) await deliver(event);
+    const row = await database.db.subscription.findUniqueOrThrow({ where: { id: subscriptionId } });
+    expect(row).toMatchObject({ status: "active", plan: "pro", cancelAtPeriodEnd: true });
+  });
+
+  it("keeps a subscription canceled when a late 'active' event arrives after 'deleted'", async () => {
+    const customer = await newCustomer();
+    const subscriptionId = await subscribe(customer.stripeCustomerId, "pro");
+    await stripe.subscriptions.cancel(subscriptionId);
+    const events = await takeNew();
+    const deleted = events.find((event) => event.type === "customer.subscription.deleted");
+    const created = events.find((event) => event.type === "customer.subscription.created");
+    if (!deleted || !created) throw new Error("missing events");
+    expect((created.data.object as Stripe.Subscription).status).toBe("active");
+    await deliver(deleted);
+    await deliver(created);
+    const row = await database.db.subscription.findUniqueOrThrow({ where: { id: subscriptionId } });
+    expect(row.status).toBe("canceled");
+    expect((await stripe.subscriptions.retrieve(subscriptionId)).status).toBe("canceled");
+    expect(await database.db.entitlement.count({ where: { customerId: customer.id } })).toBe(0);
+  });
+
+  it("acknowledges and ignores event types it does not handle", async () => {
+    const before = await counts();
+    const event = {
+      ...(await stripe.events.list({ limit: 1 })).data[0],
+      type: "charge.refunded",
+    } as Stripe.Event;
+    expect(await deliver(event)).toMatchObject({ outcome: "ignored", actions: [] });
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe("entitlements follow the subscription", () => {
+  it("upgrade, downgrade, payment failure and cancellation", async () => {
+    await deliverNew();
+    const customer = await newCustomer();
+    const access = () => getCustomerAccess(database.db, customer.id);
+
+    // Free: read only.
+    let now = await access();
+    expect(now).toMatchObject({ plan: "free", status: "free" });
+    expect([mayUse(now, "get:widgets"), mayUse(now, "create:widgets")]).toEqual([true, false]);
+
+    // Upgrade to Pro through Checkout.
+    const subscriptionId = await subscribe(customer.stripeCustomerId, "pro");
+    const receipts = await deliverNew();
+    expect(
+      receipts.some(
+        (receipt) => receipt.type === "checkout.session.completed" && receipt.outcome === "applied",
+      ),
+    ).toBe(true);
+    now = await access();
+    expect(now).toMatchObject({ plan: "pro", status: "active", subscriptionId });
+    expect(mayUse(now, "create:widgets")).toBe(true);
+    expect(await database.db.entitlement.count({ where: { customerId: customer.id } })).toBe(4);
+
+    // Upgrade to Scale, then downgrade back to Pro, by swapping the subscription's prices.
+    const swap = async (plan: "pro" | "scale") => {
+      const subscription = await stripe.subscriptions.retrieve(subscriptionId);
+      const prices = PLANS[plan].stripe;
+      if (!prices) throw new Error("free");
+      const items = await Promise.all(
+        subscription.items.data.map(async (item) => ({
+          id: item.id,
+          price: await priceId(
+            item.price.recurring?.usage_type === "metered"
+              ? prices.meteredPrice.lookupKey
+              : prices.flatPrice.lookupKey,
+          ),
+        })),
+      );
+      await stripe.subscriptions.update(subscriptionId, { items });
+      await deliverNew();
+    };
+    await swap("scale");
+    expect((await access()).plan).toBe("scale");
+    expect((await access()).limits).toEqual(PLANS.scale.limits);
+    await swap("pro");
+    expect((await access()).plan).toBe("pro");
+
+    // A failed renewal: past_due keeps Pro during the grace period, then falls back to Free.
+    // The armed failure hits the next renewal: make sure it is this customer's.
+    for await (const other of stripe.subscriptions.list({ limit: 100 })) {
+      if (other.id !== subscriptionId) await stripe.subscriptions.cancel(other.id);
+    }
+    await deliverNew();
+    sandbox.failNextPayment();
+    const period = await database.db.subscription.findUniqueOrThrow({ where: { id: subscriptionId } });
+    await sandbox.advanceClock(Math.ceil(period.currentPeriodEnd.getTime() / 1000) - sandbox.now() + 3600);
+    const failed = await deliverNew();
+    expect(
+      failed.some((receipt) => receipt.type === "invoice.payment_failed" && receipt.outcome === "applied"),
+    ).toBe(true);
+    const row = await database.db.subscription.findUniqueOrThrow({ where: { id: subscriptionId } });
+    expect(row.status).toBe("past_due");
+    const inGrace = await getCustomerAccess(database.db, customer.id, {
+      now: new Date(row.currentPeriodStart.getTime() + 60_000),
+    });
+    expect(inGrace).toMatchObject({ plan: "pro", status: "past_due" });
+    const afterGrace = await getCustomerAccess(database.db, customer.id, {
+      now: new Date(row.currentPeriodStart.getTime() + PAST_DUE_GRACE_MS + 60_000),
+    });
+    expect(afterGrace.plan).toBe("free");
+    expect(mayUse(afterGrace, "create:widgets")).toBe(false);
+
+    // Cancellation: the webhook forgets the cached answer, so it changes at once.
+    await stripe.subscriptions.cancel(subscriptionId);
+    await deliverNew();
+    now = await access();
+    expect(now).toMatchObject({ plan: "free", status: "free" });
+    expect(mayUse(now, "create:widgets")).toBe(false);
+    expect(mayUse(now, "get:widgets")).toBe(true);
+  });
+
+  it("customer.deleted unlinks the customer and ends its plan", async () => {
+    const customer = await newCustomer();
+    await subscribe(customer.stripeCustomerId, "pro");
+    await deliverNew();
+    expect((await getCustomerAccess(database.db, customer.id)).plan).toBe("pro");
+    await stripe.customers.del(customer.stripeCustomerId);
+    const receipts = await deliverNew();
+    expect(receipts.find((receipt) => receipt.type === "customer.deleted")?.outcome).toBe("applied");
+    expect(await database.db.customer.findUniqueOrThrow({ where: { id: customer.id } })).toMatchObject({
+      stripeCustomerId: null,
+    });
+    expect((await getCustomerAccess(database.db, customer.id)).plan).toBe("free");
+  });
+});
+
+describe("failures", () => {
+  it("answers 500 when the database fails, records nothing, and applies the retry", async () => {
+    const customer = await newCustomer();
+    await subscribe(customer.stripeCustomerId, "pro");
+    const event = (await takeNew()).find((candidate) => candidate.type === "customer.subscription.created");
+    if (!event) throw new Error("no event");
+    await database.db.$executeRawUnsafe("ALTER TABLE subscriptions RENAME TO subscriptions_away");
+    try {
+      const response = await post(event);
+      expect(response.status).toBe(500);
+      expect(await response.json()).toMatchObject({ type: "https://tollgate.dev/problems/internal-error" });
+    } finally {
+      await database.db.$executeRawUnsafe("ALTER TABLE subscriptions_away RENAME TO subscriptions");
+    }
+    expect(await database.db.stripeEvent.count({ where: { id: event.id } })).toBe(0);
+    expect((await deliver(event)).outcome).toBe("applied");
+  });
+});

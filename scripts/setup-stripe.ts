@@ -1,0 +1,32 @@
+/**
+ * `npm run setup:stripe`: creates or updates the plan catalog (lib/billing/plans.ts) in the Stripe
+ * account of STRIPE_SECRET_KEY (or the local sandbox at STRIPE_API_URL), then prints the webhook
+ * endpoint to create. Safe to run again: a second run changes nothing.
+ */
+import { getConfig } from "@/lib/config";
+import { setupCatalog, HANDLED_EVENT_TYPES } from "@/lib/billing/setup-catalog";
+import { getStripe, STRIPE_API_VERSION } from "@/lib/billing/stripe";
+
+async function main(): Promise<void> {
+  const config = getConfig();
+  const target = config.stripe.apiUrl ?? "https://api.stripe.com";
+  console.log(
+    `Setting up the plan catalog in ${config.stripe.mode === "local" ? "the local sandbox" : "Stripe"} (${target})`,
+  );
+  const changes = await setupCatalog(getStripe());
+  for (const line of changes.created) console.log(`  created    ${line}`);
+  for (const line of changes.updated) console.log(`  updated    ${line}`);
+  console.log(`  unchanged  ${changes.unchanged.length} objects`);
+
+  console.log(`
+Webhook endpoint (Stripe dashboard > Developers > Webhooks > Add endpoint):
+  URL:          ${new URL("/api/stripe/webhook", config.auth.appBaseUrl).toString()}
+  API version:  ${STRIPE_API_VERSION}
+  Events:       ${HANDLED_EVENT_TYPES.join("\n                ")}
+Then put its signing secret in STRIPE_WEBHOOK_SECRET.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
