@@ -44,10 +44,11 @@ export default defineConfig({
   ],
   webServer: [
     {
-      // The local Auth0-compatible issuer (and later sandbox), with no state kept between runs.
+      // The local issuer and Stripe sandbox. `npm test` starts them itself (and seeds the database and
+      // the sandbox); this only starts them, unseeded, for a bare `npx playwright test`.
       command: "npx tsx --conditions=react-server dev/main.ts --ephemeral",
       url: "http://localhost:4010/.well-known/openid-configuration",
-      reuseExistingServer: false,
+      reuseExistingServer: true,
       timeout: 60_000,
       env: { ...process.env, APP_BASE_URL: baseURL } as Record<string, string>,
     },

@@ -1,4 +1,7 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
+import Stripe from "stripe";
+import { PLANS } from "@/lib/billing/plans";
+import { LOCAL } from "@/lib/config/local-defaults";
 
 // The API as a customer's machine uses it: a client-credentials token from the (local) Auth0
 // issuer, then calls to /api/v1 through the real proxy and route handlers of a production build.
@@ -43,9 +46,55 @@ test("a read-only machine client lists widgets but cannot create one", async ({ 
   });
 });
 
-test("a machine client with write scopes creates, renders and deletes a widget", async ({ request }) => {
+test("a write is refused on Free, and works once the customer upgrades to Pro through Checkout", async ({
+  page,
+  request,
+  baseURL,
+}) => {
   const token = await clientToken(request, "demo-writer", "demo-writer-secret");
   const headers = { authorization: `Bearer ${token}` };
+
+  const refused = await request.post("/api/v1/widgets", { headers, data: { name: "Early", size_cm: 1 } });
+  expect(refused.status()).toBe(402);
+  expect(await refused.json()).toMatchObject({
+    type: "https://tollgate.dev/problems/subscription-required",
+    required_features: ["create:widgets"],
+  });
+
+  // Upgrade demo-writer's customer (alice) through the sandbox's hosted Checkout, in the browser.
+  const sandbox = new URL(LOCAL.stripeApiUrl);
+  const stripe = new Stripe(LOCAL.stripeSecretKey, {
+    host: sandbox.hostname,
+    port: Number(sandbox.port),
+    protocol: "http",
+  });
+  const [customer] = (await stripe.customers.list({ email: "alice@example.com" })).data;
+  expect(customer).toBeDefined();
+  const pro = PLANS.pro.stripe;
+  if (!pro || !customer) throw new Error("the Pro plan and alice's Stripe customer must exist");
+  const prices = await stripe.prices.list({
+    lookup_keys: [pro.flatPrice.lookupKey, pro.meteredPrice.lookupKey],
+  });
+  const flat = prices.data.find((price) => price.lookup_key === pro.flatPrice.lookupKey);
+  const metered = prices.data.find((price) => price.lookup_key === pro.meteredPrice.lookupKey);
+  if (!flat || !metered) throw new Error("setup:stripe did not create the Pro prices");
+  const session = await stripe.checkout.sessions.create({
+    mode: "subscription",
+    customer: customer.id,
+    line_items: [{ price: flat.id, quantity: 1 }, { price: metered.id }],
+    success_url: `${baseURL}/?checkout=success`,
+    cancel_url: `${baseURL}/`,
+  });
+  await page.goto(session.url ?? "");
+  await page.getByRole("button", { name: "Pay and subscribe" }).click();
+  await page.waitForURL(/checkout=success/);
+
+  // The webhook reaches the app within seconds; from then on the plan admits writes.
+  await expect
+    .poll(async () => (await request.get("/api/v1/widgets", { headers })).headers()["ratelimit-policy"], {
+      timeout: 30_000,
+    })
+    .toBe('"pro";q=25;w=1');
 
   const created = await request.post("/api/v1/widgets", {
     headers,

@@ -12,12 +12,11 @@ const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 const config = loadConfig(env);
 
 await run("npx", ["prisma", "generate"], env);
+const services = await startLocalServices(config);
+for (const line of services.started) console.log(`[local] ${line}`);
 // Imported only now: it needs the client `prisma generate` just wrote.
 const { prepareDatabase } = await import("./lib/prepare-database");
 await prepareDatabase(env);
-
-const services = await startLocalServices(config);
-for (const line of services.started) console.log(`[local] ${line}`);
 
 const next = spawn("npx", ["next", "dev", "--port", String(new URL(LOCAL.appBaseUrl).port)], {
   stdio: "inherit",

@@ -9,6 +9,7 @@ import { freshDatabaseUrl } from "./lib/fresh-database";
 import { run } from "./lib/run";
 
 const started = Date.now();
+const E2E_PORT = 3100;
 const step = (name: string) => console.log(`\n▶ ${name} (${Math.round((Date.now() - started) / 1000)} s)`);
 const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 const backend = env.DATABASE_URL ? `PostgreSQL (${new URL(env.DATABASE_URL).host})` : "PGlite";
@@ -33,8 +34,18 @@ if (env.DATABASE_URL) {
   e2eEnv.PGLITE_DATA_DIR = ".data/e2e";
   rmSync(e2eEnv.PGLITE_DATA_DIR, { recursive: true, force: true });
 }
-const { prepareDatabase } = await import("./lib/prepare-database");
-await prepareDatabase(e2eEnv);
-await run("npx", ["playwright", "test"], e2eEnv);
+// The local issuer and Stripe sandbox run in this process for the browser tests; the sandbox sends
+// its webhooks to the e2e server.
+e2eEnv.APP_BASE_URL = `http://localhost:${E2E_PORT}`;
+const { startLocalServices } = await import("@/dev/start-local-services");
+const { loadConfig } = await import("@/lib/config/schema");
+const services = await startLocalServices(loadConfig(e2eEnv), { stateFile: null });
+try {
+  const { prepareDatabase } = await import("./lib/prepare-database");
+  await prepareDatabase(e2eEnv);
+  await run("npx", ["playwright", "test"], { ...e2eEnv, E2E_PORT: String(E2E_PORT) });
+} finally {
+  await services.close();
+}
 
 console.log(`\n✔ All tests passed on ${backend} in ${Math.round((Date.now() - started) / 1000)} s`);

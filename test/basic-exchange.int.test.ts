@@ -10,6 +10,7 @@ import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
 import { createLocalIssuer, type LocalIssuer } from "@/dev/issuer";
 import type { Database } from "@/lib/db";
+import { givePlan } from "./fixtures";
 import { createMigratedDatabase, type TestDatabase } from "./database";
 
 const AUDIENCE = "https://api.basic-exchange.test/";
@@ -26,7 +27,9 @@ async function loadApp(env: Record<string, string> = {}) {
   vi.stubEnv("GATE_BASIC_EXCHANGE", "");
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   vi.resetModules();
-  delete (globalThis as { tollgateGate?: unknown }).tollgateGate; // a fresh gate: new process state
+  // A fresh gate and fresh rate limits: new process state.
+  delete (globalThis as { tollgateGate?: unknown }).tollgateGate;
+  delete (globalThis as { tollgateRateLimiters?: unknown }).tollgateRateLimiters;
   return {
     admitRequest: (await import("@/lib/api/admit-request")).admitRequest,
     widgets: await import("@/app/api/v1/widgets/route"),
@@ -45,6 +48,8 @@ beforeAll(async () => {
   issuer = await createLocalIssuer({ port: 0, audience: AUDIENCE, clients: [seed(READER), seed(OTHER)] });
   database = await createMigratedDatabase();
   const customer = await database.db.customer.create({ data: { email: "basic-owner@example.com" } });
+  // More calls than Free allows per second: these tests are about the gate, not the plan.
+  await givePlan(database.db, customer.id, "scale");
   for (const client of [READER, OTHER]) {
     await database.db.apiClient.create({
       data: { clientId: client.id, customerId: customer.id, name: client.id, scopes: ["get:widgets"] },

@@ -13,6 +13,7 @@ import {
   type JwksTestServer,
   type TestKey,
 } from "@/lib/gate/jwks-test-server";
+import { givePlan } from "./fixtures";
 import { createMigratedDatabase, type TestDatabase } from "./database";
 import type { Database } from "@/lib/db";
 
@@ -29,7 +30,9 @@ let modules: Awaited<ReturnType<typeof loadApp>>;
 
 async function loadApp() {
   vi.resetModules();
-  delete (globalThis as { tollgateGate?: unknown }).tollgateGate; // a fresh gate: new process state
+  // A fresh gate and fresh rate limits: new process state.
+  delete (globalThis as { tollgateGate?: unknown }).tollgateGate;
+  delete (globalThis as { tollgateRateLimiters?: unknown }).tollgateRateLimiters;
   return {
     proxy: (await import("@/proxy")).proxy,
     admitRequest: (await import("@/lib/api/admit-request")).admitRequest,
@@ -44,6 +47,8 @@ beforeAll(async () => {
   jkuServer = await startJwksTestServer([otherKey]);
   database = await createMigratedDatabase();
   const customer = await database.db.customer.create({ data: { email: "machine-owner@example.com" } });
+  // More calls than Free allows per second: these tests are about the gate, not the plan.
+  await givePlan(database.db, customer.id, "scale");
   await database.db.apiClient.create({
     data: { clientId: CLIENT_ID, customerId: customer.id, name: "CI", scopes: ["get:widgets"] },
   });

@@ -3,7 +3,8 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { getDb, type Database } from "@/lib/db";
 import { log } from "@/lib/log";
-import { type InputOf, type Operation, type ResultOf } from "./catalog";
+import { unitsFor, type InputOf, type Operation, type ResultOf } from "./catalog";
+import { enforcePlan, type PlanAdmission } from "./enforce-plan";
 import type { VerifiedToken } from "@/lib/gate";
 import { authenticateCall } from "./authenticate-call";
 import { problemResponse, type ProblemName } from "./problems";
@@ -56,9 +57,12 @@ export function withOperation<O extends Operation>(
     if (!authentication.ok) return authentication.response;
     const caller = authentication.token;
 
+    const db = getDb();
+    let customerId: string | null;
+    let plan: PlanAdmission;
+    let input: Parsed<O>;
     try {
-      const db = getDb();
-      const customerId = await resolveCustomer(db, caller);
+      customerId = await resolveCustomer(db, caller);
       if (!customerId) {
         return problem(
           "unknown_customer",
@@ -67,27 +71,62 @@ export function withOperation<O extends Operation>(
             : "Sign in to the dashboard once to set up your account, then try again.",
         );
       }
-
-      const input = await parseInput(operation, request, (await route.params) ?? {});
+      input = await parseInput(operation, request, (await route.params) ?? {});
       if (!input.success) return problem("invalid_request", input.detail);
-
-      const result = await handler({ input: input.data, caller, customerId, db, requestId });
-      const headers = { [REQUEST_ID_HEADER]: requestId, "cache-control": "no-store" };
-      if (operation.response.status === 204) return new Response(null, { status: 204, headers });
-      return Response.json(result, { status: operation.response.status, headers });
-    } catch (error) {
-      if (error instanceof ApiProblem) return problem(error.problem, error.detail);
-      log.error("api.handler_failed", {
+      const admission = await enforcePlan(db, customerId, operation, unitsFor(operation, input.data), {
         requestId,
-        operation: operation.id,
-        error: error instanceof Error ? error.message : String(error),
+        instance,
       });
+      if (!admission.ok) return admission.response;
+      plan = admission;
+    } catch (error) {
+      // The database (or rate-limit store) did not answer: refuse, never serve unmetered.
+      log.error("api.admission_failed", { requestId, operation: operation.id, error: errorMessage(error) });
+      return problem("service_unavailable", "The API cannot check your plan right now. Retry shortly.", {
+        "retry-after": "5",
+      });
+    }
+
+    let result: ResultOf<O>;
+    try {
+      result = await handler({ input: input.data, caller, customerId, db, requestId });
+    } catch (error) {
+      await plan
+        .release()
+        .catch((releaseError: unknown) =>
+          log.error("metering.release_failed", { requestId, error: errorMessage(releaseError) }),
+        );
+      if (error instanceof ApiProblem) return problem(error.problem, error.detail, plan.headers);
+      log.error("api.handler_failed", { requestId, operation: operation.id, error: errorMessage(error) });
       return problem(
         "internal_error",
         `Something went wrong on our side. Quote request id ${requestId} to support.`,
       );
     }
+
+    try {
+      // Durable metering: the units are committed before the answer leaves.
+      await plan.commit();
+    } catch (error) {
+      // The handler's work is done, so the answer stands (a 503 would invite a retry that repeats it).
+      // The units are in this line, for reconciliation: alert on this event (README, Operations).
+      log.error("metering.record_failed", {
+        requestId,
+        operation: operation.id,
+        customerId,
+        meter: operation.cost.meter,
+        units: unitsFor(operation, input.data),
+        error: errorMessage(error),
+      });
+    }
+    const headers = { ...plan.headers, [REQUEST_ID_HEADER]: requestId, "cache-control": "no-store" };
+    if (operation.response.status === 204) return new Response(null, { status: 204, headers });
+    return Response.json(result, { status: operation.response.status, headers });
   };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 type Parsed<O extends Operation> = { success: true; data: InputOf<O> } | { success: false; detail: string };

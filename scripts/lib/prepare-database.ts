@@ -1,17 +1,29 @@
+import { DEMO_PEOPLE } from "@/dev/demo-data";
 import { seedDemoData } from "@/dev/seed-database";
+import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
+import { setupCatalog } from "@/lib/billing/setup-catalog";
+import { createStripeClient } from "@/lib/billing/stripe";
 import { loadConfig } from "@/lib/config/schema";
 import { createPrismaClient } from "@/lib/db/client";
 import { migrateDatabase } from "./migrate-database";
 
 /**
  * Migrates the database an environment configures and seeds the demo data, then releases it
- * (embedded PGlite can be open in one process at a time). Import it after `prisma generate`.
+ * (embedded PGlite can be open in one process at a time). With the local issuer and Stripe sandbox
+ * running, it also creates the plan catalog in the sandbox and the demo people's Stripe customers, as
+ * `npm run setup:stripe` and a first sign-in would. Import it after `prisma generate`.
  */
 export async function prepareDatabase(env: NodeJS.ProcessEnv): Promise<void> {
   await migrateDatabase(env);
-  const db = createPrismaClient(loadConfig(env).db);
+  const config = loadConfig(env);
+  const db = createPrismaClient(config.db);
   try {
     await seedDemoData(db);
+    if (config.auth.mode === "local" && config.stripe.mode === "local") {
+      const stripe = createStripeClient(config.stripe);
+      await setupCatalog(stripe);
+      for (const person of DEMO_PEOPLE) await ensureStripeCustomer(db, stripe, person);
+    }
   } finally {
     await db.$disconnect();
   }

@@ -1,0 +1,168 @@
+/**
+ * Plans held at the door, through the real proxy logic and route handlers on a real database: the plan
+ * must include the operation (402), the call must fit the rate limit (429 + RateLimit headers) and a
+ * capped quota (429, exact under concurrency), and only answered calls are metered.
+ */
+import type { JWTPayload } from "jose";
+import { NextRequest } from "next/server";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import {
+  createTestKey,
+  signTestToken,
+  startJwksTestServer,
+  type JwksTestServer,
+  type TestKey,
+} from "@/lib/gate/jwks-test-server";
+import { calendarMonth } from "@/lib/metering/usage-window";
+import type { Database } from "@/lib/db";
+import { createMigratedDatabase, type TestDatabase } from "./database";
+import { givePlan } from "./fixtures";
+
+const AUDIENCE = "https://api.tollgate.test/";
+const BASE = "http://localhost:3000";
+const ALL_SCOPES = "get:widgets create:widgets delete:widgets render:widgets";
+
+let issuer: JwksTestServer;
+let key: TestKey;
+let database: TestDatabase & { db: Database };
+let app: Awaited<ReturnType<typeof loadApp>>;
+
+async function loadApp() {
+  vi.resetModules();
+  delete (globalThis as { tollgateGate?: unknown }).tollgateGate;
+  return {
+    admitRequest: (await import("@/lib/api/admit-request")).admitRequest,
+    widgets: await import("@/app/api/v1/widgets/route"),
+    widget: await import("@/app/api/v1/widgets/[id]/route"),
+  };
+}
+
+beforeAll(async () => {
+  key = await createTestKey("plan-key");
+  issuer = await startJwksTestServer([key]);
+  database = await createMigratedDatabase();
+  vi.stubEnv("AUTH0_ISSUER", issuer.issuer);
+  vi.stubEnv("AUTH0_AUDIENCE", AUDIENCE);
+  (globalThis as { tollgateDb?: Database }).tollgateDb = database.db;
+  app = await loadApp();
+});
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  delete (globalThis as { tollgateDb?: unknown }).tollgateDb;
+  await Promise.all([issuer.close(), database.destroy()]);
+});
+beforeEach(() => {
+  delete (globalThis as { tollgateRateLimiters?: unknown }).tollgateRateLimiters;
+});
+
+/** A customer with a machine client whose tokens carry every scope. */
+async function machineCustomer(name: string): Promise<{ customerId: string; token: string }> {
+  const customer = await database.db.customer.create({ data: { email: `${name}@example.com` } });
+  await database.db.apiClient.create({ data: { clientId: name, customerId: customer.id, name, scopes: [] } });
+  const now = Math.floor(Date.now() / 1000);
+  const claims: JWTPayload = {
+    iss: issuer.issuer,
+    aud: AUDIENCE,
+    sub: `${name}@clients`,
+    azp: name,
+    gty: "client-credentials",
+    scope: ALL_SCOPES,
+    iat: now,
+    exp: now + 3600,
+  };
+  return { customerId: customer.id, token: await signTestToken(key, claims) };
+}
+
+async function call(
+  token: string,
+  method: "GET" | "POST",
+  path = "/api/v1/widgets",
+  body?: unknown,
+): Promise<Response> {
+  const init = {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  };
+  const admission = await app.admitRequest(new NextRequest(`${BASE}${path}`, init));
+  if (!admission.admitted) return admission.response;
+  const request = new Request(`${BASE}${path}`, init);
+  if (path === "/api/v1/widgets")
+    return method === "GET" ? app.widgets.GET(request, {}) : app.widgets.POST(request, {});
+  const id = path.split("/").at(-1) ?? "";
+  return app.widget.GET(request, { params: Promise.resolve({ id }) });
+}
+
+const unitsOf = async (customerId: string) =>
+  (await database.db.usageCounter.findMany({ where: { customerId } })).reduce(
+    (sum, row) => sum + Number(row.units),
+    0,
+  );
+
+describe("plans at the door", () => {
+  it("refuses an operation the plan does not include with 402, distinct from a missing scope", async () => {
+    const { token } = await machineCustomer("free-writer");
+    const response = await call(token, "POST", "/api/v1/widgets", { name: "x", size_cm: 1 });
+    expect(response.status).toBe(402);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      type: "https://tollgate.dev/problems/subscription-required",
+      plan: "free",
+      required_features: ["create:widgets"],
+    });
+    expect(String(body.upgrade_url)).toMatch(/\/dashboard\/billing$/);
+    expect(response.headers.get("www-authenticate")).toBeNull();
+  });
+
+  it("admits the same operation once the customer's plan includes it, and meters it", async () => {
+    const { customerId, token } = await machineCustomer("pro-writer");
+    await givePlan(database.db, customerId, "pro");
+    const response = await call(token, "POST", "/api/v1/widgets", { name: "Cog", size_cm: 2 });
+    expect(response.status).toBe(201);
+    expect(response.headers.get("ratelimit-policy")).toBe('"pro";q=25;w=1');
+    expect(await unitsOf(customerId)).toBe(1);
+  });
+
+  it("rate limits per customer with Retry-After and the IETF RateLimit headers", async () => {
+    const { token } = await machineCustomer("free-burst");
+    // At once, so that all eight fall in one one-second window however slow the machine is.
+    const responses = await Promise.all(Array.from({ length: 8 }, () => call(token, "GET")));
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(3);
+    const admitted = responses.filter((response) => response.status === 200);
+    for (const response of admitted) expect(response.headers.get("ratelimit-policy")).toBe('"free";q=5;w=1');
+    const remaining = admitted.map((response) => /r=(\d+)/.exec(response.headers.get("ratelimit") ?? "")?.[1]);
+    expect(remaining.sort()).toEqual(["0", "1", "2", "3", "4"]);
+    const limited = responses.find((response) => response.status === 429) as Response;
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await limited.json()).toMatchObject({ type: "https://tollgate.dev/problems/rate-limited" });
+  });
+
+  it("never lets concurrent calls past the monthly cap, and does not bill failed calls", async () => {
+    const { customerId, token } = await machineCustomer("free-capped");
+    // 997 of Free's 1,000 units already used this month.
+    await database.db.quotaCounter.create({
+      data: { customerId, meter: "api_units", periodStart: calendarMonth(new Date()).start, units: 997n },
+    });
+    const responses = await Promise.all(Array.from({ length: 5 }, () => call(token, "GET")));
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const refused = responses.find((response) => response.status === 429) as Response;
+    expect(await refused.json()).toMatchObject({
+      type: "https://tollgate.dev/problems/quota-exceeded",
+      cap: 1000,
+    });
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await unitsOf(customerId)).toBe(3);
+  });
+
+  it("gives back the quota of a call that failed and records no usage for it", async () => {
+    const { customerId, token } = await machineCustomer("free-missing");
+    const missing = await call(token, "GET", "/api/v1/widgets/00000000-0000-4000-8000-000000000000");
+    expect(missing.status).toBe(404);
+    expect(await unitsOf(customerId)).toBe(0);
+    const quota = await database.db.quotaCounter.findMany({ where: { customerId } });
+    expect(quota.map((row) => Number(row.units))).toEqual([0]);
+  });
+});
