@@ -132,7 +132,9 @@ describe("plans at the door", () => {
     expect(statuses.filter((status) => status === 429)).toHaveLength(3);
     const admitted = responses.filter((response) => response.status === 200);
     for (const response of admitted) expect(response.headers.get("ratelimit-policy")).toBe('"free";q=5;w=1');
-    const remaining = admitted.map((response) => /r=(\d+)/.exec(response.headers.get("ratelimit") ?? "")?.[1]);
+    const remaining = admitted.map(
+      (response) => /r=(\d+)/.exec(response.headers.get("ratelimit") ?? "")?.[1],
+    );
     expect(remaining.sort()).toEqual(["0", "1", "2", "3", "4"]);
     const limited = responses.find((response) => response.status === 429) as Response;
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
