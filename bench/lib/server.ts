@@ -34,10 +34,10 @@ export async function startBenchServer(
     rmSync(env.PGLITE_DATA_DIR, { recursive: true, force: true });
   }
   if (options.build !== false) await run("npx", ["next", "build"], { ...env, NODE_ENV: "production" });
+  const services = await startLocalServices(loadConfig(env), { stateFile: null });
   const { prepareDatabase } = await import("@/scripts/lib/prepare-database");
   await prepareDatabase(env);
 
-  const services = await startLocalServices(loadConfig(env), { stateFile: null });
   const server = spawn("node_modules/.bin/next", ["start", "--port", String(port)], {
     env,
     stdio: ["ignore", "ignore", "inherit"],

@@ -29,15 +29,15 @@ describe(`usage summary on ${TEST_BACKEND}`, () => {
       [],
       now,
     );
-    const record = (at: string, units: number) =>
+    const record = (at: string, units: number, periodStart = start) =>
       recordUsage(database.db, {
         customerId: customer.id,
         meter: "api_units",
         units,
         at: new Date(at),
-        periodStart: start,
+        periodStart,
       });
-    await record("2026-11-01T11:00:00Z", 100); // the previous period: not counted
+    await record("2026-11-01T11:00:00Z", 100, new Date("2026-10-01T12:00:00Z")); // the previous period
     await record("2026-11-01T12:30:00Z", 5);
     await record("2026-11-01T20:10:00Z", 7);
     await record("2026-11-03T09:00:00Z", 30);
