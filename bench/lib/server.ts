@@ -27,6 +27,8 @@ export async function startBenchServer(
     TOLLGATE_BENCH: "1",
     TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1",
     LOG_LEVEL: "warn",
+    // Measure the gate and metering, not the demo plans' rate limits (5 to 100 calls a second).
+    RATE_LIMIT_SCALE: "1000",
     APP_BASE_URL: url,
   };
   if (!env.DATABASE_URL) {

@@ -50,7 +50,11 @@ export async function enforcePlan(
     );
   }
 
-  const rate = await consumeRate({ name: access.plan, ...access.limits.rateLimit }, customerId);
+  const { points, durationSeconds } = access.limits.rateLimit;
+  const rate = await consumeRate(
+    { name: access.plan, points: Math.ceil(points * getConfig().rateLimitScale), durationSeconds },
+    customerId,
+  );
   const headers = rateLimitHeaders(rate);
   if (!rate.allowed) {
     return refuse(

@@ -89,6 +89,7 @@ const envSchema = z.object({
   STRIPE_API_URL: optional(serviceUrl),
 
   USAGE_REPORT_INTERVAL_SECONDS: seconds(60),
+  RATE_LIMIT_SCALE: z.coerce.number().positive().default(1),
   VERCEL: optional(z.string()),
   CRON_SECRET: optional(z.string().min(16, "at least 16 characters")),
 });
@@ -220,6 +221,8 @@ function buildConfig(env: z.infer<typeof envSchema>) {
      * How often a long-running server (`npm run dev`, `npm start`) reports usage to Stripe by itself;
      * 0 disables it. On Vercel the cron route does it instead (vercel.json).
      */
+    /** Multiplies every plan's rate limit (load tests and benchmarks; incidents). Default 1. */
+    rateLimitScale: env.RATE_LIMIT_SCALE,
     usageReportIntervalSeconds: env.VERCEL ? 0 : env.USAGE_REPORT_INTERVAL_SECONDS,
     cronSecret: env.CRON_SECRET ?? (env.NODE_ENV === "production" ? undefined : LOCAL.cronSecret),
   };

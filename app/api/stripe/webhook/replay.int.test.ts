@@ -1,0 +1,178 @@
+/**
+ * Stripe does not promise order or single delivery. A recorded history of 200+ sandbox events, applied
+ * in order to one database and shuffled with duplicates to another, must leave both in the same state,
+ * and that state must match Stripe's.
+ */
+import Stripe from "stripe";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
+import { payCheckout, sdkFor } from "@/dev/stripe/testing";
+import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
+import { PLANS } from "@/lib/billing/plans";
+import { setupCatalog } from "@/lib/billing/setup-catalog";
+import { LOCAL } from "@/lib/config/local-defaults";
+import type { Database } from "@/lib/db";
+import { createMigratedDatabase, type TestDatabase } from "@/test/database";
+
+const SECRET = LOCAL.stripeWebhookSecret;
+const globals = globalThis as {
+  tollgateDb?: Database;
+  tollgateStripe?: Stripe;
+  tollgateAccessCache?: unknown;
+};
+
+let sandbox: StripeSandbox;
+let stripe: Stripe;
+let inOrder: TestDatabase & { db: Database };
+let shuffled: TestDatabase & { db: Database };
+let POST: (request: Request) => Promise<Response>;
+
+beforeAll(async () => {
+  [inOrder, shuffled] = await Promise.all([createMigratedDatabase(), createMigratedDatabase()]);
+  sandbox = await createStripeSandbox({ port: 0, webhookSecret: SECRET });
+  stripe = sdkFor(sandbox);
+  await setupCatalog(stripe);
+  vi.stubEnv("STRIPE_SECRET_KEY", "");
+  vi.stubEnv("STRIPE_API_URL", sandbox.url);
+  vi.stubEnv("LOG_LEVEL", "error");
+  vi.resetModules();
+  delete globals.tollgateStripe;
+  POST = (await import("./route")).POST;
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  delete globals.tollgateDb;
+  delete globals.tollgateStripe;
+  await sandbox.close();
+  await Promise.all([inOrder.destroy(), shuffled.destroy()]);
+});
+
+async function priceId(lookupKey: string): Promise<string> {
+  const price = (await stripe.prices.list({ lookup_keys: [lookupKey] })).data[0];
+  if (!price) throw new Error(`no price ${lookupKey}`);
+  return price.id;
+}
+
+async function subscribe(stripeCustomerId: string, plan: "pro" | "scale"): Promise<string> {
+  const prices = PLANS[plan].stripe;
+  if (!prices) throw new Error("free plan");
+  const session = await stripe.checkout.sessions.create({
+    mode: "subscription",
+    customer: stripeCustomerId,
+    line_items: [
+      { price: await priceId(prices.flatPrice.lookupKey), quantity: 1 },
+      { price: await priceId(prices.meteredPrice.lookupKey) },
+    ],
+    success_url: "http://localhost:3000/?done=1",
+    cancel_url: "http://localhost:3000/",
+  });
+  await payCheckout(session.url ?? "");
+  const subscription = (await stripe.subscriptions.list({ customer: stripeCustomerId })).data[0];
+  if (!subscription) throw new Error("checkout made no subscription");
+  return subscription.id;
+}
+
+/** Posts one event to the webhook route with a valid signature, against `database`. */
+async function deliver(database: Database, event: Stripe.Event): Promise<number> {
+  globals.tollgateDb = database;
+  delete globals.tollgateAccessCache;
+  const payload = JSON.stringify(event);
+  const signature = stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
+  const response = await POST(
+    new Request("http://localhost:3000/api/stripe/webhook", {
+      method: "POST",
+      body: payload,
+      headers: { "content-type": "application/json", "stripe-signature": signature },
+    }),
+  );
+  return response.status;
+}
+
+/** The billing state of a database, comparable across databases. */
+async function billingState(database: Database) {
+  const subscriptions = await database.subscription.findMany({
+    orderBy: { id: "asc" },
+    select: {
+      id: true,
+      customerId: true,
+      status: true,
+      plan: true,
+      currentPeriodStart: true,
+      currentPeriodEnd: true,
+      cancelAtPeriodEnd: true,
+    },
+  });
+  const entitlements = await database.entitlement.findMany({
+    orderBy: [{ customerId: "asc" }, { feature: "asc" }],
+    select: { customerId: true, feature: true },
+  });
+  return { subscriptions, entitlements };
+}
+
+/** A deterministic shuffle (a seeded LCG), so a failure can be reproduced. */
+function shuffle<T>(items: T[], seed: number): T[] {
+  const result = [...items];
+  let state = seed;
+  for (let index = result.length - 1; index > 0; index--) {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    const other = state % (index + 1);
+    [result[index], result[other]] = [result[other] as T, result[index] as T];
+  }
+  return result;
+}
+
+describe("a shuffled replay with duplicates", () => {
+  it("ends in the same state as the in-order replay, and as Stripe", { timeout: 120_000 }, async () => {
+    // A month of a small business: sign-ups, upgrades, cancellations, renewals and a failed payment.
+    const subscriptions: string[] = [];
+    for (let index = 0; index < 14; index++) {
+      const customer = await ensureStripeCustomer(inOrder.db, stripe, {
+        auth0UserId: `auth0|replay-${index}`,
+        email: `replay-${index}@example.com`,
+      });
+      // The second database knows the same people (first sign-ins happened there too).
+      await shuffled.db.customer.create({
+        data: { id: customer.id, email: customer.email, stripeCustomerId: customer.stripeCustomerId },
+      });
+      subscriptions.push(await subscribe(customer.stripeCustomerId ?? "", index % 3 === 0 ? "scale" : "pro"));
+    }
+    const scale = await priceId(PLANS.scale.stripe?.flatPrice.lookupKey ?? "");
+    for (const [index, id] of subscriptions.entries()) {
+      if (index % 4 === 1) {
+        const subscription = await stripe.subscriptions.retrieve(id);
+        const flat = subscription.items.data.find((item) => item.price.recurring?.usage_type !== "metered");
+        if (flat) await stripe.subscriptions.update(id, { items: [{ id: flat.id, price: scale }] });
+      }
+      if (index % 4 === 2) await stripe.subscriptions.update(id, { cancel_at_period_end: true });
+      if (index % 4 === 3) await stripe.subscriptions.cancel(id);
+    }
+    await sandbox.advanceClock(32 * 86_400);
+    sandbox.failNextPayment();
+    await sandbox.advanceClock(32 * 86_400);
+
+    const events: Stripe.Event[] = [];
+    for await (const event of stripe.events.list({ limit: 100 })) events.push(event);
+    events.reverse();
+    expect(events.length).toBeGreaterThanOrEqual(200);
+
+    for (const event of events) expect(await deliver(inOrder.db, event)).toBe(200);
+    const replay = shuffle([...events, ...events.filter((_, index) => index % 3 === 0)], 20_261_123);
+    for (const event of replay) expect(await deliver(shuffled.db, event)).toBe(200);
+
+    const expected = await billingState(inOrder.db);
+    expect(await billingState(shuffled.db)).toEqual(expected);
+    // Each handled event recorded once, duplicates or not (ignored types are not recorded at all).
+    expect(await shuffled.db.stripeEvent.count()).toBe(await inOrder.db.stripeEvent.count());
+
+    // And both match Stripe itself.
+    for (const stored of expected.subscriptions) {
+      const live = await stripe.subscriptions.retrieve(stored.id);
+      expect(stored.status).toBe(live.status);
+      expect(stored.cancelAtPeriodEnd).toBe(live.cancel_at_period_end);
+    }
+    expect(new Set(expected.subscriptions.map((row) => row.status))).toEqual(
+      new Set(["active", "canceled", "past_due"]),
+    );
+  });
+});
