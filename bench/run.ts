@@ -5,8 +5,9 @@
  */
 import { benchGate } from "./gate";
 import { formatTable, writeResult, type AreaResult } from "./lib/report";
+import { benchMetering } from "./metering";
 
-const AREAS: Record<string, () => Promise<AreaResult>> = { gate: benchGate };
+const AREAS: Record<string, () => Promise<AreaResult>> = { gate: benchGate, metering: benchMetering };
 
 const requested = process.argv.slice(2).filter((arg) => arg !== "--");
 const unknown = requested.filter((area) => !(area in AREAS));

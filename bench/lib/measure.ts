@@ -6,6 +6,8 @@ export interface Candidate {
   op: Op;
   /** Operations per timed batch: large enough that a batch takes a few milliseconds. */
   batch: number;
+  /** Operations in flight at once within a batch, as a server under load has (default 1). */
+  concurrency?: number;
 }
 
 /**
@@ -28,11 +30,16 @@ export async function compareOps(candidates: Candidate[], rounds: number): Promi
   return Object.fromEntries([...samples].map(([name, values]) => [name, median(values)]));
 }
 
-async function runBatch({ op, batch }: Candidate): Promise<void> {
-  for (let i = 0; i < batch; i++) {
-    const result = op();
-    if (result instanceof Promise) await result;
-  }
+async function runBatch({ op, batch, concurrency = 1 }: Candidate): Promise<void> {
+  let started = 0;
+  const worker = async () => {
+    while (started < batch) {
+      started += 1;
+      const result = op();
+      if (result instanceof Promise) await result;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
 /** The median of a non-empty list. */

@@ -1,0 +1,73 @@
+import type Stripe from "stripe";
+import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
+import { sdkFor } from "@/dev/stripe/testing";
+import { LOCAL } from "@/lib/config/local-defaults";
+import type { Database } from "@/lib/db";
+import {
+  createTestKey,
+  signTestToken,
+  startJwksTestServer,
+  type JwksTestServer,
+  type TestKey,
+} from "@/lib/gate/jwks-test-server";
+import { createMigratedDatabase } from "@/test/database";
+
+export const AUDIENCE = "https://api.tollgate.bench/";
+
+/** The app's modules in this process, on a fresh database, the Stripe sandbox and a test issuer. */
+export interface InProcessApp {
+  db: Database;
+  stripe: Stripe;
+  sandbox: StripeSandbox;
+  issuer: JwksTestServer;
+  key: TestKey;
+  /** A machine token (every scope) for a client id. */
+  token(clientId: string): Promise<string>;
+}
+
+let shared: Promise<InProcessApp> | undefined;
+
+/**
+ * One environment for every in-process benchmark area: the app reads its configuration once per
+ * process, so the areas share it. Route handlers reach the database through the app's own singleton.
+ */
+export function inProcessApp(): Promise<InProcessApp> {
+  shared ??= (async () => {
+    const key = await createTestKey("bench");
+    const issuer = await startJwksTestServer([key]);
+    const sandbox = await createStripeSandbox({ port: 0, webhookSecret: LOCAL.stripeWebhookSecret });
+    Object.assign(process.env, {
+      AUTH0_ISSUER: issuer.issuer,
+      AUTH0_AUDIENCE: AUDIENCE,
+      STRIPE_API_URL: sandbox.url,
+      LOG_LEVEL: "error",
+      RATE_LIMIT_SCALE: "1000",
+      USAGE_REPORT_INTERVAL_SECONDS: "0",
+    });
+    const database = await createMigratedDatabase();
+    (globalThis as { tollgateDb?: Database }).tollgateDb = database.db;
+    const stripe = sdkFor(sandbox);
+    const { setupCatalog } = await import("@/lib/billing/setup-catalog");
+    await setupCatalog(stripe);
+    const now = Math.floor(Date.now() / 1000);
+    return {
+      db: database.db,
+      stripe,
+      sandbox,
+      issuer,
+      key,
+      token: (clientId) =>
+        signTestToken(key, {
+          iss: issuer.issuer,
+          aud: AUDIENCE,
+          sub: `${clientId}@clients`,
+          azp: clientId,
+          gty: "client-credentials",
+          scope: "get:widgets create:widgets delete:widgets render:widgets",
+          iat: now,
+          exp: now + 7200,
+        }),
+    };
+  })();
+  return shared;
+}

@@ -1,0 +1,123 @@
+/**
+ * Metering's cost and exactness (issue 5, item 6), in one process on a real database and the Stripe
+ * sandbox: the gated, metered GET /api/v1/widgets against the same operation declared free (gated,
+ * plan-checked, not metered), through the real proxy logic and route wrapper; then the reporter's
+ * Stripe calls per 10,000 requests and the units lost between served and reported (must be 0).
+ */
+import { NextRequest } from "next/server";
+import { compareOps } from "./lib/measure";
+import { inProcessApp } from "./lib/in-process";
+import type { AreaResult } from "./lib/report";
+
+const CUSTOMERS = 3;
+
+export async function benchMetering(): Promise<AreaResult> {
+  const app = await inProcessApp();
+  const { admitRequest } = await import("@/lib/api/admit-request");
+  const { withOperation } = await import("@/lib/api/with-operation");
+  const { listWidgets } = await import("@/lib/api/operations");
+  const widgets = await import("@/lib/widgets/widgets");
+  const { ensureStripeCustomer } = await import("@/lib/billing/ensure-stripe-customer");
+  const { givePlan } = await import("@/test/fixtures");
+  const { reportUsage } = await import("@/lib/metering/report-usage");
+
+  const handler = (context: Parameters<Parameters<typeof withOperation<typeof listWidgets>>[1]>[0]) =>
+    widgets.listWidgets(context.db, context.customerId, context.input.query);
+  const metered = withOperation(listWidgets, handler);
+  const unmetered = withOperation({ ...listWidgets, cost: { ...listWidgets.cost, units: 0 } }, handler);
+
+  const tokens: string[] = [];
+  const stripeCustomers: string[] = [];
+  for (let index = 0; index < CUSTOMERS; index++) {
+    const customer = await ensureStripeCustomer(app.db, app.stripe, {
+      auth0UserId: `auth0|bench-${index}`,
+      email: `bench-${index}@example.com`,
+    });
+    await givePlan(app.db, customer.id, "scale");
+    await app.db.apiClient.create({
+      data: { clientId: `bench-${index}`, customerId: customer.id, name: "bench", scopes: [] },
+    });
+    tokens.push(await app.token(`bench-${index}`));
+    stripeCustomers.push(customer.stripeCustomerId ?? "");
+  }
+
+  let served = 0;
+  let next = 0;
+  const call = async (route: typeof metered, count: boolean) => {
+    const headers = { authorization: `Bearer ${tokens[next++ % tokens.length]}` };
+    const url = "http://localhost:3000/api/v1/widgets?limit=5";
+    const admission = await admitRequest(new NextRequest(url, { headers }));
+    if (!admission.admitted) throw new Error(`refused: ${admission.response.status}`);
+    const response = await route(new Request(url, { headers }), {});
+    if (response.status !== 200) throw new Error(`answered ${response.status}`);
+    if (count) served += 1;
+  };
+  const perCall = await compareOps(
+    [
+      // 16 calls in flight, as autocannon's 16 connections would keep a server busy.
+      { name: "metered", op: () => call(metered, true), batch: 160, concurrency: 16 },
+      { name: "unmetered", op: () => call(unmetered, false), batch: 160, concurrency: 16 },
+    ],
+    15,
+  );
+
+  // Report until caught up, counting every call to Stripe.
+  let stripeCalls = 0;
+  for (let run = 0; run < 20; run++) {
+    const summary = await reportUsage(app.db, app.stripe);
+    stripeCalls += summary.sent + summary.duplicates + summary.failed;
+    if (summary.planned === 0 && summary.sent + summary.failed + summary.waiting === 0) break;
+  }
+  const meter = (await app.stripe.billing.meters.list()).data.find(
+    (m) => m.event_name === listWidgets.cost.meter,
+  );
+  let reported = 0;
+  const hour = 3_600_000;
+  for (const customer of stripeCustomers) {
+    const summaries = await app.stripe.billing.meters.listEventSummaries(meter?.id ?? "", {
+      customer,
+      start_time: Math.floor((Date.now() - 48 * hour) / hour) * 3600,
+      end_time: Math.ceil((Date.now() + hour) / hour) * 3600,
+    });
+    reported += summaries.data.reduce((sum, summary) => sum + summary.aggregated_value, 0);
+  }
+
+  const ratios = {
+    metered_vs_unmetered: (perCall.unmetered as number) / (perCall.metered as number),
+    stripe_calls_per_10k_requests: (stripeCalls / served) * 10_000,
+    lost_units: served - reported,
+  };
+  return {
+    area: "metering",
+    results: { us_per_call: perCall, served, reported, stripe_calls: stripeCalls, customers: CUSTOMERS },
+    ratios,
+    table: [
+      ["gated + metered GET /api/v1/widgets", 1e6 / (perCall.metered as number), "calls/s (in process)"],
+      [
+        "gated, unmetered (same operation, 0 units)",
+        1e6 / (perCall.unmetered as number),
+        "calls/s (in process)",
+      ],
+      ["metered calls served", served, "calls"],
+      ["units reported to Stripe (sandbox meter totals)", reported, "units"],
+      ["Stripe meter-event calls", stripeCalls, "calls"],
+    ],
+    targets: [
+      {
+        name: "metered ≥ 0.85 × unmetered",
+        ok: ratios.metered_vs_unmetered >= 0.85,
+        detail: ratios.metered_vs_unmetered.toFixed(3),
+      },
+      {
+        name: "Stripe calls ≤ 1% of requests (100 per 10,000)",
+        ok: ratios.stripe_calls_per_10k_requests <= 100,
+        detail: ratios.stripe_calls_per_10k_requests.toFixed(1),
+      },
+      {
+        name: "served minus reported units = 0",
+        ok: ratios.lost_units === 0,
+        detail: String(ratios.lost_units),
+      },
+    ],
+  };
+}
