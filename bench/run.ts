@@ -3,11 +3,16 @@
  * bench/results/<area>.json. Figures are ratios measured side by side in one run: the machine is
  * shared and noisy, so absolute numbers drift between runs while ratios hold.
  */
+import { benchBilling } from "./billing";
 import { benchGate } from "./gate";
 import { formatTable, writeResult, type AreaResult } from "./lib/report";
 import { benchMetering } from "./metering";
 
-const AREAS: Record<string, () => Promise<AreaResult>> = { gate: benchGate, metering: benchMetering };
+const AREAS: Record<string, () => Promise<AreaResult>> = {
+  gate: benchGate,
+  billing: benchBilling,
+  metering: benchMetering,
+};
 
 const requested = process.argv.slice(2).filter((arg) => arg !== "--");
 const unknown = requested.filter((area) => !(area in AREAS));

@@ -1,0 +1,128 @@
+/**
+ * Billing's cost (issue 4, item 9), in one process on a real database and the Stripe sandbox: webhook
+ * events applied per second end to end (signature, dedup, Stripe re-fetch, transaction), and the
+ * entitlement check per call, cached and uncached, next to asking Stripe on every request as the
+ * seed plugin did (a sandbox round trip: a floor for real Stripe, which is farther away).
+ */
+import type Stripe from "stripe";
+import { payCheckout } from "@/dev/stripe/testing";
+import { LOCAL } from "@/lib/config/local-defaults";
+import { compareOps } from "./lib/measure";
+import { inProcessApp } from "./lib/in-process";
+import type { AreaResult } from "./lib/report";
+
+const CUSTOMERS = 20;
+
+export async function benchBilling(): Promise<AreaResult> {
+  const app = await inProcessApp();
+  const { ensureStripeCustomer } = await import("@/lib/billing/ensure-stripe-customer");
+  const { getCustomerAccess, forgetCustomerAccess, mayUse } = await import("@/lib/billing/entitlements");
+  const { PLANS } = await import("@/lib/billing/plans");
+  const { POST } = await import("@/app/api/stripe/webhook/route");
+
+  const pro = PLANS.pro.stripe;
+  if (!pro) throw new Error("no Pro plan");
+  const prices = await app.stripe.prices.list({
+    lookup_keys: [pro.flatPrice.lookupKey, pro.meteredPrice.lookupKey],
+  });
+  const byKey = (key: string) => prices.data.find((price) => price.lookup_key === key)?.id ?? "";
+  const before = new Set<string>();
+  for await (const event of app.stripe.events.list({ limit: 100 })) before.add(event.id);
+
+  const customers: { id: string; stripeId: string }[] = [];
+  for (let index = 0; index < CUSTOMERS; index++) {
+    const customer = await ensureStripeCustomer(app.db, app.stripe, {
+      auth0UserId: `auth0|billing-bench-${index}`,
+      email: `billing-bench-${index}@example.com`,
+    });
+    const stripeId = customer.stripeCustomerId ?? "";
+    customers.push({ id: customer.id, stripeId });
+    const session = await app.stripe.checkout.sessions.create({
+      mode: "subscription",
+      customer: stripeId,
+      line_items: [
+        { price: byKey(pro.flatPrice.lookupKey), quantity: 1 },
+        { price: byKey(pro.meteredPrice.lookupKey) },
+      ],
+      success_url: "http://localhost:3000/?ok=1",
+      cancel_url: "http://localhost:3000/",
+    });
+    await payCheckout(session.url ?? "");
+  }
+  const events: Stripe.Event[] = [];
+  for await (const event of app.stripe.events.list({ limit: 100 }))
+    if (!before.has(event.id)) events.push(event);
+  events.reverse();
+
+  const started = process.hrtime.bigint();
+  for (const event of events) {
+    const payload = JSON.stringify(event);
+    const signature = app.stripe.webhooks.generateTestHeaderString({
+      payload,
+      secret: LOCAL.stripeWebhookSecret,
+    });
+    const response = await POST(
+      new Request("http://localhost:3000/api/stripe/webhook", {
+        method: "POST",
+        body: payload,
+        headers: { "content-type": "application/json", "stripe-signature": signature },
+      }),
+    );
+    if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+  }
+  const webhookSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+
+  let next = 0;
+  const customer = () => customers[next++ % customers.length] as { id: string; stripeId: string };
+  const perCall = await compareOps(
+    [
+      {
+        name: "entitlement_cached",
+        op: async () => mayUse(await getCustomerAccess(app.db, customer().id), "create:widgets"),
+        batch: 20_000,
+      },
+      {
+        name: "entitlement_uncached",
+        op: async () => {
+          const { id } = customer();
+          forgetCustomerAccess(id);
+          return mayUse(await getCustomerAccess(app.db, id), "create:widgets");
+        },
+        batch: 100,
+      },
+      {
+        name: "stripe_per_request",
+        op: async () => {
+          const list = await app.stripe.entitlements.activeEntitlements.list({
+            customer: customer().stripeId,
+          });
+          return list.data.some((entitlement) => entitlement.lookup_key === "create:widgets");
+        },
+        batch: 50,
+      },
+    ],
+    15,
+  );
+  const cached = perCall.entitlement_cached as number;
+  const ratios = {
+    webhook_events_per_s: events.length / webhookSeconds,
+    entitlement_cached_us: cached,
+    entitlement_vs_stripe_per_request: (perCall.stripe_per_request as number) / cached,
+    stripe_per_request_vs_uncached:
+      (perCall.stripe_per_request as number) / (perCall.entitlement_uncached as number),
+  };
+  return {
+    area: "billing",
+    results: { events: events.length, webhook_seconds: webhookSeconds, us_per_call: perCall },
+    ratios,
+    table: [
+      ["webhook events applied (checkout of 20 customers)", events.length, "events"],
+      ["entitlement check, cached", cached, "µs/call"],
+      ["entitlement check, uncached (Postgres)", perCall.entitlement_uncached as number, "µs/call"],
+      ["asking Stripe per request (sandbox round trip)", perCall.stripe_per_request as number, "µs/call"],
+    ],
+    targets: [
+      { name: "cached entitlement check under 50 µs", ok: cached < 50, detail: `${cached.toFixed(2)} µs` },
+    ],
+  };
+}
