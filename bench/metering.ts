@@ -61,6 +61,43 @@ export async function benchMetering(): Promise<AreaResult> {
     15,
   );
 
+  // The two durable designs the issue names, one write per call, side by side: an atomic counter per
+  // customer, meter and hour (what recordUsage does) and an append-only event table aggregated later.
+  await app.db.$executeRawUnsafe(
+    "CREATE TABLE IF NOT EXISTS bench_usage_events (id bigserial PRIMARY KEY, customer_id uuid NOT NULL, meter text NOT NULL, at timestamptz NOT NULL, units bigint NOT NULL)",
+  );
+  const benchCustomer = (await app.db.customer.findFirstOrThrow()).id;
+  const hourStart = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+  const writes = await compareOps(
+    [
+      {
+        name: "counter_upsert",
+        // Prisma queries are lazy thenables: await them, or nothing runs.
+        op: async () =>
+          await app.db.$executeRaw`
+          INSERT INTO usage_counters (customer_id, meter, window_start, units, reported_units, updated_at)
+          VALUES (${benchCustomer}::uuid, 'bench_meter', ${hourStart}, 1, 0, now())
+          ON CONFLICT (customer_id, meter, window_start)
+          DO UPDATE SET units = usage_counters.units + EXCLUDED.units, updated_at = now()`,
+        batch: 100,
+      },
+      {
+        name: "append_insert",
+        op: async () =>
+          await app.db.$executeRaw`
+          INSERT INTO bench_usage_events (customer_id, meter, at, units)
+          VALUES (${benchCustomer}::uuid, 'bench_meter', now(), 1)`,
+        batch: 100,
+      },
+    ],
+    15,
+  );
+  const appended = await app.db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM bench_usage_events`;
+  const aggregateStarted = process.hrtime.bigint();
+  await app.db
+    .$queryRaw`SELECT customer_id, meter, date_trunc('hour', at), sum(units) FROM bench_usage_events GROUP BY 1, 2, 3`;
+  const aggregateUs = Number(process.hrtime.bigint() - aggregateStarted) / 1000;
+
   // Report until caught up, counting every call to Stripe.
   let stripeCalls = 0;
   for (let run = 0; run < 20; run++) {
@@ -84,12 +121,22 @@ export async function benchMetering(): Promise<AreaResult> {
 
   const ratios = {
     metered_vs_unmetered: (perCall.unmetered as number) / (perCall.metered as number),
+    counter_vs_append_write: (writes.counter_upsert as number) / (writes.append_insert as number),
     stripe_calls_per_10k_requests: (stripeCalls / served) * 10_000,
     lost_units: served - reported,
   };
   return {
     area: "metering",
-    results: { us_per_call: perCall, served, reported, stripe_calls: stripeCalls, customers: CUSTOMERS },
+    results: {
+      us_per_call: perCall,
+      durable_write_us: writes,
+      append_only_rows_aggregated: Number(appended[0]?.n ?? 0),
+      append_only_aggregate_us: aggregateUs,
+      served,
+      reported,
+      stripe_calls: stripeCalls,
+      customers: CUSTOMERS,
+    },
     ratios,
     table: [
       ["gated + metered GET /api/v1/widgets", 1e6 / (perCall.metered as number), "calls/s (in process)"],
@@ -98,6 +145,9 @@ export async function benchMetering(): Promise<AreaResult> {
         1e6 / (perCall.unmetered as number),
         "calls/s (in process)",
       ],
+      ["durable write: counter upsert", writes.counter_upsert as number, "µs/call"],
+      ["durable write: append-only insert", writes.append_insert as number, "µs/call"],
+      ["append-only: aggregating its rows afterwards", aggregateUs, "µs"],
       ["metered calls served", served, "calls"],
       ["units reported to Stripe (sandbox meter totals)", reported, "units"],
       ["Stripe meter-event calls", stripeCalls, "calls"],
