@@ -1,0 +1,28 @@
+/**
+ * `npm run report:usage`: reports unreported usage to Stripe until nothing is left, then exits; the
+ * same reporter the cron route and the server interval run. Safe to kill at any point and run again,
+ * or to run beside them: every delta is sent under its own deterministic identifier.
+ */
+import { createStripeClient } from "@/lib/billing/stripe";
+import { loadConfig } from "@/lib/config/schema";
+import { createPrismaClient } from "@/lib/db/client";
+import { reportUsage } from "@/lib/metering/report-usage";
+
+const config = loadConfig(process.env);
+const db = createPrismaClient(config.db);
+const stripe = createStripeClient(config.stripe);
+let exitCode = 0;
+try {
+  for (let run = 1; ; run++) {
+    const summary = await reportUsage(db, stripe);
+    console.log(JSON.stringify({ run, ...summary }));
+    if (summary.failed > 0 && run >= 10) {
+      exitCode = 1;
+      break;
+    }
+    if (summary.planned === 0 && summary.sent + summary.duplicates + summary.failed === 0) break;
+  }
+} finally {
+  await db.$disconnect();
+}
+process.exit(exitCode);

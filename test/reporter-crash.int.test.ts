@@ -1,0 +1,117 @@
+/**
+ * The reporter killed with SIGKILL in the middle of a batch, then run again: Stripe's meter totals
+ * must equal the served units exactly. The reporter runs as its own process (`npm run report:usage`)
+ * against a database on disk (or the PostgreSQL server) and the Stripe sandbox in this process.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Stripe from "stripe";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
+import { loadConfig } from "@/lib/config/schema";
+import { createPrismaClient } from "@/lib/db/client";
+import { recordUsage } from "@/lib/metering/record-usage";
+import { dropDatabase, freshDatabaseUrl } from "@/scripts/lib/fresh-database";
+import { migrateDatabase } from "@/scripts/lib/migrate-database";
+import { TEST_BACKEND } from "./database";
+
+const CUSTOMERS = 40;
+const HOURS = 10;
+let sandbox: StripeSandbox;
+let env: NodeJS.ProcessEnv;
+let pgliteDir: string | undefined;
+const served = new Map<string, number>();
+
+beforeAll(async () => {
+  sandbox = await createStripeSandbox({ port: 0 });
+  env = { ...process.env, STRIPE_SECRET_KEY: "", STRIPE_API_URL: sandbox.url, LOG_LEVEL: "error" };
+  if (process.env.DATABASE_URL) {
+    env.DATABASE_URL = await freshDatabaseUrl(process.env.DATABASE_URL, "tollgate_crash");
+  } else {
+    pgliteDir = mkdtempSync(join(tmpdir(), "tollgate-crash-"));
+    env.DATABASE_URL = "";
+    env.PGLITE_DATA_DIR = pgliteDir;
+  }
+  await migrateDatabase(env, () => {});
+
+  const stripe = new Stripe("sk_test_tollgate_local", {
+    host: "127.0.0.1",
+    port: sandbox.port,
+    protocol: "http",
+  });
+  await stripe.billing.meters.create({
+    display_name: "API units",
+    event_name: "api_units",
+    default_aggregation: { formula: "sum" },
+  });
+  // The database is opened by one process at a time (embedded PGlite): this one, then the reporter's.
+  const db = createPrismaClient(loadConfig(env).db);
+  const start = Date.now() - HOURS * 3_600_000;
+  for (let index = 0; index < CUSTOMERS; index++) {
+    const stripeCustomer = await stripe.customers.create({ email: `crash-${index}@example.com` });
+    const customer = await db.customer.create({
+      data: { email: `crash-${index}@example.com`, stripeCustomerId: stripeCustomer.id },
+    });
+    let units = 0;
+    for (let hour = 0; hour < HOURS; hour++) {
+      const n = 1 + ((index * 7 + hour * 3) % 11);
+      await recordUsage(db, {
+        customerId: customer.id,
+        meter: "api_units",
+        units: n,
+        at: new Date(start + hour * 3_600_000),
+        periodStart: new Date(0),
+      });
+      units += n;
+    }
+    served.set(stripeCustomer.id, units);
+  }
+  await db.$disconnect();
+});
+
+afterAll(async () => {
+  await sandbox.close();
+  if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
+  else if (env.DATABASE_URL) await dropDatabase(env.DATABASE_URL);
+});
+
+function reporter(): ReturnType<typeof spawn> {
+  return spawn("node_modules/.bin/tsx", ["--conditions=react-server", "scripts/report-usage.ts"], {
+    env,
+    stdio: "ignore",
+  });
+}
+
+const exited = (child: ReturnType<typeof spawn>) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+
+describe(`a reporter killed mid-batch on ${TEST_BACKEND}`, () => {
+  it("leaves nothing lost and nothing counted twice once it runs again", { timeout: 120_000 }, async () => {
+    const deltas = CUSTOMERS * HOURS;
+    const first = reporter();
+    const firstExit = exited(first);
+    while (sandbox.state.meterEvents.length < 40) {
+      if (first.exitCode !== null) throw new Error("the reporter finished before it could be killed");
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    first.kill("SIGKILL");
+    expect((await firstExit).signal).toBe("SIGKILL");
+    const atKill = sandbox.state.meterEvents.length;
+    expect(atKill).toBeLessThan(deltas); // killed in the middle, not after
+
+    const second = await exited(reporter());
+    expect(second.code).toBe(0);
+
+    expect(sandbox.state.meterEvents).toHaveLength(deltas); // each delta accepted once, whatever was resent
+    const reported = new Map<string, number>();
+    for (const event of sandbox.state.meterEvents) {
+      const customer = String(event.payload.stripe_customer_id);
+      reported.set(customer, (reported.get(customer) ?? 0) + Number(event.payload.value));
+    }
+    expect(reported).toEqual(served);
+  });
+});
