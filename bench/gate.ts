@@ -145,7 +145,7 @@ async function throughput() {
         duration: seconds,
       });
     for (const name of names) await blast(name, 3); // warm-up: compile paths, JIT, caches
-    const rounds = 3;
+    const rounds = 5;
     for (let round = 0; round < rounds; round++) {
       for (let index = 0; index < names.length; index++) {
         const name = names[(index + round) % names.length] as keyof typeof routes;
