@@ -1,31 +1,11 @@
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import Stripe from "stripe";
 import { PLANS } from "@/lib/billing/plans";
 import { LOCAL } from "@/lib/config/local-defaults";
+import { clientToken } from "./support";
 
 // The API as a customer's machine uses it: a client-credentials token from the (local) Auth0
 // issuer, then calls to /api/v1 through the real proxy and route handlers of a production build.
-const ISSUER = "http://localhost:4010/";
-const AUDIENCE = "https://api.tollgate.local/";
-
-async function clientToken(
-  request: APIRequestContext,
-  clientId: string,
-  clientSecret: string,
-): Promise<string> {
-  const response = await request.post(`${ISSUER}oauth/token`, {
-    form: {
-      grant_type: "client_credentials",
-      client_id: clientId,
-      client_secret: clientSecret,
-      audience: AUDIENCE,
-    },
-  });
-  expect(response.status()).toBe(200);
-  const body = (await response.json()) as { access_token: string; token_type: string };
-  expect(body.token_type).toBe("Bearer");
-  return body.access_token;
-}
 
 test("a read-only machine client lists widgets but cannot create one", async ({ request }) => {
   const token = await clientToken(request, "demo-reader", "demo-reader-secret");

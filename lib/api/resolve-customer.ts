@@ -12,8 +12,15 @@ interface Resolved {
   expires: number;
 }
 
-const cache = new Map<string, Resolved>();
-const lastUsedWrites = new Map<string, number>();
+// On globalThis: Next bundles route handlers and server actions separately, and a revocation in a
+// server action (forgetCaller) must reach the cache the route handlers read.
+const globalForCallers = globalThis as typeof globalThis & {
+  tollgateCallers?: { cache: Map<string, Resolved>; lastUsedWrites: Map<string, number> };
+};
+const { cache, lastUsedWrites } = (globalForCallers.tollgateCallers ??= {
+  cache: new Map(),
+  lastUsedWrites: new Map(),
+});
 
 /**
  * The customer a verified caller acts for: people through the users table (`sub` = Auth0 user id),

@@ -22,6 +22,11 @@ describe("loadConfig", () => {
     expect(config.gate.jwksUri).toBe(`${LOCAL.issuerUrl}.well-known/jwks.json`);
     expect(config.gate.algorithms).toEqual(["RS256"]);
     expect(config.stripe).toMatchObject({ mode: "local", apiUrl: LOCAL.stripeApiUrl });
+    expect(config.auth).toMatchObject({
+      tenantUrl: LOCAL.issuerUrl,
+      allowInsecureRequests: true,
+      managementClientId: LOCAL.dashboardClientId,
+    });
   });
 
   it("treats empty strings as unset", () => {
@@ -44,6 +49,18 @@ describe("loadConfig", () => {
     expect(config.db).toEqual({ kind: "postgres", url: "postgres://u:p@db.example.com:5432/app" });
     expect(config.gate.issuer).toBe("https://tenant.eu.auth0.com/");
     expect(config.stripe.apiUrl).toBeUndefined();
+    // The Auth0 SDK never talks to a connected tenant over http.
+    expect(config.auth).toMatchObject({
+      tenantUrl: "https://tenant.eu.auth0.com/",
+      allowInsecureRequests: false,
+      managementClientId: "abc",
+      managementClientSecret: "shh",
+    });
+  });
+
+  it("requires the management client's secret with its id", () => {
+    const error = configError({ AUTH0_MANAGEMENT_CLIENT_ID: "m2m" });
+    expect(error.issues.map((line) => line.split(":")[0])).toEqual(["AUTH0_MANAGEMENT_CLIENT_SECRET"]);
   });
 
   it("lists every missing variable of a half-configured service, with a hint", () => {

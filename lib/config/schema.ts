@@ -70,6 +70,8 @@ const envSchema = z.object({
   AUTH0_SECRET: optional(z.string().min(32, "at least 32 characters (openssl rand -hex 32)")),
   APP_BASE_URL: optional(z.url()),
   AUTH0_AUDIENCE: optional(z.string().min(1)),
+  AUTH0_MANAGEMENT_CLIENT_ID: optional(z.string().min(1)),
+  AUTH0_MANAGEMENT_CLIENT_SECRET: optional(z.string().min(1)),
   AUTH0_ISSUER: optional(serviceUrl.refine((v) => v.endsWith("/"), "must end with '/' as Auth0's iss does")),
   AUTH0_JWKS_URI: optional(serviceUrl),
 
@@ -102,6 +104,7 @@ const HINTS: Record<string, string> = {
   AUTH0_SECRET: "generate with: openssl rand -hex 32",
   APP_BASE_URL: "the public URL of this app, e.g. https://tollgate.example.com",
   AUTH0_AUDIENCE: "Auth0 dashboard > APIs > your API's Identifier",
+  AUTH0_MANAGEMENT_CLIENT_SECRET: "Auth0 dashboard > Applications > your Machine-to-Machine application",
   STRIPE_WEBHOOK_SECRET: "Stripe dashboard > Developers > Webhooks > signing secret",
   CRON_SECRET: "generate with: openssl rand -hex 32",
 };
@@ -149,6 +152,8 @@ function buildConfig(env: z.infer<typeof envSchema>) {
       require(name, "AUTH0_DOMAIN is set");
     }
   }
+  if (env.AUTH0_MANAGEMENT_CLIENT_ID)
+    require("AUTH0_MANAGEMENT_CLIENT_SECRET", "AUTH0_MANAGEMENT_CLIENT_ID is set");
   const stripeMode: Mode = env.STRIPE_SECRET_KEY ? "connected" : "local";
   if (stripeMode === "connected") require("STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY is set");
 
@@ -186,6 +191,21 @@ function buildConfig(env: z.infer<typeof envSchema>) {
       clientSecret: env.AUTH0_CLIENT_SECRET ?? LOCAL.dashboardClientSecret,
       sessionSecret: env.AUTH0_SECRET ?? LOCAL.sessionSecret,
       appBaseUrl: env.APP_BASE_URL ?? LOCAL.appBaseUrl,
+      /**
+       * The tenant's own URL, where sign-in and the Management API live (not a custom domain): the
+       * local issuer in local mode. Passed to the SDK as a full URL so `http://` survives locally.
+       */
+      tenantUrl: authMode === "connected" ? `https://${env.AUTH0_DOMAIN}/` : LOCAL.issuerUrl,
+      /**
+       * Lets the Auth0 SDK talk to an `http://` issuer. Only ever true in local mode (the loopback
+       * issuer); a connected tenant is always reached over https.
+       */
+      allowInsecureRequests: authMode === "local",
+      /** The client that calls the Management API (create and delete machine clients). */
+      managementClientId: env.AUTH0_MANAGEMENT_CLIENT_ID ?? env.AUTH0_CLIENT_ID ?? LOCAL.dashboardClientId,
+      managementClientSecret: env.AUTH0_MANAGEMENT_CLIENT_ID
+        ? (env.AUTH0_MANAGEMENT_CLIENT_SECRET ?? "")
+        : (env.AUTH0_CLIENT_SECRET ?? LOCAL.dashboardClientSecret),
     },
     /** What the API gate trusts; settable on its own in any mode (custom domains, other issuers). */
     gate: {

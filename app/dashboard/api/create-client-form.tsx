@@ -1,0 +1,97 @@
+"use client";
+
+import { useActionState } from "react";
+import { CopyButton } from "@/components/copy-button";
+import { SubmitButton } from "@/components/submit-button";
+import { createClientAction, type CreateClientState } from "./actions";
+import { Snippets } from "./snippets";
+
+/** The form that creates a machine client, then shows its secret once with ready-to-paste snippets. */
+export function CreateClientForm({
+  scopes,
+  tokenUrl,
+  audience,
+  apiUrl,
+}: {
+  scopes: { value: string; label: string }[];
+  tokenUrl: string;
+  audience: string;
+  apiUrl: string;
+}) {
+  const [state, action] = useActionState<CreateClientState, FormData>(createClientAction, {
+    status: "idle",
+  });
+  return (
+    <div className="space-y-4">
+      <form action={action} className="space-y-4">
+        <div>
+          <label htmlFor="client-name" className="block text-sm font-medium">
+            Name
+          </label>
+          <input
+            id="client-name"
+            name="name"
+            required
+            maxLength={64}
+            placeholder="e.g. Production server"
+            className="input mt-1 max-w-sm"
+          />
+        </div>
+        <fieldset>
+          <legend className="text-sm font-medium">Scopes</legend>
+          <div className="mt-1 flex flex-wrap gap-x-5 gap-y-1">
+            {scopes.map((scope) => (
+              <label key={scope.value} className="flex items-center gap-2 text-sm">
+                <input type="checkbox" name="scopes" value={scope.value} defaultChecked />
+                <code className="font-mono">{scope.value}</code>
+                <span className="text-slate-600">({scope.label})</span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        <SubmitButton pendingText="Creating…">Create client</SubmitButton>
+      </form>
+      <div aria-live="polite">
+        {state.status === "error" && (
+          <p role="alert" className="rounded-md border border-red-300 bg-red-50 p-3 text-red-900">
+            {state.message}
+          </p>
+        )}
+        {state.status === "created" && (
+          <div className="rounded-md border border-green-400 bg-green-50 p-4" data-testid="new-client">
+            <p className="font-medium text-green-950">
+              {state.name} is ready. Copy the secret now: it is shown only once.
+            </p>
+            <dl className="mt-3 space-y-2 text-sm">
+              <div>
+                <dt className="font-medium">Client ID</dt>
+                <dd className="flex flex-wrap items-center gap-2">
+                  <code className="font-mono break-all" data-testid="new-client-id">
+                    {state.clientId}
+                  </code>
+                  <CopyButton text={state.clientId} label="Copy ID" />
+                </dd>
+              </div>
+              <div>
+                <dt className="font-medium">Client secret</dt>
+                <dd className="flex flex-wrap items-center gap-2">
+                  <code className="font-mono break-all" data-testid="new-client-secret">
+                    {state.clientSecret}
+                  </code>
+                  <CopyButton text={state.clientSecret} label="Copy secret" />
+                </dd>
+              </div>
+            </dl>
+            <Snippets
+              clientId={state.clientId}
+              clientSecret={state.clientSecret}
+              tokenUrl={tokenUrl}
+              audience={audience}
+              apiUrl={apiUrl}
+            />
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

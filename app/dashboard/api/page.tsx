@@ -1,0 +1,109 @@
+import type { Metadata } from "next";
+import { grantableScopes, listMachineClients } from "@/lib/auth/machine-clients";
+import { requireAccount } from "@/lib/auth/session";
+import { FEATURES, isFeature } from "@/lib/billing/plans";
+import { getConfig } from "@/lib/config";
+import { getDb } from "@/lib/db";
+import { CreateClientForm } from "./create-client-form";
+import { PersonalToken } from "./personal-token";
+import { RevokeButton } from "./revoke-button";
+
+export const metadata: Metadata = { title: "API access" };
+
+const date = (value: Date | null) => (value ? value.toISOString().slice(0, 16).replace("T", " ") : "never");
+
+// GET /dashboard/api – the person's token, and the customer's machine clients
+export default async function ApiAccessPage() {
+  const account = await requireAccount();
+  const clients = await listMachineClients(getDb(), account.customerId);
+  const { gate, auth } = getConfig();
+  const scopes = grantableScopes().map((value) => ({
+    value,
+    label: isFeature(value) ? FEATURES[value] : value,
+  }));
+
+  return (
+    <main className="space-y-6">
+      <h1 className="text-2xl font-bold">API access</h1>
+
+      <section aria-labelledby="personal-heading" className="card space-y-2">
+        <h2 id="personal-heading" className="text-lg font-semibold">
+          Your personal access token
+        </h2>
+        <p className="muted">
+          For trying the API as yourself. Machines should use a client below: their credentials do not expire
+          with your session.
+        </p>
+        <PersonalToken />
+      </section>
+
+      <section aria-labelledby="create-heading" className="card space-y-3">
+        <h2 id="create-heading" className="text-lg font-semibold">
+          Create a machine client
+        </h2>
+        <CreateClientForm
+          scopes={scopes}
+          tokenUrl={`${gate.issuer}oauth/token`}
+          audience={gate.audience}
+          apiUrl={`${auth.appBaseUrl.replace(/\/$/, "")}/api/v1`}
+        />
+      </section>
+
+      <section aria-labelledby="clients-heading" className="card">
+        <h2 id="clients-heading" className="text-lg font-semibold">
+          Your machine clients
+        </h2>
+        {clients.length === 0 ? (
+          <p className="muted mt-2">No clients yet. Create one above to call the API from your code.</p>
+        ) : (
+          <div className="mt-3 overflow-x-auto">
+            <table className="w-full text-left text-sm" data-testid="clients">
+              <thead className="border-b border-slate-200 text-slate-700">
+                <tr>
+                  <th scope="col" className="py-2 pr-4">
+                    Name
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Client ID
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Scopes
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Created
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Last used
+                  </th>
+                  <th scope="col" className="py-2">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {clients.map((client) => (
+                  <tr key={client.id} className="border-b border-slate-100 align-top">
+                    <td className="py-2 pr-4 font-medium">{client.name}</td>
+                    <td className="py-2 pr-4">
+                      <code className="font-mono text-xs break-all">{client.clientId}</code>
+                    </td>
+                    <td className="py-2 pr-4 font-mono text-xs">{client.scopes.join(" ")}</td>
+                    <td className="py-2 pr-4 whitespace-nowrap">{date(client.createdAt)}</td>
+                    <td className="py-2 pr-4 whitespace-nowrap">{date(client.lastUsedAt)}</td>
+                    <td className="py-2">
+                      {client.revokedAt ? (
+                        <span className="text-slate-600">Revoked {date(client.revokedAt)}</span>
+                      ) : (
+                        <RevokeButton id={client.id} name={client.name} />
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,139 @@
+import type { Metadata } from "next";
+import { requireAccount } from "@/lib/auth/session";
+import { listInvoices, type InvoiceSummary } from "@/lib/billing/checkout";
+import { getCustomerAccess } from "@/lib/billing/entitlements";
+import { paidPlans, PLANS } from "@/lib/billing/plans";
+import { getStripe } from "@/lib/billing/stripe";
+import { getDb } from "@/lib/db";
+import { log } from "@/lib/log";
+import { CheckoutButton, PortalButton } from "./billing-forms";
+
+export const metadata: Metadata = { title: "Billing" };
+
+const money = (cents: number, currency: string) =>
+  new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() }).format(cents / 100);
+const date = (value: Date) => value.toISOString().slice(0, 10);
+
+// GET /dashboard/billing – the plan, upgrades through Checkout, the portal and past invoices
+export default async function BillingPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const account = await requireAccount();
+  const { checkout } = await searchParams;
+  const db = getDb();
+  const access = await getCustomerAccess(db, account.customerId);
+  const subscription = access.subscriptionId
+    ? await db.subscription.findUnique({ where: { id: access.subscriptionId } })
+    : null;
+  let invoices: InvoiceSummary[] | null;
+  try {
+    invoices = await listInvoices(getStripe(), account.stripeCustomerId);
+  } catch (error) {
+    log.warn("dashboard.invoices_unavailable", { error: String(error) });
+    invoices = null;
+  }
+  const plan = PLANS[access.plan];
+
+  return (
+    <main className="space-y-6">
+      <h1 className="text-2xl font-bold">Billing</h1>
+      {checkout === "success" && (
+        <p role="status" className="rounded-md border border-green-400 bg-green-50 p-3 text-green-950">
+          Thank you! Your subscription starts as soon as Stripe confirms the payment, usually within seconds.
+        </p>
+      )}
+      {checkout === "canceled" && (
+        <p role="status" className="rounded-md border border-slate-300 bg-white p-3">
+          Checkout was canceled; nothing was charged.
+        </p>
+      )}
+
+      <section aria-labelledby="plan-heading" className="card space-y-2">
+        <h2 id="plan-heading" className="text-lg font-semibold">
+          Current plan: <span data-testid="billing-plan">{plan.name}</span>
+        </h2>
+        <p className="muted">
+          {subscription
+            ? `Status ${subscription.status}. ${
+                subscription.cancelAtPeriodEnd ? "Ends" : "Renews"
+              } on ${date(subscription.currentPeriodEnd)}.`
+            : "No subscription: the Free plan needs no card."}
+        </p>
+        <PortalButton />
+      </section>
+
+      {!access.subscriptionId && (
+        <section aria-labelledby="upgrade-heading" className="card">
+          <h2 id="upgrade-heading" className="text-lg font-semibold">
+            Upgrade
+          </h2>
+          <ul className="mt-3 grid gap-4 md:grid-cols-2">
+            {paidPlans().map((paid) => (
+              <li key={paid.id} className="rounded-md border border-slate-200 p-4">
+                <h3 className="font-semibold">{paid.name}</h3>
+                <p className="muted mb-3">{paid.description}</p>
+                <CheckoutButton planId={paid.id} planName={paid.name} />
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      <section aria-labelledby="invoices-heading" className="card">
+        <h2 id="invoices-heading" className="text-lg font-semibold">
+          Invoices
+        </h2>
+        {invoices === null ? (
+          <p role="alert" className="mt-2 text-red-900">
+            Your invoices could not be loaded right now. Reload the page in a moment.
+          </p>
+        ) : invoices.length === 0 ? (
+          <p className="muted mt-2">No invoices yet.</p>
+        ) : (
+          <div className="mt-3 overflow-x-auto">
+            <table className="w-full text-left text-sm">
+              <thead className="border-b border-slate-200 text-slate-700">
+                <tr>
+                  <th scope="col" className="py-2 pr-4">
+                    Date
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Number
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Status
+                  </th>
+                  <th scope="col" className="py-2 pr-4">
+                    Total
+                  </th>
+                  <th scope="col" className="py-2">
+                    <span className="sr-only">Link</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {invoices.map((invoice) => (
+                  <tr key={invoice.id} className="border-b border-slate-100">
+                    <td className="py-2 pr-4">{date(invoice.created)}</td>
+                    <td className="py-2 pr-4">{invoice.number ?? invoice.id}</td>
+                    <td className="py-2 pr-4">{invoice.status ?? "unknown"}</td>
+                    <td className="py-2 pr-4">{money(invoice.totalCents, invoice.currency)}</td>
+                    <td className="py-2">
+                      {invoice.url && (
+                        <a href={invoice.url}>
+                          View<span className="sr-only"> invoice {invoice.number ?? invoice.id}</span>
+                        </a>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </main>
+  );
+}

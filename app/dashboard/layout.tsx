@@ -1,0 +1,58 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { requireAccount } from "@/lib/auth/session";
+import { BillingError } from "@/lib/billing/errors";
+import { MissingEmailError } from "@/lib/auth/session";
+
+const TABS = [
+  { href: "/dashboard", label: "Overview" },
+  { href: "/dashboard/api", label: "API access" },
+  { href: "/dashboard/billing", label: "Billing" },
+] as const;
+
+// The dashboard's frame: the signed-in account (made on first visit), or a plain-words reason why not.
+export default async function DashboardLayout({ children }: { children: ReactNode }) {
+  let email: string;
+  try {
+    email = (await requireAccount()).email;
+  } catch (error) {
+    if (error instanceof BillingError || error instanceof MissingEmailError) {
+      return (
+        <main className="mx-auto max-w-2xl px-4 py-12">
+          <h1 className="text-2xl font-bold">We could not open your account</h1>
+          <p role="alert" className="mt-4 rounded-md border border-red-300 bg-red-50 p-4 text-red-900">
+            {error.message}
+          </p>
+          <p className="mt-6">
+            <a href="/auth/logout">Sign out</a> and sign in again with another account.
+          </p>
+        </main>
+      );
+    }
+    throw error;
+  }
+  return (
+    <div className="mx-auto max-w-5xl px-4 py-8">
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <p className="muted">
+          Signed in as <strong className="text-slate-900">{email}</strong>
+        </p>
+      </div>
+      <nav aria-label="Dashboard" className="mt-4 border-b border-slate-200">
+        <ul className="flex gap-1 overflow-x-auto">
+          {TABS.map((tab) => (
+            <li key={tab.href}>
+              <Link
+                href={tab.href}
+                className="inline-block rounded-t-md px-3 py-2 text-sm font-medium text-slate-800 hover:bg-slate-100"
+              >
+                {tab.label}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <div className="pt-6">{children}</div>
+    </div>
+  );
+}

@@ -1,0 +1,117 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { UsageChart } from "@/components/usage-chart";
+import { requireAccount } from "@/lib/auth/session";
+import { getCustomerAccess } from "@/lib/billing/entitlements";
+import { PLANS } from "@/lib/billing/plans";
+import { getDb } from "@/lib/db";
+import { getUsageSummary } from "@/lib/metering/usage-summary";
+
+export const metadata: Metadata = { title: "Dashboard" };
+
+const number = (value: number) => value.toLocaleString("en-US");
+const money = (cents: number, currency: string) =>
+  new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() }).format(cents / 100);
+const date = (iso: string) => iso.slice(0, 10);
+
+/** Share of the cap after which the overview warns. */
+const NEAR_CAP = 0.8;
+
+// GET /dashboard – plan, status and this period's usage
+export default async function OverviewPage() {
+  const account = await requireAccount();
+  const db = getDb();
+  const now = new Date();
+  const access = await getCustomerAccess(db, account.customerId, { now });
+  const plan = PLANS[access.plan];
+  const usage = await getUsageSummary(db, account.customerId, access, now);
+  const { period, capUnits: cap, includedUnits: included } = usage;
+  const remaining = Math.max(0, (cap ?? included) - usage.units);
+
+  return (
+    <main className="space-y-6">
+      <h1 className="text-2xl font-bold">Overview</h1>
+
+      {access.status === "past_due" && (
+        <p role="alert" className="rounded-md border border-amber-400 bg-amber-50 p-4 text-amber-950">
+          Your last payment failed. Your plan keeps working for a few days while Stripe retries;{" "}
+          <Link href="/dashboard/billing">update your payment method</Link> to keep it.
+        </p>
+      )}
+      {cap !== null && usage.units >= cap * NEAR_CAP && (
+        <p role="alert" className="rounded-md border border-amber-400 bg-amber-50 p-4 text-amber-950">
+          {usage.units >= cap
+            ? `You have used all ${number(cap)} units of the ${plan.name} plan this period; calls are refused until ${date(period.end)}.`
+            : `You have used ${number(usage.units)} of ${number(cap)} units this period.`}{" "}
+          <Link href="/dashboard/billing">Upgrade</Link> for more.
+        </p>
+      )}
+
+      <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+        <div className="card">
+          <dt className="muted">Plan</dt>
+          <dd className="mt-1 text-2xl font-semibold" data-testid="plan-name">
+            {plan.name}
+          </dd>
+          <dd className="muted">Status: {access.status === "free" ? "no subscription" : access.status}</dd>
+        </div>
+        <div className="card">
+          <dt className="muted">Used this period</dt>
+          <dd className="mt-1 text-2xl font-semibold" data-testid="units-used">
+            {number(usage.units)} units
+          </dd>
+          <dd className="muted">
+            {date(period.start)} to {date(period.end)}
+          </dd>
+        </div>
+        <div className="card">
+          <dt className="muted">{cap === null ? "Included left" : "Remaining"}</dt>
+          <dd className="mt-1 text-2xl font-semibold">{number(remaining)} units</dd>
+          <dd className="muted">
+            of {number(cap ?? included)} {cap === null ? "included" : "a period"}
+          </dd>
+        </div>
+        <div className="card">
+          <dt className="muted">Next invoice (estimate)</dt>
+          <dd className="mt-1 text-2xl font-semibold">
+            {money(usage.estimate.amountCents, usage.estimate.currency)}
+          </dd>
+          <dd className="muted">{plan.stripe ? `on ${date(period.end)}` : "Free plan"}</dd>
+        </div>
+      </dl>
+
+      <section aria-labelledby="usage-heading" className="card">
+        <h2 id="usage-heading" className="text-lg font-semibold">
+          Units per day
+        </h2>
+        {usage.units === 0 ? (
+          <p className="muted mt-2">
+            No calls yet this period. <Link href="/dashboard/api">Create an API client</Link> and make your
+            first call.
+          </p>
+        ) : (
+          <>
+            <UsageChart daily={usage.daily} />
+            <table className="sr-only">
+              <caption>Units per day</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Day</th>
+                  <th scope="col">Units</th>
+                </tr>
+              </thead>
+              <tbody>
+                {usage.daily.map((entry) => (
+                  <tr key={entry.date}>
+                    <td>{entry.date}</td>
+                    <td>{entry.units}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+      </section>
+    </main>
+  );
+}

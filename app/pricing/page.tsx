@@ -1,0 +1,58 @@
+import type { Metadata } from "next";
+import { FEATURES, PLAN_LIST, type Plan } from "@/lib/billing/plans";
+
+export const metadata: Metadata = { title: "Pricing" };
+
+const usd = (cents: number) =>
+  new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 0 }).format(
+    cents / 100,
+  );
+
+function price(plan: Plan): string {
+  return plan.stripe ? `${usd(plan.stripe.flatPrice.unitAmountCents)} / month` : "$0";
+}
+
+// GET /pricing – the plan catalog as a table anyone can read
+export default function PricingPage() {
+  return (
+    <main className="mx-auto max-w-5xl px-4 py-12">
+      <h1 className="text-3xl font-bold">Pricing</h1>
+      <p className="mt-2 text-slate-700">
+        Start free. Upgrade when you need to write; pay per unit beyond that.
+      </p>
+      <ul className="mt-8 grid gap-6 md:grid-cols-3">
+        {PLAN_LIST.map((plan) => (
+          <li key={plan.id} className="card flex flex-col">
+            <h2 className="text-xl font-semibold">{plan.name}</h2>
+            <p className="mt-1 text-2xl font-bold">{price(plan)}</p>
+            {plan.stripe ? (
+              <p className="muted">
+                plus ${(Number(plan.stripe.meteredPrice.unitAmountDecimalCents) / 100).toFixed(3)} per unit
+              </p>
+            ) : (
+              <p className="muted">no card needed</p>
+            )}
+            <p className="mt-3 text-sm">{plan.description}</p>
+            <ul className="mt-3 flex-1 space-y-1 text-sm">
+              {plan.features.map((feature) => (
+                <li key={feature}>✓ {FEATURES[feature]}</li>
+              ))}
+              <li>
+                {plan.limits.hardCapUnits === null
+                  ? `${plan.limits.includedUnits.toLocaleString("en-US")} units a month included`
+                  : `Up to ${plan.limits.hardCapUnits.toLocaleString("en-US")} units a month`}
+              </li>
+              <li>{plan.limits.rateLimit.points} requests per second</li>
+            </ul>
+            <a
+              href={`/auth/login?returnTo=${encodeURIComponent(plan.stripe ? "/dashboard/billing" : "/dashboard")}`}
+              className={`mt-5 ${plan.stripe ? "btn" : "btn-secondary"}`}
+            >
+              {plan.stripe ? `Choose ${plan.name}` : "Start free"}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}

@@ -1,0 +1,219 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { AUDIENCE, clientToken, ISSUER } from "./support";
+
+// The newcomer's journey through the dashboard in a production build on the local issuer and Stripe
+// sandbox: sign in, get a machine client, call the API, upgrade through Checkout, cancel in the portal.
+// Carol and Bob only: e2e/api.spec.ts upgrades Alice's customer.
+const APP_ORIGIN = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
+
+async function signIn(page: Page, name: string, path = "/dashboard"): Promise<void> {
+  await page.goto(path);
+  await page.waitForURL(/localhost:4010\/interaction\//);
+  await page.getByRole("button", { name: new RegExp(`Continue as ${name}`) }).click();
+  await page.waitForURL((url) => url.origin !== "http://localhost:4010" && url.pathname === path);
+}
+
+/** No serious or critical axe violations, and a screenshot kept as an artifact. */
+async function checkPage(page: Page, name: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map((violation) => ({ id: violation.id, targets: violation.nodes.map((node) => node.target) }));
+  expect(serious, `axe on ${name}`).toEqual([]);
+  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+}
+
+const createWidget = (request: APIRequestContext, token: string) =>
+  request.post("/api/v1/widgets", {
+    headers: { authorization: `Bearer ${token}` },
+    data: { name: "Journey", size_cm: 4 },
+  });
+
+test("public pages are accessible", async ({ page }) => {
+  const blocked: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) blocked.push(message.text());
+  });
+  await page.goto("/");
+  await checkPage(page, "landing");
+  await page.goto("/pricing");
+  await expect(page.getByRole("heading", { level: 1, name: "Pricing" })).toBeVisible();
+  for (const plan of ["Free", "Pro", "Scale"]) {
+    await expect(page.getByRole("heading", { level: 2, name: plan })).toBeVisible();
+  }
+  await checkPage(page, "pricing");
+  expect(blocked, "CSP violations").toEqual([]);
+});
+
+test("pages carry a nonce CSP and security headers", async ({ request }) => {
+  const response = await request.get("/pricing");
+  const headers = response.headers();
+  expect(headers["content-security-policy"]).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+  expect(headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+  expect(headers["x-content-type-options"]).toBe("nosniff");
+  // Local mode over http: no HSTS.
+  expect(headers["strict-transport-security"]).toBeUndefined();
+});
+
+test("a signed-out visit to the dashboard goes to sign-in and back", async ({ page, request }) => {
+  const redirect = await request.get("/dashboard/billing?x=1", { maxRedirects: 0 });
+  expect(redirect.status()).toBe(307);
+  expect(redirect.headers().location).toBe("/auth/login?returnTo=%2Fdashboard%2Fbilling%3Fx%3D1");
+
+  // Sign-in never returns to another origin.
+  const offsite = await request.get("/auth/login?returnTo=https%3A%2F%2Fevil.example%2F", {
+    maxRedirects: 0,
+  });
+  expect(offsite.status()).toBe(307);
+  expect(offsite.headers().location).toMatch(/\/auth\/login$/);
+
+  const callback = page.waitForResponse((response) => response.url().includes("/auth/callback"));
+  await signIn(page, "Bob Member", "/dashboard/billing");
+  await expect(page.getByRole("heading", { level: 1, name: "Billing" })).toBeVisible();
+  // The response that sets the session cookie is never cached.
+  const headers = await (await callback).allHeaders();
+  expect(headers["set-cookie"]).toMatch(/__session=.*HttpOnly/i);
+  expect(headers["cache-control"]).toMatch(/no-store/);
+});
+
+test.describe.serial("the newcomer's journey", () => {
+  let clientId = "";
+  let clientSecret = "";
+  let clientRowId = "";
+
+  test("sign in, create a client, call the API, upgrade, cancel", async ({ page, request }) => {
+    test.setTimeout(120_000);
+
+    await test.step("sign in as Carol: the dashboard shows Free, with under 300 kB of JavaScript", async () => {
+      const scripts: Promise<number>[] = [];
+      page.on("response", (response) => {
+        if (response.request().resourceType() === "script" && response.url().startsWith(APP_ORIGIN)) {
+          scripts.push(
+            response
+              .request()
+              .sizes()
+              .then((sizes) => sizes.responseBodySize),
+          );
+        }
+      });
+      await signIn(page, "Carol Newcomer");
+      await expect(page.getByTestId("plan-name")).toHaveText("Free");
+      await page.waitForLoadState("networkidle");
+      const bytes = (await Promise.all(scripts)).reduce((sum, size) => sum + size, 0);
+      test
+        .info()
+        .annotations.push({ type: "dashboard first-load JS (compressed bytes)", description: String(bytes) });
+      expect(bytes).toBeGreaterThan(0);
+      expect(bytes).toBeLessThan(300 * 1024);
+      await checkPage(page, "dashboard");
+    });
+
+    await test.step("create a machine client; the secret is shown once", async () => {
+      await page.getByRole("link", { name: "API access" }).click();
+      await expect(page.getByRole("heading", { level: 1, name: "API access" })).toBeVisible();
+      await page.getByLabel("Name").fill("Carol's server");
+      await page.getByRole("button", { name: "Create client" }).click();
+      await expect(page.getByTestId("new-client")).toBeVisible();
+      clientId = (await page.getByTestId("new-client-id").textContent()) ?? "";
+      clientSecret = (await page.getByTestId("new-client-secret").textContent()) ?? "";
+      expect(clientId).not.toBe("");
+      expect(clientSecret).not.toBe("");
+      await expect(page.getByTestId("clients")).toContainText(clientId);
+      await checkPage(page, "api-access");
+      clientRowId =
+        (await page.locator('[data-testid="clients"] input[name="id"]').first().inputValue()) ?? "";
+      await page.reload();
+      await expect(page.getByTestId("new-client")).toHaveCount(0);
+    });
+
+    const token = await clientToken(request, clientId, clientSecret);
+
+    await test.step("a read works, a write is refused on Free, usage shows the call", async () => {
+      const list = await request.get("/api/v1/widgets", { headers: { authorization: `Bearer ${token}` } });
+      expect(list.status()).toBe(200);
+      const refused = await createWidget(request, token);
+      expect(refused.status()).toBe(402);
+      await page.goto("/dashboard");
+      await expect(page.getByTestId("units-used")).not.toHaveText("0 units");
+      await checkPage(page, "dashboard-usage");
+    });
+
+    await test.step("upgrade to Pro through Checkout; the write now succeeds", async () => {
+      await page.goto("/dashboard/billing");
+      await checkPage(page, "billing");
+      await page.getByRole("button", { name: "Upgrade to Pro" }).click();
+      await page.waitForURL(/localhost:4020\/checkout\//);
+      await page.getByRole("button", { name: "Pay and subscribe" }).click();
+      await page.waitForURL(/\/dashboard\/billing\?checkout=success/);
+      await expect
+        .poll(async () => (await createWidget(request, token)).status(), {
+          timeout: 30_000,
+          intervals: [500],
+        })
+        .toBe(201);
+      await page.reload();
+      await expect(page.getByTestId("billing-plan")).toHaveText("Pro");
+      await page.screenshot({ path: "test-results/screenshots/billing-pro.png", fullPage: true });
+    });
+
+    await test.step("cancel in the portal; access follows the subscription", async () => {
+      await page.getByRole("button", { name: "Manage billing" }).click();
+      await page.waitForURL(/localhost:4020\/portal\//);
+      await page.getByRole("button", { name: "Cancel now" }).click();
+      await expect
+        .poll(async () => (await createWidget(request, token)).status(), {
+          timeout: 30_000,
+          intervals: [500],
+        })
+        .toBe(402);
+      await page.goto("/dashboard");
+      await expect(page.getByTestId("plan-name")).toHaveText("Free");
+    });
+  });
+
+  test("another user can neither see nor revoke Carol's client", async ({ browser, request }) => {
+    expect(clientRowId).not.toBe("");
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, "Bob Member", "/dashboard/api");
+    await expect(page.getByRole("heading", { level: 1, name: "API access" })).toBeVisible();
+    await expect(page.locator("body")).not.toContainText(clientId);
+
+    // Bob makes a client of his own, then aims its revoke form at Carol's client.
+    await page.getByLabel("Name").fill("Bob's script");
+    await page.getByRole("button", { name: "Create client" }).click();
+    await expect(page.getByTestId("new-client")).toBeVisible();
+    const form = page.locator('[data-testid="clients"] form').first();
+    await form.locator('input[name="id"]').evaluate((input, id) => {
+      (input as HTMLInputElement).value = id;
+    }, clientRowId);
+    await form.getByRole("button", { name: /Revoke/ }).click();
+    await expect(form.getByRole("alert")).toHaveText("That client does not exist.");
+    await context.close();
+
+    const token = await clientToken(request, clientId, clientSecret);
+    const list = await request.get("/api/v1/widgets", { headers: { authorization: `Bearer ${token}` } });
+    expect(list.status()).toBe(200);
+  });
+
+  test("Carol revokes her client; its tokens stop working at once", async ({ page, request }) => {
+    const token = await clientToken(request, clientId, clientSecret);
+    await signIn(page, "Carol Newcomer", "/dashboard/api");
+    const row = page.getByRole("row").filter({ hasText: clientId });
+    await row.getByRole("button", { name: /Revoke/ }).click();
+    await expect(page.getByRole("row").filter({ hasText: clientId })).toContainText("Revoked");
+    // Refused at once: the revoke action drops the subject from the cache the route handlers read.
+    const refused = await request.get("/api/v1/widgets", { headers: { authorization: `Bearer ${token}` } });
+    expect(refused.status()).toBe(403);
+    const exchange = await request.post(`${ISSUER}oauth/token`, {
+      form: {
+        grant_type: "client_credentials",
+        client_id: clientId,
+        client_secret: clientSecret,
+        audience: AUDIENCE,
+      },
+    });
+    expect(exchange.status()).toBe(401);
+  });
+});
