@@ -3,6 +3,8 @@ import Link from "next/link";
 import { UsageChart } from "@/components/usage-chart";
 import { requireAccount } from "@/lib/auth/session";
 import { getCustomerAccess } from "@/lib/billing/entitlements";
+import { estimateNextInvoice } from "@/lib/billing/invoice-estimate";
+import { getStripe } from "@/lib/billing/stripe";
 import { PLANS } from "@/lib/billing/plans";
 import { getDb } from "@/lib/db";
 import { getUsageSummary } from "@/lib/metering/usage-summary";
@@ -25,6 +27,11 @@ export default async function OverviewPage() {
   const access = await getCustomerAccess(db, account.customerId, { now });
   const plan = PLANS[access.plan];
   const usage = await getUsageSummary(db, account.customerId, access, now);
+  const estimate = await estimateNextInvoice(
+    getStripe(),
+    { stripeCustomerId: account.stripeCustomerId, subscriptionId: access.subscriptionId },
+    usage.estimate,
+  );
   const { period, capUnits: cap, includedUnits: included } = usage;
   const remaining = Math.max(0, (cap ?? included) - usage.units);
 
@@ -73,9 +80,7 @@ export default async function OverviewPage() {
         </div>
         <div className="card">
           <dt className="muted">Next invoice (estimate)</dt>
-          <dd className="mt-1 text-2xl font-semibold">
-            {money(usage.estimate.amountCents, usage.estimate.currency)}
-          </dd>
+          <dd className="mt-1 text-2xl font-semibold">{money(estimate.amountCents, estimate.currency)}</dd>
           <dd className="muted">{plan.stripe ? `on ${date(period.end)}` : "Free plan"}</dd>
         </div>
       </dl>
