@@ -217,3 +217,24 @@ test.describe.serial("the newcomer's journey", () => {
     expect(exchange.status()).toBe(401);
   });
 });
+
+test("the first sign-in records the person's Stripe customer in their Auth0 app_metadata", async ({
+  page,
+  request,
+}) => {
+  await signIn(page, "Bob Member", "/dashboard");
+  const token = await clientToken(
+    request,
+    "tollgate-management",
+    "local-management-secret-not-for-production",
+    {
+      audience: `${ISSUER}api/v2/`,
+    },
+  );
+  const user = await request.get(`${ISSUER}api/v2/users/${encodeURIComponent("auth0|bob")}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(user.status()).toBe(200);
+  const body = (await user.json()) as { app_metadata?: { stripe_customer_id?: string } };
+  expect(body.app_metadata?.stripe_customer_id).toMatch(/^cus_/);
+});

@@ -9,13 +9,14 @@ export async function clientToken(
   request: APIRequestContext,
   clientId: string,
   clientSecret: string,
+  options: { audience?: string } = {},
 ): Promise<string> {
   const response = await request.post(`${ISSUER}oauth/token`, {
     form: {
       grant_type: "client_credentials",
       client_id: clientId,
       client_secret: clientSecret,
-      audience: AUDIENCE,
+      audience: options.audience ?? AUDIENCE,
     },
   });
   expect(response.status()).toBe(200);

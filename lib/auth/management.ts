@@ -40,7 +40,7 @@ function managementToken(): ClientCredentials {
   return globalForManagement.tollgateManagement;
 }
 
-async function call(method: "POST" | "DELETE", path: string, body?: unknown): Promise<Response> {
+async function call(method: "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<Response> {
   const { auth } = getConfig();
   const tokens = managementToken();
   const send = async () =>
@@ -110,4 +110,15 @@ export async function deleteMachineClient(clientId: string): Promise<void> {
   if (response.status !== 204 && response.status !== 200 && response.status !== 404) {
     throw failed("delete the client", response);
   }
+}
+
+/**
+ * Records the person's Stripe customer id in their Auth0 `app_metadata` (PATCH /api/v2/users/{id}),
+ * as the Auth0 Action the starter replaces would, so Auth0 Actions and rules can read it.
+ */
+export async function setStripeCustomerOnUser(auth0UserId: string, stripeCustomerId: string): Promise<void> {
+  const response = await call("PATCH", `users/${encodeURIComponent(auth0UserId)}`, {
+    app_metadata: { stripe_customer_id: stripeCustomerId },
+  });
+  if (response.status !== 200) throw failed("record the Stripe customer on the user", response);
 }

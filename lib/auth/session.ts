@@ -6,6 +6,8 @@ import { getStripe } from "@/lib/billing/stripe";
 import { getDb } from "@/lib/db";
 import { getAuth0 } from "./auth0";
 import { signInUrl } from "./return-to";
+import { log } from "@/lib/log";
+import { setStripeCustomerOnUser } from "./management";
 
 /** The signed-in person and the customer they act for. */
 export interface Account {
@@ -31,12 +33,26 @@ export const requireAccount = cache(async (): Promise<Account> => {
   if (!session) redirect(signInUrl("/dashboard"));
   const { sub, email, name } = session.user;
   if (typeof email !== "string" || email === "") throw new MissingEmailError();
-  const customer = await ensureStripeCustomer(getDb(), getStripe(), {
+  const db = getDb();
+  const known = await db.user.findUnique({
+    where: { auth0UserId: sub },
+    select: { customer: { select: { stripeCustomerId: true } } },
+  });
+  const customer = await ensureStripeCustomer(db, getStripe(), {
     auth0UserId: sub,
     email,
     name: typeof name === "string" ? name : null,
   });
   if (!customer.stripeCustomerId) throw new MissingEmailError();
+  if (!known?.customer.stripeCustomerId) {
+    // First sign-in: tell Auth0 too. Postgres is the source of truth, so a failure here is logged and
+    // does not stop the person.
+    await setStripeCustomerOnUser(sub, customer.stripeCustomerId).catch((error: unknown) =>
+      log.error("auth.app_metadata_failed", {
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    );
+  }
   return {
     auth0UserId: sub,
     email,

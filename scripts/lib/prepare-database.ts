@@ -1,4 +1,4 @@
-import { DEMO_PEOPLE } from "@/dev/demo-data";
+import { DEMO_MACHINE_CLIENTS, DEMO_PEOPLE } from "@/dev/demo-data";
 import { seedDemoData } from "@/dev/seed-database";
 import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
 import { setupCatalog } from "@/lib/billing/setup-catalog";
@@ -10,8 +10,8 @@ import { migrateDatabase } from "./migrate-database";
 /**
  * Migrates the database an environment configures and seeds the demo data, then releases it
  * (embedded PGlite can be open in one process at a time). With the local issuer and Stripe sandbox
- * running, it also creates the plan catalog in the sandbox and the demo people's Stripe customers, as
- * `npm run setup:stripe` and a first sign-in would. Import it after `prisma generate`.
+ * running, it also creates the plan catalog in the sandbox (as `npm run setup:stripe` would) and the
+ * Stripe customers of the demo machine clients' owners. Import it after `prisma generate`.
  */
 export async function prepareDatabase(env: NodeJS.ProcessEnv): Promise<void> {
   await migrateDatabase(env);
@@ -22,7 +22,12 @@ export async function prepareDatabase(env: NodeJS.ProcessEnv): Promise<void> {
     if (config.auth.mode === "local" && config.stripe.mode === "local") {
       const stripe = createStripeClient(config.stripe);
       await setupCatalog(stripe);
-      for (const person of DEMO_PEOPLE) await ensureStripeCustomer(db, stripe, person);
+      // The owners of the demo machine clients get their Stripe customer now, so usage from those
+      // clients can be reported at once; everyone else gets theirs at first sign-in, as in production.
+      const owners = new Set(DEMO_MACHINE_CLIENTS.map((client) => client.ownerEmail));
+      for (const person of DEMO_PEOPLE.filter((candidate) => owners.has(candidate.email))) {
+        await ensureStripeCustomer(db, stripe, person);
+      }
     }
   } finally {
     await db.$disconnect();
