@@ -6,13 +6,14 @@
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
-import { payCheckout, sdkFor } from "@/dev/stripe/testing";
+import { sdkFor } from "@/dev/stripe/testing";
 import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
 import { PLANS } from "@/lib/billing/plans";
 import { setupCatalog } from "@/lib/billing/setup-catalog";
 import { LOCAL } from "@/lib/config/local-defaults";
 import type { Database } from "@/lib/db";
 import { createMigratedDatabase, type TestDatabase } from "@/test/database";
+import { priceIdFor, subscribeThroughCheckout } from "@/test/stripe-checkout";
 
 const SECRET = LOCAL.stripeWebhookSecret;
 const globals = globalThis as {
@@ -48,30 +49,9 @@ afterAll(async () => {
   await Promise.all([inOrder.destroy(), shuffled.destroy()]);
 });
 
-async function priceId(lookupKey: string): Promise<string> {
-  const price = (await stripe.prices.list({ lookup_keys: [lookupKey] })).data[0];
-  if (!price) throw new Error(`no price ${lookupKey}`);
-  return price.id;
-}
-
-async function subscribe(stripeCustomerId: string, plan: "pro" | "scale"): Promise<string> {
-  const prices = PLANS[plan].stripe;
-  if (!prices) throw new Error("free plan");
-  const session = await stripe.checkout.sessions.create({
-    mode: "subscription",
-    customer: stripeCustomerId,
-    line_items: [
-      { price: await priceId(prices.flatPrice.lookupKey), quantity: 1 },
-      { price: await priceId(prices.meteredPrice.lookupKey) },
-    ],
-    success_url: "http://localhost:3000/?done=1",
-    cancel_url: "http://localhost:3000/",
-  });
-  await payCheckout(session.url ?? "");
-  const subscription = (await stripe.subscriptions.list({ customer: stripeCustomerId })).data[0];
-  if (!subscription) throw new Error("checkout made no subscription");
-  return subscription.id;
-}
+const priceId = (lookupKey: string) => priceIdFor(stripe, lookupKey);
+const subscribe = (stripeCustomerId: string, plan: "pro" | "scale") =>
+  subscribeThroughCheckout(stripe, stripeCustomerId, plan);
 
 /** Posts one event to the webhook route with a valid signature, against `database`. */
 async function deliver(database: Database, event: Stripe.Event): Promise<number> {

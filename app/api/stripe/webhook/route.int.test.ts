@@ -6,7 +6,7 @@
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
-import { payCheckout, sdkFor } from "@/dev/stripe/testing";
+import { sdkFor } from "@/dev/stripe/testing";
 import { LOCAL } from "@/lib/config/local-defaults";
 import type { Database } from "@/lib/db";
 import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
@@ -15,6 +15,7 @@ import { PLANS } from "@/lib/billing/plans";
 import { setupCatalog } from "@/lib/billing/setup-catalog";
 import type { Receipt } from "@/lib/billing/webhook/apply-stripe-event";
 import { createMigratedDatabase, type TestDatabase } from "@/test/database";
+import { priceIdFor, subscribeThroughCheckout } from "@/test/stripe-checkout";
 
 const SECRET = LOCAL.stripeWebhookSecret;
 const URL_ = "http://localhost:3000/api/stripe/webhook";
@@ -116,34 +117,9 @@ async function newCustomer() {
   return { id: customer.id, stripeCustomerId: customer.stripeCustomerId };
 }
 
-async function priceId(lookupKey: string): Promise<string> {
-  const { data } = await stripe.prices.list({ lookup_keys: [lookupKey] });
-  const price = data[0];
-  if (!price) throw new Error(`no price ${lookupKey}`);
-  return price.id;
-}
-
-/** Subscribes through the sandbox's hosted Checkout (which also puts a card on file). */
-async function subscribe(stripeCustomerId: string, plan: "pro" | "scale"): Promise<string> {
-  const prices = PLANS[plan].stripe;
-  if (!prices) throw new Error("free plan");
-  const session = await stripe.checkout.sessions.create({
-    mode: "subscription",
-    customer: stripeCustomerId,
-    line_items: [
-      { price: await priceId(prices.flatPrice.lookupKey), quantity: 1 },
-      { price: await priceId(prices.meteredPrice.lookupKey) },
-    ],
-    success_url: "http://localhost:3000/billing?done=1",
-    cancel_url: "http://localhost:3000/billing",
-  });
-  if (!session.url) throw new Error("no checkout url");
-  await payCheckout(session.url);
-  const subscriptions = await stripe.subscriptions.list({ customer: stripeCustomerId });
-  const subscription = subscriptions.data[0];
-  if (!subscription) throw new Error("checkout made no subscription");
-  return subscription.id;
-}
+const priceId = (lookupKey: string) => priceIdFor(stripe, lookupKey);
+const subscribe = (stripeCustomerId: string, plan: "pro" | "scale") =>
+  subscribeThroughCheckout(stripe, stripeCustomerId, plan);
 
 const counts = async () => ({
   events: await database.db.stripeEvent.count(),
