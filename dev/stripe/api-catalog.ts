@@ -177,39 +177,44 @@ function meterSummaries(
   );
 }
 
+/** Stores a new product from `name` and the optional fields, and emits product.created. */
+function createProduct(engine: SandboxEngine, id: string, params: Params): ProductObject {
+  const now = engine.now();
+  const created: ProductObject = {
+    id,
+    object: "product",
+    active: true,
+    created: now,
+    default_price: null,
+    description: null,
+    images: [],
+    livemode: false,
+    marketing_features: [],
+    metadata: {},
+    name: params.requiredString("name"),
+    package_dimensions: null,
+    shippable: null,
+    statement_descriptor: null,
+    tax_code: null,
+    type: "service",
+    unit_label: null,
+    updated: now,
+    url: null,
+  };
+  readProduct(params, created);
+  engine.state.products.set(id, created);
+  engine.emit("product.created", created);
+  return created;
+}
+
 export const catalogRoutes: Route[] = [
   // POST /v1/products – create a product
   route("POST", "/v1/products", ({ engine, params }) => {
     const id = params.string("id") ?? newId("prod");
     if (engine.state.products.has(id))
       throw invalidParam("id", `Product already exists.`, "resource_already_exists");
-    const now = engine.now();
-    const created: ProductObject = {
-      id,
-      object: "product",
-      active: true,
-      created: now,
-      default_price: null,
-      description: null,
-      images: [],
-      livemode: false,
-      marketing_features: [],
-      metadata: {},
-      name: params.requiredString("name"),
-      package_dimensions: null,
-      shippable: null,
-      statement_descriptor: null,
-      tax_code: null,
-      type: "service",
-      unit_label: null,
-      updated: now,
-      url: null,
-    };
     if (params.has("default_price_data")) throw unsupported("default_price_data", "default_price_data");
-    readProduct(params, created);
-    engine.state.products.set(id, created);
-    engine.emit("product.created", created);
-    return created;
+    return createProduct(engine, id, params);
   }),
 
   // GET /v1/products/search – search products
@@ -328,33 +333,7 @@ export const catalogRoutes: Route[] = [
     if (params.has("custom_unit_amount")) throw unsupported("custom_unit_amount", "custom_unit_amount");
     if (productId) product(engine, productId, "product");
     const now = engine.now();
-    if (!productId && productData) {
-      productId = newId("prod");
-      const inline: ProductObject = {
-        id: productId,
-        object: "product",
-        active: true,
-        created: now,
-        default_price: null,
-        description: null,
-        images: [],
-        livemode: false,
-        marketing_features: [],
-        metadata: {},
-        name: productData.requiredString("name"),
-        package_dimensions: null,
-        shippable: null,
-        statement_descriptor: null,
-        tax_code: null,
-        type: "service",
-        unit_label: null,
-        updated: now,
-        url: null,
-      };
-      readProduct(productData, inline);
-      engine.state.products.set(productId, inline);
-      engine.emit("product.created", inline);
-    }
+    if (!productId && productData) productId = createProduct(engine, newId("prod"), productData).id;
     const decimal = unitAmountDecimal ?? String(unitAmount);
     const price: PriceObject = {
       id: newId("price"),

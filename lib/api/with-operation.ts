@@ -38,8 +38,9 @@ type RouteContext = { params?: Promise<Record<string, string | string[]> | undef
 
 /**
  * Wraps a route handler for a catalog operation: authenticates the call again (defence in depth against
- * proxy bypasses; a token-cache hit after the proxy), resolves the caller's customer, parses and validates the input against the operation's
- * schemas, runs the handler and answers with the declared status. Handlers stay a few lines.
+ * proxy bypasses; a token-cache hit after the proxy), resolves the caller's customer, validates the
+ * input against the operation's schemas, holds the call to the plan (lib/api/enforce-plan.ts), runs
+ * the handler, meters it and answers with the declared status. Handlers stay a few lines.
  *
  * @example export const GET = withOperation(getWidget, ({ input, customerId, db }) => ...);
  */
@@ -49,7 +50,8 @@ export function withOperation<O extends Operation>(
 ) {
   return async (request: Request, route: RouteContext): Promise<Response> => {
     const requestId = randomUUID();
-    const instance = new URL(request.url).pathname;
+    const url = new URL(request.url);
+    const instance = url.pathname;
     const problem = (name: ProblemName, detail: string, headers?: HeadersInit) =>
       problemResponse(name, { detail, requestId, instance, headers });
 
@@ -61,6 +63,7 @@ export function withOperation<O extends Operation>(
     let customerId: string | null;
     let plan: PlanAdmission;
     let input: Parsed<O>;
+    let units = 0;
     try {
       customerId = await resolveCustomer(db, caller);
       if (!customerId) {
@@ -71,9 +74,10 @@ export function withOperation<O extends Operation>(
             : "Sign in to the dashboard once to set up your account, then try again.",
         );
       }
-      input = await parseInput(operation, request, (await route.params) ?? {});
+      input = await parseInput(operation, request, url, (await route.params) ?? {});
       if (!input.success) return problem("invalid_request", input.detail);
-      const admission = await enforcePlan(db, customerId, operation, unitsFor(operation, input.data), {
+      units = unitsFor(operation, input.data);
+      const admission = await enforcePlan(db, customerId, operation, units, {
         requestId,
         instance,
       });
@@ -115,7 +119,7 @@ export function withOperation<O extends Operation>(
         operation: operation.id,
         customerId,
         meter: operation.cost.meter,
-        units: unitsFor(operation, input.data),
+        units,
         error: errorMessage(error),
       });
     }
@@ -134,6 +138,7 @@ type Parsed<O extends Operation> = { success: true; data: InputOf<O> } | { succe
 async function parseInput<O extends Operation>(
   operation: O,
   request: Request,
+  url: URL,
   params: Record<string, string | string[]>,
 ): Promise<Parsed<O>> {
   let body: unknown = undefined;
@@ -148,7 +153,7 @@ async function parseInput<O extends Operation>(
       return { success: false, detail: "The request body is not valid JSON." };
     }
   }
-  const query = Object.fromEntries(new URL(request.url).searchParams);
+  const query = Object.fromEntries(url.searchParams);
   const results = {
     params: operation.params.safeParse(params),
     query: operation.query.safeParse(query),
