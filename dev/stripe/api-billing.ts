@@ -44,7 +44,7 @@ function checkoutLineItems(engine: SandboxEngine, record: CheckoutSessionRecord)
     const amount =
       price.recurring?.usage_type === "metered"
         ? 0
-        : Math.round(Number(price.unit_amount_decimal ?? 0) * (item.quantity ?? 1));
+        : engine.charges(price, item.quantity ?? 1).reduce((sum, charge) => sum + charge.amount, 0);
     return {
       id: item.id,
       object: "item",

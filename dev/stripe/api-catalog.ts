@@ -15,9 +15,11 @@ import type {
   MeterEventSummaryObject,
   MeterObject,
   PriceObject,
+  PriceTierObject,
   ProductFeatureObject,
   ProductObject,
   RecurringObject,
+  TiersMode,
 } from "./objects";
 import type { Params } from "./params";
 import { route, type Route } from "./router";
@@ -177,6 +179,91 @@ function meterSummaries(
   );
 }
 
+/** 400 for two parameters of which Stripe takes one, worded as Stripe words it. */
+function onlyOneOf(first: string, second: string): StripeApiError {
+  return invalidParam(first, `You may only specify one of these parameters: ${first}, ${second}.`);
+}
+
+/** A decimal as Stripe's integer field shows it: the integer when it is one, else null. */
+function integerOrNull(decimal: string): number | null {
+  const value = Number(decimal);
+  return Number.isInteger(value) ? value : null;
+}
+
+/**
+ * Reads `tiers[i][up_to|unit_amount|unit_amount_decimal|flat_amount|flat_amount_decimal]`: each tier
+ * needs `up_to` (a positive integer above the previous tier's, or `inf` for the last tier only) and
+ * an amount; Stripe's rules for tiered prices.
+ */
+function readTiers(params: Params): PriceTierObject[] {
+  const entries = params.objects("tiers");
+  if (entries.length === 0) throw missingParam("tiers");
+  let previous = 0;
+  return entries.map((entry, index) => {
+    const last = index === entries.length - 1;
+    const rawUpTo = entry.string("up_to");
+    if (rawUpTo === undefined || rawUpTo === "") throw missingParam(entry.name("up_to"));
+    let upTo: number | null;
+    if (rawUpTo === "inf") {
+      if (!last) {
+        throw invalidParam(
+          entry.name("up_to"),
+          "Only the last tier can have `up_to` set to `inf`; the tiers must be in ascending order of `up_to`.",
+        );
+      }
+      upTo = null;
+    } else {
+      upTo = entry.int("up_to") ?? null;
+      if (upTo === null || upTo <= previous) {
+        throw invalidParam(
+          entry.name("up_to"),
+          `Invalid ${entry.name("up_to")}: each tier's \`up_to\` must be a positive integer greater than the previous tier's (${previous}).`,
+        );
+      }
+      if (last) {
+        throw invalidParam(
+          entry.name("up_to"),
+          "The last tier must have `up_to` set to `inf`, so that every quantity falls in a tier.",
+        );
+      }
+      previous = upTo;
+    }
+    const unitAmount = entry.int("unit_amount");
+    const unitAmountDecimal = entry.decimal("unit_amount_decimal");
+    if (unitAmount !== undefined && unitAmountDecimal !== undefined) {
+      throw onlyOneOf(entry.name("unit_amount"), entry.name("unit_amount_decimal"));
+    }
+    const flatAmount = entry.int("flat_amount");
+    const flatAmountDecimal = entry.decimal("flat_amount_decimal");
+    if (flatAmount !== undefined && flatAmountDecimal !== undefined) {
+      throw onlyOneOf(entry.name("flat_amount"), entry.name("flat_amount_decimal"));
+    }
+    for (const [field, value] of [
+      ["unit_amount", unitAmount ?? unitAmountDecimal],
+      ["flat_amount", flatAmount ?? flatAmountDecimal],
+    ] as const) {
+      if (value !== undefined && Number(value) < 0) {
+        throw invalidParam(entry.name(field), `Invalid ${entry.name(field)}: must be at least 0.`);
+      }
+    }
+    const unit = unitAmountDecimal ?? (unitAmount === undefined ? undefined : String(unitAmount));
+    const flat = flatAmountDecimal ?? (flatAmount === undefined ? undefined : String(flatAmount));
+    if (unit === undefined && flat === undefined) {
+      throw invalidParam(
+        entry.name("unit_amount"),
+        `Each tier needs an amount: set \`unit_amount\` or \`flat_amount\` (or their \`_decimal\` forms) on tiers[${index}].`,
+      );
+    }
+    return {
+      flat_amount: flat === undefined ? null : (flatAmount ?? integerOrNull(flat)),
+      flat_amount_decimal: flat ?? null,
+      unit_amount: unit === undefined ? null : (unitAmount ?? integerOrNull(unit)),
+      unit_amount_decimal: unit ?? null,
+      up_to: upTo,
+    };
+  });
+}
+
 /** Stores a new product from `name` and the optional fields, and emits product.created. */
 function createProduct(engine: SandboxEngine, id: string, params: Params): ProductObject {
   const now = engine.now();
@@ -316,30 +403,54 @@ export const catalogRoutes: Route[] = [
     return { id: entry.id, object: "product_feature", deleted: true } satisfies DeletedObject;
   }),
 
-  // POST /v1/prices – create a price (per unit; metered prices bill a meter)
+  // POST /v1/prices – create a price (per unit or tiered; metered prices bill a meter)
   route("POST", "/v1/prices", ({ engine, params }) => {
     const currency = params.requiredString("currency").toLowerCase();
     let productId = params.string("product");
     const productData = params.object("product_data");
     if (!productId && !productData) throw missingParam("product");
-    if (params.string("billing_scheme") === "tiered" || params.has("tiers"))
-      throw unsupported("Tiered pricing", "billing_scheme");
+    const scheme = params.enum("billing_scheme", ["per_unit", "tiered"] as const) ?? "per_unit";
     const recurring = readRecurring(engine, params);
     const unitAmount = params.int("unit_amount");
     const unitAmountDecimal = params.decimal("unit_amount_decimal");
-    if (unitAmount === undefined && unitAmountDecimal === undefined && !params.has("custom_unit_amount")) {
-      throw missingParam("unit_amount");
-    }
+    if (unitAmount !== undefined && unitAmountDecimal !== undefined)
+      throw onlyOneOf("unit_amount", "unit_amount_decimal");
     if (params.has("custom_unit_amount")) throw unsupported("custom_unit_amount", "custom_unit_amount");
+    if (params.has("transform_quantity")) throw unsupported("transform_quantity", "transform_quantity");
+    let tiers: PriceTierObject[] | null = null;
+    let tiersMode: TiersMode | null = null;
+    if (scheme === "tiered") {
+      for (const [field, value] of [
+        ["unit_amount", unitAmount],
+        ["unit_amount_decimal", unitAmountDecimal],
+      ] as const) {
+        if (value !== undefined) {
+          throw invalidParam(
+            field,
+            `You cannot set \`${field}\` when \`billing_scheme\` is \`tiered\`: the \`tiers\` set the amounts.`,
+          );
+        }
+      }
+      tiersMode = params.enum("tiers_mode", ["graduated", "volume"] as const) ?? null;
+      if (!tiersMode) throw missingParam("tiers_mode");
+      tiers = readTiers(params);
+    } else {
+      for (const field of ["tiers", "tiers_mode"]) {
+        if (params.has(field)) {
+          throw invalidParam(field, `\`${field}\` can only be set when \`billing_scheme\` is \`tiered\`.`);
+        }
+      }
+      if (unitAmount === undefined && unitAmountDecimal === undefined) throw missingParam("unit_amount");
+    }
     if (productId) product(engine, productId, "product");
     const now = engine.now();
     if (!productId && productData) productId = createProduct(engine, newId("prod"), productData).id;
-    const decimal = unitAmountDecimal ?? String(unitAmount);
+    const decimal = tiers ? null : (unitAmountDecimal ?? String(unitAmount));
     const price: PriceObject = {
       id: newId("price"),
       object: "price",
       active: params.bool("active") ?? true,
-      billing_scheme: "per_unit",
+      billing_scheme: scheme,
       created: now,
       currency,
       custom_unit_amount: null,
@@ -351,14 +462,15 @@ export const catalogRoutes: Route[] = [
       recurring,
       tax_behavior:
         params.enum("tax_behavior", ["exclusive", "inclusive", "unspecified"] as const) ?? "unspecified",
-      tiers_mode: null,
+      tiers_mode: tiersMode,
       transform_quantity: null,
       type: recurring ? "recurring" : "one_time",
-      unit_amount: unitAmount ?? (Number.isInteger(Number(decimal)) ? Number(decimal) : null),
+      unit_amount: decimal === null ? null : (unitAmount ?? integerOrNull(decimal)),
       unit_amount_decimal: decimal,
     };
     assignLookupKey(engine, params, price);
     engine.state.prices.set(price.id, price);
+    if (tiers) engine.state.priceTiers.set(price.id, tiers);
     engine.emit("price.created", price);
     return price;
   }),
@@ -401,7 +513,16 @@ export const catalogRoutes: Route[] = [
   route("POST", "/v1/prices/:id", ({ engine, params, path }) => {
     const price = engine.price(path.id ?? "", "id");
     const before = structuredClone(price);
-    for (const fixed of ["unit_amount", "unit_amount_decimal", "currency", "recurring", "product"]) {
+    for (const fixed of [
+      "unit_amount",
+      "unit_amount_decimal",
+      "currency",
+      "recurring",
+      "product",
+      "billing_scheme",
+      "tiers",
+      "tiers_mode",
+    ]) {
       if (params.has(fixed))
         throw invalidParam(
           fixed,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addInterval, aggregate, isAligned, lineAmount, nextPeriodEnd } from "./billing-math";
+import { addInterval, aggregate, isAligned, lineAmount, nextPeriodEnd, tierCharges } from "./billing-math";
 
 const at = (iso: string) => Date.parse(iso) / 1000;
 
@@ -60,5 +60,78 @@ describe("lineAmount and isAligned", () => {
     expect(isAligned(at("2026-03-01T10:00:00Z"), "hour")).toBe(true);
     expect(isAligned(at("2026-03-01T10:00:30Z"), "minute")).toBe(false);
     expect(isAligned(at("2026-03-01T10:00:00Z"), "day")).toBe(false);
+  });
+});
+
+describe("tierCharges", () => {
+  const tier = (upTo: number | null, unit: string | null, flat: string | null = null) => ({
+    up_to: upTo,
+    unit_amount_decimal: unit,
+    unit_amount: null,
+    flat_amount_decimal: flat,
+    flat_amount: null,
+  });
+  // Pro's metered price: 50,000 units included, then 0.2 cents a unit.
+  const included = [tier(50_000, "0"), tier(null, "0.2")];
+  const stepped = [tier(10, "100", "500"), tier(20, "50"), tier(null, "10", "1000")];
+  const total = (charges: { amount: number }[]) => charges.reduce((sum, charge) => sum + charge.amount, 0);
+
+  it.each([
+    ["nothing used", included, 0, [[1, 0, 0]]],
+    ["inside the included tier", included, 49_999, [[1, 49_999, 0]]],
+    ["exactly the included units", included, 50_000, [[1, 50_000, 0]]],
+    [
+      "one unit over",
+      included,
+      50_001,
+      [
+        [1, 50_000, 0],
+        [2, 1, 0],
+      ],
+    ],
+    [
+      "1,500 units over",
+      included,
+      51_500,
+      [
+        [1, 50_000, 0],
+        [2, 1_500, 300],
+      ],
+    ],
+    [
+      "fractional usage, rounded per line",
+      included,
+      50_002.5,
+      [
+        [1, 50_000, 0],
+        [2, 2.5, 1],
+      ],
+    ],
+    [
+      "flat amounts of every tier reached",
+      stepped,
+      25,
+      [
+        [1, 10, 1_500],
+        [2, 10, 500],
+        [3, 5, 1_050],
+      ],
+    ],
+    ["a flat first tier at zero", stepped, 0, [[1, 0, 500]]],
+  ] as const)("graduated: %s", (_name, tiers, quantity, expected) => {
+    const charges = tierCharges(tiers, "graduated", quantity);
+    expect(charges.map((charge) => [charge.tier, charge.quantity, charge.amount])).toEqual(expected);
+  });
+
+  it.each([
+    [5, 1, 1_000],
+    [10, 1, 1_500],
+    [11, 2, 550],
+    [30, 3, 1_300],
+  ])("volume: %i units all priced at tier %i, %i in all", (quantity, tierNumber, amount) => {
+    const charges = tierCharges(stepped, "volume", quantity);
+    expect(charges).toHaveLength(1);
+    expect(charges[0]).toMatchObject({ tier: tierNumber, quantity });
+    expect(total(charges)).toBe(amount);
   });
 });

@@ -2,7 +2,7 @@
  * Pure billing arithmetic: billing periods, meter aggregation and line amounts. Kept free of state so
  * it can be tested against tables of cases (billing-math.test.ts).
  */
-import type { Interval, MeterFormula } from "./objects";
+import type { Interval, MeterFormula, PriceTierObject, TiersMode } from "./objects";
 
 const DAY = 86_400;
 
@@ -68,6 +68,53 @@ export function aggregate(formula: MeterFormula, events: readonly MeteredValue[]
 export function lineAmount(unitAmountDecimal: string | null, quantity: number): number {
   if (unitAmountDecimal === null) return 0;
   return Math.round(Number(unitAmountDecimal) * quantity);
+}
+
+/** The part of a tiered price's charge that falls in one tier: one invoice line. */
+export interface TierCharge {
+  /** 1-based, as invoices number tiers ("Tier 2"). */
+  tier: number;
+  quantity: number;
+  /** Minor units: the tier's units at its unit amount plus its flat amount, rounded once. */
+  amount: number;
+  unitAmountDecimal: string | null;
+  flatAmountDecimal: string | null;
+}
+
+/**
+ * What a tiered price charges for `quantity`, per tier (https://docs.stripe.com/products-prices/pricing-models#tiered-pricing).
+ * `graduated`: each tier prices the units that fall in it (tier n holds the units above tier n-1's
+ * `up_to` up to its own), and every tier the quantity reaches adds its flat amount. `volume`: the
+ * tier the whole quantity falls in prices all of it. A quantity of 0 reaches the first tier with 0
+ * units (an invoice still shows the line). Tiers are ordered by `up_to`, the last one unbounded.
+ */
+export function tierCharges(
+  tiers: readonly PriceTierObject[],
+  mode: TiersMode,
+  quantity: number,
+): TierCharge[] {
+  const charge = (index: number, units: number, tier: PriceTierObject): TierCharge => ({
+    tier: index + 1,
+    quantity: units,
+    amount: Math.round(Number(tier.unit_amount_decimal ?? 0) * units + Number(tier.flat_amount_decimal ?? 0)),
+    unitAmountDecimal: tier.unit_amount_decimal,
+    flatAmountDecimal: tier.flat_amount_decimal,
+  });
+  if (mode === "volume") {
+    const index = tiers.findIndex((tier) => tier.up_to === null || quantity <= tier.up_to);
+    const tier = tiers[index];
+    return tier ? [charge(index, quantity, tier)] : [];
+  }
+  const charges: TierCharge[] = [];
+  let below = 0;
+  for (const [index, tier] of tiers.entries()) {
+    const top = tier.up_to ?? Number.POSITIVE_INFINITY;
+    const units = Math.max(0, Math.min(quantity, top) - below);
+    if (units > 0 || (index === 0 && quantity <= 0)) charges.push(charge(index, units, tier));
+    if (quantity <= top) break;
+    below = top;
+  }
+  return charges;
 }
 
 /** Whether a summary window boundary is aligned as Stripe requires. */

@@ -1,6 +1,8 @@
 /**
  * `expand[]`: replaces ids in a response with the objects they name, along dotted paths
- * (`customer`, `latest_invoice`, `data.items.data.price.product`), up to Stripe's four levels.
+ * (`customer`, `latest_invoice`, `data.items.data.price.product`), up to Stripe's four levels, and
+ * adds the "includable" fields Stripe leaves out unless asked: a price's or plan's `tiers`
+ * (`expand[]=tiers`, `expand[]=data.tiers`, `expand[]=items.data.price.tiers`).
  */
 import { invalidParam } from "./errors";
 import type { SandboxEngine } from "./sandbox-engine";
@@ -34,6 +36,11 @@ function expandPath(engine: SandboxEngine, value: unknown, segments: string[], f
   if (typeof value !== "object") throw invalidParam("expand", `This property cannot be expanded (${full}).`);
   const [head = "", ...rest] = segments;
   const record = value as Record<string, unknown>;
+  if (head === "tiers" && rest.length === 0 && (record.object === "price" || record.object === "plan")) {
+    // Per-unit prices have no tiers to include.
+    const tiers = engine.state.priceTiers.get(String(record.id));
+    return tiers ? { ...record, tiers: structuredClone(tiers) } : record;
+  }
   if (!(head in record)) throw invalidParam("expand", `This property cannot be expanded (${full}).`);
   let field = record[head];
   if (typeof field === "string") {

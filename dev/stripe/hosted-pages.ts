@@ -38,15 +38,38 @@ ${body}
 </html>`;
 }
 
-function money(price: PriceObject): string {
-  const amount = Number(price.unit_amount_decimal ?? 0) / 100;
-  const text = `${price.currency.toUpperCase()} ${amount.toFixed(amount !== 0 && amount < 0.01 ? 4 : 2)}`;
-  const interval = price.recurring
-    ? ` / ${price.recurring.interval_count > 1 ? `${price.recurring.interval_count} ` : ""}${price.recurring.interval}`
-    : "";
-  return price.recurring?.usage_type === "metered"
-    ? `${text} per unit, billed monthly in arrears`
-    : `${text}${interval}`;
+function amount(decimal: string | null, currency: string): string {
+  const value = Number(decimal ?? 0) / 100;
+  return `${currency.toUpperCase()} ${value.toFixed(value !== 0 && value < 0.01 ? 4 : 2)}`;
+}
+
+/** A price as a person reads it: "USD 29.00 / month", or its tiers ("first 50,000 units at USD 0.00"). */
+function money(engine: SandboxEngine, price: PriceObject): string {
+  const metered = price.recurring?.usage_type === "metered";
+  const per = metered ? "unit" : (price.recurring?.interval ?? "unit");
+  let text: string;
+  if (price.billing_scheme === "tiered") {
+    let below = 0;
+    const tiers = engine.tiersOf(price).map((tier) => {
+      const range =
+        tier.up_to === null
+          ? below === 0
+            ? "every"
+            : `above ${below.toLocaleString("en-US")}`
+          : `${below === 0 ? "first" : `${(below + 1).toLocaleString("en-US")} to`} ${tier.up_to.toLocaleString("en-US")}`;
+      if (tier.up_to !== null) below = tier.up_to;
+      const flat =
+        tier.flat_amount_decimal === null ? "" : ` + ${amount(tier.flat_amount_decimal, price.currency)}`;
+      return `${range} ${per}s at ${amount(tier.unit_amount_decimal, price.currency)}${flat}`;
+    });
+    text = `${price.tiers_mode === "volume" ? "Volume" : "Graduated"} pricing: ${tiers.join("; ")}`;
+  } else {
+    const interval = price.recurring
+      ? ` / ${price.recurring.interval_count > 1 ? `${price.recurring.interval_count} ` : ""}${price.recurring.interval}`
+      : "";
+    text = `${amount(price.unit_amount_decimal, price.currency)}${metered ? " per unit" : interval}`;
+  }
+  return metered ? `${text}, billed monthly in arrears` : text;
 }
 
 function send(res: ServerResponse, status: number, html: string): void {
@@ -78,7 +101,7 @@ function renderCheckout(engine: SandboxEngine, id: string): { status: number; ht
   const rows = record.lineItems
     .map((item) => {
       const price = engine.price(item.price);
-      return `<tr><td>${escapeHtml(productName(engine, price))}</td><td>${item.quantity ?? "metered"}</td><td>${escapeHtml(money(price))}</td></tr>`;
+      return `<tr><td>${escapeHtml(productName(engine, price))}</td><td>${item.quantity ?? "metered"}</td><td>${escapeHtml(money(engine, price))}</td></tr>`;
     })
     .join("\n");
   const emailField = customer
@@ -143,14 +166,14 @@ function renderPortal(engine: SandboxEngine, id: string): { status: number; html
       .map((price) =>
         action(
           "switch",
-          `Switch to ${productName(engine, price)} (${money(price)})`,
+          `Switch to ${productName(engine, price)} (${money(engine, price)})`,
           `<input type="hidden" name="price" value="${escapeHtml(price.id)}">`,
         ),
       )
       .join("\n");
     return `<section aria-labelledby="h-${escapeHtml(record.id)}">
 <h2 id="h-${escapeHtml(record.id)}">${escapeHtml(licensed ? productName(engine, licensed) : record.id)}</h2>
-<ul>${items.map((price) => `<li>${escapeHtml(productName(engine, price))}: ${escapeHtml(money(price))}</li>`).join("")}</ul>
+<ul>${items.map((price) => `<li>${escapeHtml(productName(engine, price))}: ${escapeHtml(money(engine, price))}</li>`).join("")}</ul>
 <p>Status: <strong>${escapeHtml(record.status)}</strong>. ${
       record.cancel_at_period_end ? `Cancels on ${endDate}.` : `Renews on ${endDate}.`
     }</p>

@@ -92,11 +92,27 @@ export interface RecurringObject {
   usage_type: "licensed" | "metered";
 }
 
+/**
+ * One tier of a tiered price. Stripe includes a price's `tiers` only when asked (`expand[]=tiers`,
+ * `expand[]=data.tiers`), so the sandbox keeps them beside the price (SandboxState.priceTiers).
+ */
+export interface PriceTierObject {
+  flat_amount: number | null;
+  flat_amount_decimal: string | null;
+  unit_amount: number | null;
+  unit_amount_decimal: string | null;
+  /** Up to and including this quantity; null for the last tier (`up_to=inf`). */
+  up_to: number | null;
+}
+
+export type BillingScheme = "per_unit" | "tiered";
+export type TiersMode = "graduated" | "volume";
+
 export interface PriceObject {
   id: string;
   object: "price";
   active: boolean;
-  billing_scheme: "per_unit";
+  billing_scheme: BillingScheme;
   created: number;
   currency: string;
   custom_unit_amount: null;
@@ -107,7 +123,7 @@ export interface PriceObject {
   product: string;
   recurring: RecurringObject | null;
   tax_behavior: "exclusive" | "inclusive" | "unspecified";
-  tiers_mode: null;
+  tiers_mode: TiersMode | null;
   transform_quantity: null;
   type: "one_time" | "recurring";
   unit_amount: number | null;
@@ -121,7 +137,7 @@ export interface PlanObject {
   active: boolean;
   amount: number | null;
   amount_decimal: string | null;
-  billing_scheme: "per_unit";
+  billing_scheme: BillingScheme;
   created: number;
   currency: string;
   interval: Interval;
@@ -131,7 +147,7 @@ export interface PlanObject {
   meter: string | null;
   nickname: string | null;
   product: string;
-  tiers_mode: null;
+  tiers_mode: TiersMode | null;
   transform_usage: null;
   trial_period_days: number | null;
   usage_type: "licensed" | "metered";

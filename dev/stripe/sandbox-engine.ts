@@ -4,7 +4,15 @@
  * pause) with the invoices and entitlement summaries each step produces.
  */
 import Stripe from "stripe";
-import { addInterval, aggregate, lineAmount, nextPeriodEnd, type MeteredValue } from "./billing-math";
+import {
+  addInterval,
+  aggregate,
+  lineAmount,
+  nextPeriodEnd,
+  tierCharges,
+  type MeteredValue,
+  type TierCharge,
+} from "./billing-math";
 import { StripeApiError, invalidParam, noSuch } from "./errors";
 import { derivedId, newId } from "./ids";
 import type {
@@ -19,6 +27,7 @@ import type {
   MeterObject,
   PlanObject,
   PriceObject,
+  PriceTierObject,
   SubscriptionItemObject,
   SubscriptionObject,
   SubscriptionStatus,
@@ -124,7 +133,7 @@ export class SandboxEngine {
       active: price.active,
       amount: price.unit_amount,
       amount_decimal: price.unit_amount_decimal,
-      billing_scheme: "per_unit",
+      billing_scheme: price.billing_scheme,
       created: price.created,
       currency: price.currency,
       interval: recurring?.interval ?? "month",
@@ -134,7 +143,7 @@ export class SandboxEngine {
       meter: recurring?.meter ?? null,
       nickname: price.nickname,
       product: price.product,
-      tiers_mode: null,
+      tiers_mode: price.tiers_mode,
       transform_usage: null,
       trial_period_days: recurring?.trial_period_days ?? null,
       usage_type: recurring?.usage_type ?? "licensed",
@@ -293,7 +302,34 @@ export class SandboxEngine {
     return `${currency.toUpperCase() === "USD" ? "$" : `${currency.toUpperCase()} `}${amount.toFixed(digits)}`;
   }
 
-  /** Lines of a subscription invoice: licensed items in advance, metered usage in arrears. */
+  /** The tiers of a tiered price (empty for a per-unit price). */
+  tiersOf(price: PriceObject): PriceTierObject[] {
+    return this.state.priceTiers.get(price.id) ?? [];
+  }
+
+  /**
+   * What `quantity` of a price costs, split as invoice lines split it: one part for a per-unit price,
+   * one per tier reached for a graduated price, the quantity's tier for a volume price.
+   */
+  charges(price: PriceObject, quantity: number): TierCharge[] {
+    if (price.billing_scheme === "tiered") {
+      return tierCharges(this.tiersOf(price), price.tiers_mode ?? "graduated", quantity);
+    }
+    return [
+      {
+        tier: 0,
+        quantity,
+        amount: lineAmount(price.unit_amount_decimal, quantity),
+        unitAmountDecimal: price.unit_amount_decimal,
+        flatAmountDecimal: null,
+      },
+    ];
+  }
+
+  /**
+   * Lines of a subscription invoice: licensed items in advance, metered usage in arrears. A tiered
+   * price gives one line per tier charged, as Stripe's invoices show them ("Tier 1 at $0.00 / unit").
+   */
   invoiceLines(
     subscription: SubscriptionRecord,
     invoiceId: string | null,
@@ -311,58 +347,67 @@ export class SandboxEngine {
       const metered = price.recurring?.usage_type === "metered";
       let quantity: number;
       let period: { start: number; end: number };
-      let description: string;
       if (metered) {
         const meter = this.meterOf(price);
         quantity = meter
           ? this.usage(meter, subscription.customer, periods.usage.start, periods.usage.end)
           : 0;
         period = periods.usage;
-        description = `${quantity} × ${name} (at ${this.formatMoney(price.unit_amount_decimal, price.currency)} / unit)`;
       } else {
         if (!periods.licensed) continue;
         quantity = item.quantity ?? 1;
         period = periods.licensed;
-        description = periods.trial
-          ? `Trial period for ${name}`
-          : `${quantity} × ${name} (at ${this.formatMoney(price.unit_amount_decimal, price.currency)} / ${price.recurring?.interval ?? "month"})`;
       }
-      const amount = periods.trial ? 0 : lineAmount(price.unit_amount_decimal, quantity);
-      lines.push({
-        id: newId("il"),
-        object: "line_item",
-        amount,
-        currency: price.currency,
-        description,
-        discount_amounts: [],
-        discountable: true,
-        discounts: [],
-        invoice: invoiceId,
-        livemode: false,
-        metadata: {},
-        parent: {
-          invoice_item_details: null,
-          subscription_item_details: {
-            invoice_item: null,
-            proration: false,
-            proration_details: { credited_items: null },
-            subscription: subscription.id,
-            subscription_item: item.id,
+      const per = metered ? "unit" : (price.recurring?.interval ?? "month");
+      for (const charge of this.charges(price, quantity)) {
+        const at = this.formatMoney(charge.unitAmountDecimal, price.currency);
+        const flat =
+          charge.flatAmountDecimal === null
+            ? ""
+            : ` + ${this.formatMoney(charge.flatAmountDecimal, price.currency)}`;
+        const description =
+          !metered && periods.trial
+            ? `Trial period for ${name}`
+            : charge.tier > 0
+              ? `${charge.quantity} × ${name} (Tier ${charge.tier} at ${at} / ${per}${flat})`
+              : `${charge.quantity} × ${name} (at ${at} / ${per})`;
+        const amount = periods.trial ? 0 : charge.amount;
+        lines.push({
+          id: newId("il"),
+          object: "line_item",
+          amount,
+          currency: price.currency,
+          description,
+          discount_amounts: [],
+          discountable: true,
+          discounts: [],
+          invoice: invoiceId,
+          livemode: false,
+          metadata: {},
+          parent: {
+            invoice_item_details: null,
+            subscription_item_details: {
+              invoice_item: null,
+              proration: false,
+              proration_details: { credited_items: null },
+              subscription: subscription.id,
+              subscription_item: item.id,
+            },
+            type: "subscription_item_details",
           },
-          type: "subscription_item_details",
-        },
-        period,
-        pretax_credit_amounts: [],
-        pricing: {
-          price_details: { price: price.id, product: price.product },
-          type: "price_details",
-          unit_amount_decimal: price.unit_amount_decimal,
-        },
-        quantity: Math.round(quantity),
-        quantity_decimal: String(quantity),
-        subtotal: amount,
-        taxes: [],
-      });
+          period,
+          pretax_credit_amounts: [],
+          pricing: {
+            price_details: { price: price.id, product: price.product },
+            type: "price_details",
+            unit_amount_decimal: charge.unitAmountDecimal,
+          },
+          quantity: Math.round(charge.quantity),
+          quantity_decimal: String(charge.quantity),
+          subtotal: amount,
+          taxes: [],
+        });
+      }
     }
     return lines;
   }

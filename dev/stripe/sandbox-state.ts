@@ -12,6 +12,7 @@ import type {
   MeterObject,
   PortalSessionObject,
   PriceObject,
+  PriceTierObject,
   ProductObject,
   SubscriptionObject,
 } from "./objects";
@@ -65,6 +66,8 @@ const persistedSchema = z.object({
   cardOnFile: z.array(z.string()),
   products: z.array(record<ProductObject>()),
   prices: z.array(record<PriceObject>()),
+  /** Optional: state files written before tiered prices have none. */
+  priceTiers: z.array(z.tuple([z.string(), z.array(record<PriceTierObject>())])).optional(),
   meters: z.array(record<MeterObject>()),
   meterEvents: z.array(record<MeterEventObject>()),
   features: z.array(record<FeatureObject>()),
@@ -96,6 +99,8 @@ export class SandboxState {
   readonly cardOnFile = new Set<string>();
   readonly products = new Map<string, ProductObject>();
   readonly prices = new Map<string, PriceObject>();
+  /** The tiers of tiered prices, by price id: kept apart because Stripe returns them only when expanded. */
+  readonly priceTiers = new Map<string, PriceTierObject[]>();
   readonly meters = new Map<string, MeterObject>();
   readonly meterEvents: MeterEventObject[] = [];
   readonly meterEventIdentifiers = new Set<string>();
@@ -140,6 +145,7 @@ export class SandboxState {
     for (const id of data.cardOnFile) this.cardOnFile.add(id);
     fill(this.products, data.products);
     fill(this.prices, data.prices);
+    for (const [price, tiers] of data.priceTiers ?? []) this.priceTiers.set(price, tiers);
     fill(this.meters, data.meters);
     for (const event of data.meterEvents) {
       this.meterEvents.push(event);
@@ -171,6 +177,7 @@ export class SandboxState {
       cardOnFile: [...this.cardOnFile],
       products: [...this.products.values()],
       prices: [...this.prices.values()],
+      priceTiers: [...this.priceTiers],
       meters: [...this.meters.values()],
       meterEvents: this.meterEvents,
       features: [...this.features.values()],
@@ -199,6 +206,7 @@ export class SandboxState {
       this.customers,
       this.products,
       this.prices,
+      this.priceTiers,
       this.meters,
       this.features,
       this.productFeatures,
