@@ -53,7 +53,10 @@ export default defineConfig({
       env: { ...process.env, APP_BASE_URL: baseURL } as Record<string, string>,
     },
     {
-      command: `npx next start --port ${port}`,
+      // `npm test` keeps the server's log in a file (E2E_SERVER_LOG) for its log scan.
+      command: process.env.E2E_SERVER_LOG
+        ? `exec npx next start --port ${port} >> "${process.env.E2E_SERVER_LOG}" 2>&1`
+        : `npx next start --port ${port}`,
       url: `${baseURL}/__health`,
       reuseExistingServer: false,
       timeout: 120_000,

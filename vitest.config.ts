@@ -13,7 +13,8 @@ export default defineConfig({
     include: ["{lib,app,dev,scripts,test}/**/*.test.ts", "proxy.test.ts"],
     exclude: ["node_modules/**", "e2e/**", ".next/**"],
     // Refusals are logged at info; keep test output to what failed.
-    env: { LOG_LEVEL: "warn" },
+    // (`npm test` sets LOG_LEVEL=info and keeps the lines in a file for its log scan.)
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

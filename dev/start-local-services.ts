@@ -13,6 +13,8 @@ import { createStripeSandbox } from "./stripe/create-stripe-sandbox";
 export interface LocalServices {
   /** What was started, for the console. */
   started: string[];
+  /** Client secrets the local issuer has issued (none when Auth0 is configured), for the log scan. */
+  issuedSecrets(): string[];
   close(): Promise<void>;
 }
 
@@ -23,6 +25,7 @@ export async function startLocalServices(
 ): Promise<LocalServices> {
   const closers: Array<() => Promise<void>> = [];
   const started: string[] = [];
+  let issuedSecrets = (): string[] => [];
   if (config.auth.mode === "local") {
     const issuer = await createLocalIssuer({
       port: LOCAL.issuerPort,
@@ -33,6 +36,7 @@ export async function startLocalServices(
       stateFile: options.stateFile === null ? undefined : (options.stateFile ?? LOCAL_ISSUER.stateFile),
     });
     closers.push(() => issuer.close());
+    issuedSecrets = () => [...issuer.state.issuedSecrets];
     started.push(`Auth0-compatible issuer on ${issuer.url}`);
   }
   if (config.stripe.mode === "local") {
@@ -48,6 +52,7 @@ export async function startLocalServices(
   }
   return {
     started,
+    issuedSecrets: () => issuedSecrets(),
     close: async () => {
       await Promise.all(closers.map((close) => close()));
     },

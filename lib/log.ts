@@ -1,35 +1,101 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import pino, { type Logger } from "pino";
 import { getConfig } from "@/lib/config";
 
-type Level = "debug" | "info" | "warn" | "error";
-
-const RANK = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
-
-/** Fields of a log line; never put tokens, secrets or request bodies here. */
+/** Fields of a log line. Tokens, secrets and request bodies are scrubbed, but do not put them here. */
 export type LogFields = Record<string, unknown>;
 
-let threshold: number | undefined;
-function enabled(level: Level): boolean {
-  if (threshold === undefined) {
-    try {
-      threshold = RANK[getConfig().logLevel];
-    } catch {
-      threshold = RANK.info; // an invalid configuration is reported elsewhere; keep logging meanwhile
-    }
+/** What every line logged inside a request carries (see `withLogContext`). */
+export interface LogContext {
+  requestId: string;
+}
+
+const context = new AsyncLocalStorage<LogContext>();
+
+/**
+ * Runs `fn` with `requestId` on every line it logs, however deep, so one id ties together the lines
+ * of one request and the `request_id` in its error body.
+ */
+export function withLogContext<T>(logContext: LogContext, fn: () => T): T {
+  return context.run(logContext, fn);
+}
+
+/** Keys whose values never reach a log line, at the top level or one level down. */
+const SECRET_KEYS = [
+  "authorization",
+  "cookie",
+  "set-cookie",
+  "token",
+  "access_token",
+  "id_token",
+  "refresh_token",
+  "client_secret",
+  "clientSecret",
+  "secret",
+  "password",
+  "body",
+  "rawBody",
+  "payload",
+];
+const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [`["${key}"]`, `*["${key}"]`]);
+
+/**
+ * Values that look like credentials wherever they appear, e.g. inside an error message that quotes a
+ * header: compact JWS/JWE, bearer and basic credentials, Stripe secret and webhook keys. Key-based
+ * redaction (pino's `redact`) cannot see inside strings, so string values are scrubbed as well.
+ */
+const CREDENTIAL_PATTERN =
+  /eyJ[\w-]{8,}(?:\.[\w-]*){2,4}|\b(?:Bearer|Basic)\s+[\w~+/.=-]{8,}|\b(?:sk|rk)_(?:test|live)_\w{8,}|\bwhsec_\w{8,}/g;
+
+export function scrub(value: string): string {
+  return value.replace(CREDENTIAL_PATTERN, "[redacted]");
+}
+
+function scrubFields(fields: Record<string, unknown>): Record<string, unknown> {
+  for (const [key, value] of Object.entries(fields)) {
+    if (typeof value === "string") fields[key] = scrub(value);
   }
-  return RANK[level] >= threshold;
+  return fields;
 }
 
-function write(level: Level, event: string, fields: LogFields): void {
-  if (!enabled(level)) return;
-  const line = JSON.stringify({ level, time: new Date().toISOString(), event, ...fields });
-  if (level === "error" || level === "warn") console.error(line);
-  else console.log(line);
+function configuredLevel(): string {
+  try {
+    return getConfig().logLevel;
+  } catch {
+    return "info"; // an invalid configuration is reported where it is loaded; keep logging meanwhile
+  }
 }
 
-/** Structured JSON logs: one line per event, `event` a stable dotted name such as `gate.denied`. */
+/** The app's pino logger; exported for tests, which pass their own destination. */
+export function createLogger(level = configuredLevel(), destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    level,
+    messageKey: "event",
+    base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: scrubFields,
+    },
+    mixin: () => context.getStore() ?? {},
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+// One logger per process, created on first use so the configuration is read after env is loaded.
+const globals = globalThis as typeof globalThis & { tollgateLogger?: Logger };
+function logger(): Logger {
+  return (globals.tollgateLogger ??= createLogger());
+}
+
+/**
+ * Structured JSON logs through pino: one line per event, `event` a stable dotted name such as
+ * `gate.denied`, `requestId` on every line logged inside a request. README lists the events to alert on.
+ */
 export const log = {
-  debug: (event: string, fields: LogFields = {}) => write("debug", event, fields),
-  info: (event: string, fields: LogFields = {}) => write("info", event, fields),
-  warn: (event: string, fields: LogFields = {}) => write("warn", event, fields),
-  error: (event: string, fields: LogFields = {}) => write("error", event, fields),
+  debug: (event: string, fields: LogFields = {}) => logger().debug(fields, event),
+  info: (event: string, fields: LogFields = {}) => logger().info(fields, event),
+  warn: (event: string, fields: LogFields = {}) => logger().warn(fields, event),
+  error: (event: string, fields: LogFields = {}) => logger().error(fields, event),
 };

@@ -3,16 +3,28 @@
  * PGlite, or on the PostgreSQL server in DATABASE_URL when set (each test file gets its own fresh
  * database there); then the browser tests run against a production build on a fresh database.
  */
-import { rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { DEMO_MACHINE_CLIENTS } from "@/dev/demo-data";
+import type { Config } from "@/lib/config/schema";
 import { ensureBrowser } from "./lib/browser";
 import { freshDatabaseUrl } from "./lib/fresh-database";
 import { run } from "./lib/run";
+import { countLogLines, scanLog, type KnownSecret } from "./lib/scan-logs";
 
 const started = Date.now();
 const E2E_PORT = 3100;
 const step = (name: string) => console.log(`\n▶ ${name} (${Math.round((Date.now() - started) / 1000)} s)`);
 const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 const backend = env.DATABASE_URL ? `PostgreSQL (${new URL(env.DATABASE_URL).host})` : "PGlite";
+// Everything the run prints is kept here for the log scan at the end; the app's JSON log lines go
+// only to these files (scripts/lib/run.ts), so the terminal shows test results.
+const LOGS = {
+  vitest: "test-results/vitest.log",
+  e2eServer: "test-results/e2e-server.log",
+  playwright: "test-results/playwright.log",
+};
+mkdirSync("test-results", { recursive: true });
+for (const file of Object.values(LOGS)) rmSync(file, { force: true });
 
 step(`Generating the Prisma client; tests run on ${backend}`);
 await run("npx", ["prisma", "generate"], env);
@@ -21,7 +33,8 @@ step("Checking for a browser");
 ensureBrowser();
 
 step("Unit and integration tests (vitest)");
-await run("npx", ["vitest", "run"], env);
+// At info, every refusal and webhook is logged, so the log scan sees what production would log.
+await run("npx", ["vitest", "run"], { ...env, LOG_LEVEL: "info" }, { logFile: LOGS.vitest });
 
 step("Production build for the browser tests");
 await run("npx", ["next", "build"], env);
@@ -39,13 +52,55 @@ if (env.DATABASE_URL) {
 e2eEnv.APP_BASE_URL = `http://localhost:${E2E_PORT}`;
 const { startLocalServices } = await import("@/dev/start-local-services");
 const { loadConfig } = await import("@/lib/config/schema");
-const services = await startLocalServices(loadConfig(e2eEnv), { stateFile: null });
+const e2eConfig = loadConfig(e2eEnv);
+const services = await startLocalServices(e2eConfig, { stateFile: null });
+let issuedSecrets: string[] = [];
 try {
   const { prepareDatabase } = await import("./lib/prepare-database");
   await prepareDatabase(e2eEnv);
-  await run("npx", ["playwright", "test"], { ...e2eEnv, E2E_PORT: String(E2E_PORT) });
+  await run(
+    "npx",
+    ["playwright", "test"],
+    { ...e2eEnv, E2E_PORT: String(E2E_PORT), E2E_SERVER_LOG: LOGS.e2eServer, LOG_LEVEL: "debug" },
+    { logFile: LOGS.playwright },
+  );
 } finally {
+  issuedSecrets = services.issuedSecrets();
   await services.close();
 }
 
+step("Scanning the run's logs for tokens, secrets and webhook bodies");
+scanLogs(knownSecrets(e2eConfig, issuedSecrets));
+
 console.log(`\n✔ All tests passed on ${backend} in ${Math.round((Date.now() - started) / 1000)} s`);
+
+function knownSecrets(config: Config, issued: string[]): KnownSecret[] {
+  return [
+    { name: "AUTH0_CLIENT_SECRET", value: config.auth.clientSecret },
+    { name: "AUTH0_SECRET (session)", value: config.auth.sessionSecret },
+    { name: "AUTH0_MANAGEMENT_CLIENT_SECRET", value: config.auth.managementClientSecret },
+    { name: "STRIPE_SECRET_KEY", value: config.stripe.secretKey },
+    { name: "STRIPE_WEBHOOK_SECRET", value: config.stripe.webhookSecret },
+    { name: "CRON_SECRET", value: config.cronSecret ?? "" },
+    ...DEMO_MACHINE_CLIENTS.map((client) => ({ name: "demo client secret", value: client.clientSecret })),
+    ...issued.map((value) => ({ name: "client secret issued during the run", value })),
+  ];
+}
+
+function scanLogs(secrets: KnownSecret[]): void {
+  const findings = Object.values(LOGS).flatMap((file) => scanLog(file, readFileSync(file, "utf8"), secrets));
+  const server = countLogLines(readFileSync(LOGS.e2eServer, "utf8"));
+  const tests = countLogLines(readFileSync(LOGS.vitest, "utf8"));
+  console.log(
+    `  ${server.lines} log lines from the e2e server (${server.withRequestId} with a request id), ` +
+      `${tests.lines} from the vitest run, ${secrets.length} known secrets searched for`,
+  );
+  // A scan of logs that hold nothing would pass whatever the code logs: insist on real traffic.
+  if (server.lines < 10 || server.withRequestId === 0 || tests.lines < 10) {
+    throw new Error("The logs hold too few structured lines for the scan to mean anything.");
+  }
+  if (findings.length > 0) {
+    for (const finding of findings) console.error(`  ✗ ${finding.file}:${finding.line}: ${finding.kind}`);
+    throw new Error(`${findings.length} credential(s) found in the logs (kinds and lines above).`);
+  }
+}

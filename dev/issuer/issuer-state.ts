@@ -101,6 +101,8 @@ interface StoredEntry {
  */
 export class IssuerState {
   readonly clients = new Map<string, Auth0Client>();
+  /** Every client secret handed out since start, deleted clients' too: the test run's log scan looks for them. */
+  readonly issuedSecrets = new Set<string>();
   readonly clientGrants = new Map<string, Auth0ClientGrant>();
   readonly users = new Map<string, Auth0User>();
   keys: SigningKey[] = [];
@@ -252,6 +254,7 @@ export class IssuerState {
       updated_at: now,
     };
     this.clients.set(client.client_id, client);
+    this.issuedSecrets.add(client.client_secret);
     this.save();
     return client;
   }

@@ -1,5 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
+import { withLogContext } from "@/lib/log";
 import { authenticateCall } from "./authenticate-call";
 import { catalog } from "./operations";
 import { problemResponse } from "./problems";
@@ -13,8 +14,12 @@ export type Admission = { admitted: false; response: Response } | { admitted: tr
  * (see `authenticateCall`: 401/403/400/429/503). Nothing is forwarded to the handler: it authenticates
  * the request again from the token itself (a cache hit), so no header a client could forge is trusted.
  */
-export async function admitRequest(request: Request): Promise<Admission> {
+export function admitRequest(request: Request): Promise<Admission> {
   const requestId = randomUUID();
+  return withLogContext({ requestId }, () => admit(request, requestId));
+}
+
+async function admit(request: Request, requestId: string): Promise<Admission> {
   const instance = new URL(request.url).pathname;
 
   const match = catalog.match(request.method, instance);

@@ -2,7 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { getDb, type Database } from "@/lib/db";
-import { log } from "@/lib/log";
+import { log, withLogContext } from "@/lib/log";
 import { unitsFor, type InputOf, type Operation, type ResultOf } from "./catalog";
 import { enforcePlan, type PlanAdmission } from "./enforce-plan";
 import type { VerifiedToken } from "@/lib/gate";
@@ -48,8 +48,12 @@ export function withOperation<O extends Operation>(
   operation: O,
   handler: (context: OperationContext<O>) => Promise<ResultOf<O>> | ResultOf<O>,
 ) {
-  return async (request: Request, route: RouteContext): Promise<Response> => {
+  return (request: Request, route: RouteContext): Promise<Response> => {
     const requestId = randomUUID();
+    return withLogContext({ requestId }, () => serve(request, route, requestId));
+  };
+
+  async function serve(request: Request, route: RouteContext, requestId: string): Promise<Response> {
     const url = new URL(request.url);
     const instance = url.pathname;
     const problem = (name: ProblemName, detail: string, headers?: HeadersInit) =>
@@ -126,7 +130,7 @@ export function withOperation<O extends Operation>(
     const headers = { ...plan.headers, [REQUEST_ID_HEADER]: requestId, "cache-control": "no-store" };
     if (operation.response.status === 204) return new Response(null, { status: 204, headers });
     return Response.json(result, { status: operation.response.status, headers });
-  };
+  }
 }
 
 function errorMessage(error: unknown): string {

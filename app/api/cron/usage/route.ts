@@ -1,6 +1,7 @@
-import { timingSafeEqual } from "node:crypto";
+import { randomUUID, timingSafeEqual } from "node:crypto";
 import { getConfig } from "@/lib/config";
 import { problemResponse } from "@/lib/api/problems";
+import { withLogContext } from "@/lib/log";
 import { runUsageReport } from "@/lib/metering/reporter-loop";
 
 export const dynamic = "force-dynamic";
@@ -8,17 +9,23 @@ export const maxDuration = 60;
 
 // GET /api/cron/usage – report unreported usage to Stripe (Vercel Cron, every minute; vercel.json)
 export async function GET(request: Request) {
+  const requestId = randomUUID();
   const secret = getConfig().cronSecret;
   if (!secret) {
-    return problemResponse("service_unavailable", { detail: "Set CRON_SECRET to enable the usage cron." });
+    return problemResponse("service_unavailable", {
+      detail: "Set CRON_SECRET to enable the usage cron.",
+      requestId,
+    });
   }
   if (!bearerMatches(request.headers.get("authorization"), secret)) {
     return problemResponse("invalid_token", {
       detail: "Send Authorization: Bearer <CRON_SECRET>.",
       headers: { "www-authenticate": 'Bearer realm="cron"' },
+      requestId,
     });
   }
-  return Response.json(await runUsageReport(), { headers: { "cache-control": "no-store" } });
+  const summary = await withLogContext({ requestId }, () => runUsageReport());
+  return Response.json(summary, { headers: { "cache-control": "no-store", "x-request-id": requestId } });
 }
 
 function bearerMatches(header: string | null, secret: string): boolean {
