@@ -27,7 +27,8 @@ export default function PricingPage() {
             <p className="mt-1 text-2xl font-bold">{price(plan)}</p>
             {plan.stripe ? (
               <p className="muted">
-                plus ${(Number(plan.stripe.meteredPrice.unitAmountDecimalCents) / 100).toFixed(3)} per unit
+                plus ${(Number(plan.stripe.meteredPrice.unitAmountDecimalCents) / 100).toFixed(3)} per extra
+                unit
               </p>
             ) : (
               <p className="muted">no card needed</p>

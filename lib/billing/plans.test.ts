@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { catalog } from "@/lib/api/operations";
 import {
   FEATURES,
+  graduatedChargeCents,
   isFeature,
+  meteredTiers,
   paidPlans,
   periodChargeCents,
   PLANS,
@@ -58,13 +60,46 @@ describe("planForPrices", () => {
   ])("%s", (_name, prices, expected) => expect(planForPrices(prices)?.id).toBe(expected));
 });
 
+describe("meteredTiers", () => {
+  it("includes each paid plan's included units at 0, then charges the overage rate", () => {
+    const pro = paidPlans().find((plan) => plan.id === "pro");
+    if (!pro) throw new Error("no Pro plan");
+    expect(meteredTiers(pro)).toEqual([
+      { upTo: 50_000, unitAmountDecimalCents: "0" },
+      { upTo: "inf", unitAmountDecimalCents: "0.2" },
+    ]);
+  });
+});
+
+describe("graduatedChargeCents", () => {
+  const tiers = [
+    { upTo: 100, unitAmountDecimalCents: "0" },
+    { upTo: 200, unitAmountDecimalCents: "1.5" },
+    { upTo: "inf" as const, unitAmountDecimalCents: "0.25" },
+  ];
+  it.each([
+    [0, 0],
+    [100, 0],
+    [101, 2], // 1.5 rounds up
+    [200, 150],
+    [202, 150 + 1], // 0.5 rounds up, per tier
+    [1_000, 150 + 200],
+  ])("%i units cost %i cents", (units, cents) => {
+    expect(graduatedChargeCents(tiers, units)).toBe(cents);
+  });
+});
+
 describe("periodChargeCents", () => {
   it.each([
     ["free", 5_000, 0],
     ["pro", 0, 2_900],
-    ["pro", 10_000, 2_900 + 2_000],
-    ["scale", 1_000_000, 19_900 + 100_000],
+    ["pro", 10_000, 2_900],
+    ["pro", 50_000, 2_900],
+    ["pro", 51_500, 2_900 + 300],
+    ["pro", 50_003, 2_900 + 1], // 0.6 cents: the invoice line rounds to 1
+    ["scale", 1_000_000, 19_900],
+    ["scale", 1_250_000, 19_900 + 25_000],
   ] as const)("%s with %i units costs %i cents", (plan, units, cents) => {
-    expect(periodChargeCents(PLANS[plan], units)).toBeCloseTo(cents, 6);
+    expect(periodChargeCents(PLANS[plan], units)).toBe(cents);
   });
 });

@@ -20,9 +20,8 @@ export interface RateLimit {
 /** What a plan allows per billing period. */
 export interface PlanLimits {
   /**
-   * Units the flat fee is meant to include. Not yet reflected in Stripe: the metered price is per unit
-   * (the local sandbox has no tiered prices), so Stripe bills every unit at the metered rate. Making it
-   * a graduated price (first `includedUnits` at 0) is an open item.
+   * Units the flat fee includes each period. For paid plans Stripe bills them as included: the metered
+   * price is graduated, its first tier (`up_to` = includedUnits) at 0 (see `meteredTiers`).
    */
   includedUnits: number;
   /** Units after which calls are refused for the rest of the period; null: no cap, overage is billed. */
@@ -35,6 +34,10 @@ export interface StripePlan {
   /** A product id we choose (Stripe accepts `id` on create), so setup finds it without a search. */
   productId: string;
   flatPrice: { lookupKey: string; unitAmountCents: number };
+  /**
+   * The metered price on the Billing Meter: `unitAmountDecimalCents` is the overage rate, charged per
+   * unit beyond the plan's included units (a graduated tiered price, `meteredTiers`).
+   */
   meteredPrice: { lookupKey: string; unitAmountDecimalCents: string };
 }
 
@@ -81,7 +84,7 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
   pro: {
     id: "pro",
     name: "Pro",
-    description: "Read and write, $29 a month plus $0.002 per unit.",
+    description: "Read and write, $29 a month with 50,000 units included, then $0.002 per unit.",
     features: ALL_FEATURES,
     limits: { includedUnits: 50_000, hardCapUnits: null, rateLimit: { points: 25, durationSeconds: 1 } },
     stripe: {
@@ -93,7 +96,8 @@ export const PLANS: Readonly<Record<PlanId, Plan>> = {
   scale: {
     id: "scale",
     name: "Scale",
-    description: "Read and write at volume, $199 a month plus $0.001 per unit.",
+    description:
+      "Read and write at volume, $199 a month with 1,000,000 units included, then $0.001 per unit.",
     features: ALL_FEATURES,
     limits: { includedUnits: 1_000_000, hardCapUnits: null, rateLimit: { points: 100, durationSeconds: 1 } },
     stripe: {
@@ -153,13 +157,50 @@ export function planForPrices(prices: readonly PriceRef[]): Plan | undefined {
   return undefined;
 }
 
+/** One tier of a graduated price as Stripe takes it: up to and including `upTo` units (or all). */
+export interface MeteredTier {
+  upTo: number | "inf";
+  unitAmountDecimalCents: string;
+}
+
 /**
- * The amount, in cents, Stripe bills a plan for `units` in one period as the catalog sets it up: the
- * flat fee plus every unit at the metered rate (see `PlanLimits.includedUnits`). For display and tests.
+ * The tiers of a paid plan's metered price: the included units at 0, every unit after them at the
+ * overage rate. Stripe bills a graduated price tier by tier, so only the overage costs money.
+ */
+export function meteredTiers(plan: { limits: PlanLimits; stripe: StripePlan }): MeteredTier[] {
+  const overage = {
+    upTo: "inf" as const,
+    unitAmountDecimalCents: plan.stripe.meteredPrice.unitAmountDecimalCents,
+  };
+  return plan.limits.includedUnits > 0
+    ? [{ upTo: plan.limits.includedUnits, unitAmountDecimalCents: "0" }, overage]
+    : [overage];
+}
+
+/**
+ * What a graduated price charges for `units`, in cents, as Stripe computes an invoice: each tier
+ * prices the units that fall in it, and each tier's line is rounded to the cent on its own.
+ */
+export function graduatedChargeCents(tiers: readonly MeteredTier[], units: number): number {
+  let cents = 0;
+  let below = 0;
+  for (const tier of tiers) {
+    const top = tier.upTo === "inf" ? Number.POSITIVE_INFINITY : tier.upTo;
+    const inTier = Math.max(0, Math.min(units, top) - below);
+    cents += Math.round(inTier * Number(tier.unitAmountDecimalCents));
+    if (units <= top) break;
+    below = top;
+  }
+  return cents;
+}
+
+/**
+ * The amount, in cents, Stripe bills a plan for `units` in one period: the flat fee plus the metered
+ * price's graduated tiers (units within `includedUnits` cost nothing). The dashboard's estimate when
+ * Stripe's own preview is unavailable; it must agree with the invoice.
  */
 export function periodChargeCents(plan: Plan, units: number): number {
-  if (!plan.stripe) return 0;
-  return (
-    plan.stripe.flatPrice.unitAmountCents + units * Number(plan.stripe.meteredPrice.unitAmountDecimalCents)
-  );
+  const { stripe, limits } = plan;
+  if (!stripe) return 0;
+  return stripe.flatPrice.unitAmountCents + graduatedChargeCents(meteredTiers({ limits, stripe }), units);
 }

@@ -1,8 +1,8 @@
-import type Stripe from "stripe";
+import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
 import { sdkFor } from "@/dev/stripe/testing";
-import { FEATURES, METER, paidPlans, PLANS } from "./plans";
+import { FEATURES, METER, paidPlans, PLANS, type PlanId } from "./plans";
 import { setupCatalog } from "./setup-catalog";
 
 let sandbox: StripeSandbox;
@@ -29,6 +29,30 @@ describe("setupCatalog against the local Stripe sandbox", () => {
     expect(pro.data.map((entry) => entry.entitlement_feature.lookup_key).sort()).toEqual(
       [...PLANS.pro.features].sort(),
     );
+  });
+
+  it("makes each metered price graduated: the plan's included units at 0, then the overage rate", async () => {
+    for (const plan of paidPlans()) {
+      const [metered] = (
+        await stripe.prices.list({
+          lookup_keys: [plan.stripe.meteredPrice.lookupKey],
+          expand: ["data.tiers"],
+        })
+      ).data;
+      expect(metered).toMatchObject({
+        product: plan.stripe.productId,
+        billing_scheme: "tiered",
+        tiers_mode: "graduated",
+        unit_amount: null,
+        recurring: { usage_type: "metered", interval: "month" },
+      });
+      expect(
+        metered?.tiers?.map((tier) => [tier.up_to, tier.unit_amount_decimal?.toString(), tier.flat_amount]),
+      ).toEqual([
+        [plan.limits.includedUnits, "0", null],
+        [null, plan.stripe.meteredPrice.unitAmountDecimalCents, null],
+      ]);
+    }
   });
 
   it("creates and changes nothing on the second run", async () => {
@@ -58,5 +82,68 @@ describe("setupCatalog against the local Stripe sandbox", () => {
     expect(current?.unit_amount).toBe(2_900);
     expect((await stripe.prices.retrieve(manual.id)).active).toBe(false);
     expect((await setupCatalog(stripe)).updated).toEqual([]);
+  });
+});
+
+describe("setupCatalog on an account set up by the previous version (per-unit metered prices)", () => {
+  let old: StripeSandbox;
+  let client: Stripe;
+  const oldPrices = new Map<PlanId, string>();
+
+  beforeAll(async () => {
+    old = await createStripeSandbox({ port: 0 });
+    client = sdkFor(old);
+    // What the previous setupCatalog made: the same objects, but a per-unit metered price billing
+    // every unit. Made here from today's catalog, whose graduated prices are then archived.
+    await setupCatalog(client);
+    const meter = (await client.billing.meters.list()).data[0];
+    if (!meter) throw new Error("no meter");
+    for (const plan of paidPlans()) {
+      const [graduated] = (await client.prices.list({ lookup_keys: [plan.stripe.meteredPrice.lookupKey] }))
+        .data;
+      if (!graduated) throw new Error("no metered price");
+      const perUnit = await client.prices.create({
+        product: plan.stripe.productId,
+        currency: "usd",
+        unit_amount_decimal: Stripe.Decimal.from(plan.stripe.meteredPrice.unitAmountDecimalCents),
+        recurring: { interval: "month", usage_type: "metered", meter: meter.id },
+        lookup_key: plan.stripe.meteredPrice.lookupKey,
+        transfer_lookup_key: true,
+      });
+      await client.prices.update(graduated.id, { active: false });
+      oldPrices.set(plan.id, perUnit.id);
+    }
+  });
+  afterAll(() => old.close());
+
+  it("replaces each per-unit metered price with a graduated one under the same lookup key", async () => {
+    const changes = await setupCatalog(client);
+    expect(changes.created).toEqual([]);
+    expect(changes.updated.sort()).toEqual(
+      paidPlans()
+        .map((plan) => `price ${plan.stripe.meteredPrice.lookupKey}`)
+        .sort(),
+    );
+    for (const plan of paidPlans()) {
+      const [current] = (
+        await client.prices.list({
+          lookup_keys: [plan.stripe.meteredPrice.lookupKey],
+          expand: ["data.tiers"],
+        })
+      ).data;
+      expect(current?.id).not.toBe(oldPrices.get(plan.id));
+      expect(current).toMatchObject({ billing_scheme: "tiered", tiers_mode: "graduated", active: true });
+      expect(current?.tiers?.[0]?.up_to).toBe(plan.limits.includedUnits);
+      // The old price is archived and has given up its lookup key.
+      const previous = await client.prices.retrieve(oldPrices.get(plan.id) ?? "");
+      expect(previous).toMatchObject({ active: false, lookup_key: null, billing_scheme: "per_unit" });
+    }
+  });
+
+  it("creates and changes nothing on the run after the migration", async () => {
+    const before = (await client.prices.list({ limit: 100 })).data.length;
+    const changes = await setupCatalog(client);
+    expect(changes).toMatchObject({ created: [], updated: [] });
+    expect((await client.prices.list({ limit: 100 })).data).toHaveLength(before);
   });
 });

@@ -1,6 +1,16 @@
 import "server-only";
 import Stripe from "stripe";
-import { CURRENCY, FEATURES, METER, paidPlans, type Feature, type Plan, type StripePlan } from "./plans";
+import {
+  CURRENCY,
+  FEATURES,
+  METER,
+  meteredTiers,
+  paidPlans,
+  type Feature,
+  type MeteredTier,
+  type Plan,
+  type StripePlan,
+} from "./plans";
 
 /** What one run of `setupCatalog` did, one line per Stripe object, e.g. "price tollgate_pro_monthly". */
 export interface CatalogChanges {
@@ -15,9 +25,10 @@ export { HANDLED_EVENT_TYPES } from "./webhook/event-types";
 /**
  * Creates or updates the plan catalog (lib/billing/plans.ts) in a Stripe account: entitlement features
  * (lookup key = scope), the billing meter, one product per paid plan with its features, and the flat
- * and metered prices by lookup key. Idempotent: a second run changes nothing. Prices are immutable in
- * Stripe, so a changed amount makes a new price that takes over the lookup key
- * (`transfer_lookup_key`); the old price is archived and existing subscriptions keep it until moved.
+ * price and the metered price (graduated: the plan's included units at 0, then the overage rate) by
+ * lookup key. Idempotent: a second run changes nothing. Prices are immutable in Stripe, so a changed
+ * price makes a new one that takes over the lookup key (`transfer_lookup_key`); the old price is
+ * archived and existing subscriptions keep it until moved.
  */
 export async function setupCatalog(stripe: Stripe): Promise<CatalogChanges> {
   const changes: CatalogChanges = { created: [], updated: [], unchanged: [] };
@@ -26,7 +37,7 @@ export async function setupCatalog(stripe: Stripe): Promise<CatalogChanges> {
   for (const plan of paidPlans()) {
     await ensureProduct(stripe, plan, changes);
     await ensureProductFeatures(stripe, plan, features, changes);
-    await ensurePrices(stripe, plan.stripe, meter, changes);
+    await ensurePrices(stripe, plan, meter, changes);
   }
   return changes;
 }
@@ -136,35 +147,35 @@ async function ensureProductFeatures(
   }
 }
 
-interface PriceSpec {
-  lookupKey: string;
-  unitAmountDecimal: string;
-  usageType: "licensed" | "metered";
-}
+/** A price as the catalog wants it: the flat fee per unit, or the metered price's graduated tiers. */
+export type PriceSpec =
+  | { lookupKey: string; usageType: "licensed"; unitAmountDecimal: string }
+  | { lookupKey: string; usageType: "metered"; tiers: MeteredTier[] };
 
 async function ensurePrices(
   stripe: Stripe,
-  plan: StripePlan,
+  plan: Plan & { stripe: StripePlan },
   meter: Stripe.Billing.Meter,
   changes: CatalogChanges,
 ) {
   const specs: PriceSpec[] = [
     {
-      lookupKey: plan.flatPrice.lookupKey,
-      unitAmountDecimal: String(plan.flatPrice.unitAmountCents),
+      lookupKey: plan.stripe.flatPrice.lookupKey,
       usageType: "licensed",
+      unitAmountDecimal: String(plan.stripe.flatPrice.unitAmountCents),
     },
-    {
-      lookupKey: plan.meteredPrice.lookupKey,
-      unitAmountDecimal: plan.meteredPrice.unitAmountDecimalCents,
-      usageType: "metered",
-    },
+    { lookupKey: plan.stripe.meteredPrice.lookupKey, usageType: "metered", tiers: meteredTiers(plan) },
   ];
-  const existing = await stripe.prices.list({ lookup_keys: specs.map((spec) => spec.lookupKey), limit: 100 });
+  // Stripe includes a price's tiers only when asked for them.
+  const existing = await stripe.prices.list({
+    lookup_keys: specs.map((spec) => spec.lookupKey),
+    expand: ["data.tiers"],
+    limit: 100,
+  });
   for (const spec of specs) {
     const label = `price ${spec.lookupKey}`;
     const current = existing.data.find((price) => price.lookup_key === spec.lookupKey);
-    if (current && priceMatches(current, spec, plan.productId, meter.id)) {
+    if (current && priceMatches(current, spec, plan.stripe.productId, meter.id)) {
       if (current.active) {
         changes.unchanged.push(label);
       } else {
@@ -173,10 +184,24 @@ async function ensurePrices(
       }
       continue;
     }
+    const amounts: Partial<Stripe.PriceCreateParams> =
+      spec.usageType === "licensed"
+        ? { unit_amount_decimal: Stripe.Decimal.from(spec.unitAmountDecimal) }
+        : {
+            billing_scheme: "tiered",
+            tiers_mode: "graduated",
+            tiers: spec.tiers.map((tier) => ({
+              up_to: tier.upTo,
+              unit_amount_decimal: Stripe.Decimal.from(tier.unitAmountDecimalCents),
+            })),
+          };
+    // Prices are immutable: a changed one (say, a per-unit metered price made by an earlier version)
+    // is replaced by a new price that takes over its lookup key; the old one is archived, and
+    // subscriptions on it keep it until they change plan.
     await stripe.prices.create({
-      product: plan.productId,
+      product: plan.stripe.productId,
       currency: CURRENCY,
-      unit_amount_decimal: Stripe.Decimal.from(spec.unitAmountDecimal),
+      ...amounts,
       recurring:
         spec.usageType === "metered"
           ? { interval: "month", usage_type: "metered", meter: meter.id }
@@ -194,24 +219,63 @@ async function ensurePrices(
   }
 }
 
-/** Whether an existing price already is what the catalog asks for (prices cannot be edited). */
+type ComparedPrice = Pick<
+  Stripe.Price,
+  | "product"
+  | "currency"
+  | "unit_amount_decimal"
+  | "unit_amount"
+  | "recurring"
+  | "billing_scheme"
+  | "tiers_mode"
+  | "tiers"
+>;
+
+/**
+ * Whether an existing price already is what the catalog asks for (prices cannot be edited). A
+ * metered price must be graduated with the same tiers, so `price.tiers` must have been expanded.
+ */
 export function priceMatches(
-  price: Pick<Stripe.Price, "product" | "currency" | "unit_amount_decimal" | "unit_amount" | "recurring">,
+  price: ComparedPrice,
   spec: PriceSpec,
   productId: string,
   meterId: string,
 ): boolean {
   const product = typeof price.product === "string" ? price.product : price.product.id;
-  const amount =
-    price.unit_amount_decimal?.toString() ?? (price.unit_amount === null ? null : String(price.unit_amount));
-  return (
+  const same =
     product === productId &&
     price.currency === CURRENCY &&
-    amount !== null &&
-    Number(amount) === Number(spec.unitAmountDecimal) &&
     price.recurring?.interval === "month" &&
     price.recurring.interval_count === 1 &&
-    price.recurring.usage_type === spec.usageType &&
-    (spec.usageType === "licensed" || price.recurring.meter === meterId)
+    price.recurring.usage_type === spec.usageType;
+  if (!same) return false;
+  if (spec.usageType === "licensed") {
+    const amount =
+      price.unit_amount_decimal?.toString() ??
+      (price.unit_amount === null ? null : String(price.unit_amount));
+    return (
+      price.billing_scheme === "per_unit" &&
+      amount !== null &&
+      Number(amount) === Number(spec.unitAmountDecimal)
+    );
+  }
+  const tiers = price.tiers ?? [];
+  return (
+    price.recurring?.meter === meterId &&
+    price.billing_scheme === "tiered" &&
+    price.tiers_mode === "graduated" &&
+    tiers.length === spec.tiers.length &&
+    spec.tiers.every((wanted, index) => {
+      const tier = tiers[index];
+      if (!tier) return false;
+      const unit =
+        tier.unit_amount_decimal?.toString() ?? (tier.unit_amount === null ? "0" : String(tier.unit_amount));
+      const flat = tier.flat_amount_decimal?.toString() ?? String(tier.flat_amount ?? 0);
+      return (
+        tier.up_to === (wanted.upTo === "inf" ? null : wanted.upTo) &&
+        Number(unit) === Number(wanted.unitAmountDecimalCents) &&
+        Number(flat) === 0
+      );
+    })
   );
 }

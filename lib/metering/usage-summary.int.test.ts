@@ -49,7 +49,8 @@ describe(`usage summary on ${TEST_BACKEND}`, () => {
       includedUnits: pro.limits.includedUnits,
       remainingIncludedUnits: pro.limits.includedUnits - 42,
       capUnits: null,
-      estimate: { currency: "usd", amountCents: 2_900 + 42 * 0.2 },
+      // 42 units are within Pro's included units: only the flat fee is billed.
+      estimate: { currency: "usd", amountCents: 2_900 },
     });
     expect(summary.daily).toEqual([
       { date: "2026-11-01", units: 12 },

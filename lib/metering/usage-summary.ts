@@ -17,7 +17,7 @@ export interface UsageSummary {
   remainingIncludedUnits: number;
   /** The plan's hard cap, if it has one; calls beyond it are refused. */
   capUnits: number | null;
-  /** The next invoice as the catalog prices it: flat fee plus metered units. */
+  /** The next invoice as the catalog prices it: flat fee plus the units beyond the included ones. */
   estimate: { currency: string; amountCents: number };
 }
 
