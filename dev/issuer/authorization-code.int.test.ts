@@ -2,7 +2,16 @@ import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_ISSUER } from "./constants";
 import { createLocalIssuer, type LocalIssuer } from "./create-local-issuer";
-import { CookieJar, decode, follow, loginActionFor, requestToken, signIn } from "./testing";
+import {
+  CookieJar,
+  decode,
+  follow,
+  loginActionFor,
+  management,
+  managementToken,
+  requestToken,
+  signIn,
+} from "./testing";
 
 let issuer: LocalIssuer;
 // Any loopback port is accepted for the dashboard's callback, so tests can run the app anywhere.
@@ -214,5 +223,54 @@ describe("logout", () => {
     });
     expect(confirm.status).toBe(303);
     expect(confirm.headers.get("location")).toBe(`${appBaseUrl}/`);
+  });
+});
+
+describe("a person's token follows the API's settings", () => {
+  it("without RBAC: every requested API scope, no permissions; no refresh token without offline access", async () => {
+    const mgmt = await managementToken(issuer);
+    const identifier = "https://no-rbac.example.test/";
+    const created = await management(issuer, mgmt, "POST", "resource-servers", {
+      identifier,
+      scopes: [{ value: "read:x" }, { value: "write:x" }],
+    });
+    expect(created.status).toBe(201);
+    // Carol holds no role: with RBAC off, Auth0 grants what the application asks for.
+    const { status, body } = await signIn(issuer, {
+      email: "carol@example.com",
+      redirectUri,
+      audience: identifier,
+      scope: "openid offline_access read:x",
+    });
+    expect(status).toBe(200);
+    expect(body.refresh_token).toBeUndefined();
+    const { payload } = decode(body.access_token);
+    expect(payload.aud).toEqual([identifier, `${issuer.url}userinfo`]);
+    expect(payload.scope).toBe("openid offline_access read:x");
+    expect(payload).not.toHaveProperty("permissions");
+  });
+
+  it("with RBAC and permissions in the token: only the API's scopes the person's roles hold", async () => {
+    const mgmt = await managementToken(issuer);
+    const identifier = "https://rbac.example.test/";
+    await management(issuer, mgmt, "POST", "resource-servers", {
+      identifier,
+      scopes: [{ value: "get:widgets" }, { value: "read:other" }],
+      enforce_policies: true,
+      token_dialect: "access_token_authz",
+      allow_offline_access: true,
+    });
+    const { body } = await signIn(issuer, {
+      email: "alice@example.com",
+      redirectUri,
+      audience: identifier,
+      scope: "openid offline_access get:widgets read:other",
+    });
+    expect(typeof body.refresh_token).toBe("string");
+    // Alice's admin role holds every widget permission; this API defines only get:widgets of them.
+    expect(decode(body.access_token).payload).toMatchObject({
+      scope: "openid offline_access get:widgets",
+      permissions: ["get:widgets"],
+    });
   });
 });

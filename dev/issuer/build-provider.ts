@@ -8,9 +8,9 @@ import Provider, {
   type StructuredToken,
 } from "oidc-provider";
 import { createAdapterClass } from "./adapter";
-import { LOCAL_ISSUER, managementAudience } from "./constants";
+import { LOCAL_ISSUER } from "./constants";
 import { escapeHtml, urlAllowed } from "./http-util";
-import type { Auth0User, IssuerState } from "./issuer-state";
+import type { Auth0ResourceServer, Auth0User, IssuerState } from "./issuer-state";
 import { permissionsOf } from "./users";
 
 /** Auth0's paths, so that the app's Auth0 SDK finds every endpoint where it would on Auth0. */
@@ -29,10 +29,6 @@ const OIDC_SCOPES = new Set(["openid", "profile", "email", "offline_access"]);
 /** What the provider needs to know about the issuer it serves. */
 export interface ProviderSettings {
   issuerUrl: string;
-  /** The API identifier person tokens may be requested for (`audience` at /authorize). */
-  audience: string;
-  /** The scopes that API defines (Auth0: APIs > Permissions). */
-  apiScopes: readonly string[];
 }
 
 /** Auth0's token endpoint denial: 403 `access_denied` with a description saying what is missing. */
@@ -69,8 +65,13 @@ function page(title: string, body: string): string {
  * all state lives in `state`, so sessions, codes and clients carry over.
  */
 export function buildProvider(settings: ProviderSettings, state: IssuerState): Provider {
-  const { issuerUrl, audience } = settings;
-  const mgmtAudience = managementAudience(issuerUrl);
+  const { issuerUrl } = settings;
+
+  /** The API whose identifier is `audience` (APIs > Settings > Identifier); ids do not count here. */
+  const apiFor = (audience: unknown): Auth0ResourceServer | undefined =>
+    typeof audience === "string"
+      ? [...state.resourceServers.values()].find((server) => server.identifier === audience)
+      : undefined;
 
   async function getResourceServerInfo(
     ctx: KoaContextWithOIDC,
@@ -79,9 +80,9 @@ export function buildProvider(settings: ProviderSettings, state: IssuerState): P
   ): Promise<ResourceServerInfo> {
     const jwt = { sign: { alg: "RS256" } };
     const params = ctx.oidc.params ?? {};
+    const server = apiFor(resource);
     if (params.grant_type === "client_credentials") {
-      if (resource !== audience && resource !== mgmtAudience)
-        throw new AccessDenied(`Service not found: ${resource}`);
+      if (!server) throw new AccessDenied(`Service not found: ${resource}`);
       const grant = state.findClientGrant(client.clientId, resource);
       if (!grant) {
         throw new AccessDenied(
@@ -98,16 +99,17 @@ export function buildProvider(settings: ProviderSettings, state: IssuerState): P
         audience: resource,
         scope: grant.scope.join(" "),
         accessTokenFormat: "jwt",
-        accessTokenTTL: LOCAL_ISSUER.accessTokenTtlSeconds,
+        accessTokenTTL: server.token_lifetime,
         jwt,
       };
     }
-    if (resource !== audience) throw new errors.InvalidTarget(`Service not found: ${resource}`);
+    // People's tokens are for the tenant's own APIs (this issuer keeps no Management API user scopes).
+    if (!server || server.is_system) throw new errors.InvalidTarget(`Service not found: ${resource}`);
     return {
       audience: resource,
-      scope: settings.apiScopes.join(" "),
+      scope: server.scopes.map((scope) => scope.value).join(" "),
       accessTokenFormat: "jwt",
-      accessTokenTTL: LOCAL_ISSUER.accessTokenTtlSeconds,
+      accessTokenTTL: server.token_lifetime,
       jwt,
     };
   }
@@ -125,20 +127,25 @@ export function buildProvider(settings: ProviderSettings, state: IssuerState): P
     let scope = token.scope;
     let permissions: string[];
     let gty: string | undefined;
+    const server = apiFor(Array.isArray(aud) ? aud[0] : aud);
+    // "Add Permissions in the Access Token" (Auth0 offers it only with RBAC on).
+    const addPermissions = server?.token_dialect === "access_token_authz";
     if (token.kind === "ClientCredentials") {
       sub = `${clientId}@clients`;
       gty = "client-credentials";
       permissions = scope ? scope.split(" ") : [];
     } else {
       const user = token.accountId ? state.users.get(token.accountId) : undefined;
-      permissions = user ? permissionsOf(user) : [];
-      // Auth0 RBAC: the token's scope keeps the requested OIDC scopes and those API scopes the user holds.
+      const defined = new Set(server?.scopes.map((item) => item.value));
+      permissions = user ? permissionsOf(user).filter((permission) => defined.has(permission)) : [];
+      // The token's scope keeps the requested OIDC scopes, and the API scopes granted: with RBAC
+      // (enforce_policies) only those the user's roles hold, without it every one requested.
       const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
       const requested = (source?.scope ?? "").split(" ").filter(Boolean);
       const oidcScopes = requested.filter((value) => OIDC_SCOPES.has(value));
       const apiScopes = (token.scope ?? "")
         .split(" ")
-        .filter((value) => value && permissions.includes(value));
+        .filter((value) => value && (!server?.enforce_policies || permissions.includes(value)));
       scope = [...oidcScopes, ...apiScopes].join(" ") || undefined;
       if (oidcScopes.includes("openid") && typeof aud === "string") aud = [aud, `${issuerUrl}userinfo`];
     }
@@ -153,7 +160,9 @@ export function buildProvider(settings: ProviderSettings, state: IssuerState): P
       ...(scope ? { scope } : {}),
       ...(gty ? { gty } : {}),
       azp: clientId,
-      permissions,
+      ...(addPermissions && (token.kind === "ClientCredentials" || server?.enforce_policies === true)
+        ? { permissions }
+        : {}),
     };
   }
 
@@ -205,6 +214,13 @@ export function buildProvider(settings: ProviderSettings, state: IssuerState): P
       },
     },
     formats: { customizers: { jwt: auth0AccessToken } },
+    // Auth0 issues a refresh token only for an API that allows offline access (APIs > Settings).
+    async issueRefreshToken(_ctx, client, source) {
+      if (!client.grantTypeAllowed("refresh_token") || !source.scopes.has("offline_access")) return false;
+      const resource = source.resource;
+      const identifier = Array.isArray(resource) ? resource[0] : resource;
+      return identifier === undefined || apiFor(identifier)?.allow_offline_access === true;
+    },
     async findAccount(_ctx, sub) {
       const user = state.users.get(sub);
       if (!user) return undefined;
@@ -220,8 +236,11 @@ export function buildProvider(settings: ProviderSettings, state: IssuerState): P
       );
     },
     ttl: {
-      AccessToken: LOCAL_ISSUER.accessTokenTtlSeconds,
-      ClientCredentials: LOCAL_ISSUER.accessTokenTtlSeconds,
+      // The API's token lifetime (APIs > Settings), as getResourceServerInfo sets it.
+      AccessToken: (_ctx, token) =>
+        token.resourceServer?.accessTokenTTL ?? LOCAL_ISSUER.accessTokenTtlSeconds,
+      ClientCredentials: (_ctx, token) =>
+        token.resourceServer?.accessTokenTTL ?? LOCAL_ISSUER.accessTokenTtlSeconds,
       AuthorizationCode: 60,
       IdToken: LOCAL_ISSUER.idTokenTtlSeconds,
       Interaction: 60 * 60,

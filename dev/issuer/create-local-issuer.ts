@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type Provider from "oidc-provider";
 import { LOCAL } from "../../lib/config/local-defaults";
@@ -26,16 +27,34 @@ export interface SeedClient {
   callbacks?: string[];
   allowed_logout_urls?: string[];
   grants?: Array<{ audience: string; scope: string[] }>;
+  /** Scopes granted on this issuer's Management API (whose audience is known once it listens). */
+  managementScopes?: readonly string[];
 }
 
 export interface LocalIssuerOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
   port?: number;
-  /** The issuer identifier, with Auth0's trailing slash; default `http://localhost:{port}/`. */
+  /**
+   * The issuer identifier, with Auth0's trailing slash; default `http://localhost:{port}/`, or
+   * `https://localhost:{port}/` with `tls`.
+   */
   issuerUrl?: string;
-  /** The API identifier (`AUTH0_AUDIENCE`). */
+  /**
+   * Serve HTTPS with this key and certificate (PEM), as a real tenant does: the app then reaches the
+   * issuer through the same code path as Auth0 (`AUTH0_DOMAIN=localhost:{port}`), trusting the
+   * certificate through NODE_EXTRA_CA_CERTS.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * Start as a new Auth0 tenant does: no applications and no API besides the Management API, only the
+   * demo people and `clients` (e.g. the Machine to Machine application a person creates by hand).
+   * `npm run setup:auth0` creates the rest through the Management API. Default false: the demo API
+   * (`audience`), the dashboard application and the management client are there from the start.
+   */
+  emptyTenant?: boolean;
+  /** The API identifier (`AUTH0_AUDIENCE`) of the demo API. */
   audience?: string;
-  /** The API's scopes; default: every permission any user holds. */
+  /** The demo API's scopes; default: every permission any user holds. */
   apiScopes?: readonly string[];
   /** The demo people; default: users.ts. */
   users?: readonly DemoUser[];
@@ -52,6 +71,7 @@ export interface LocalIssuer {
   /** The issuer identifier, e.g. `http://localhost:4010/` (trailing slash, as Auth0's `iss`). */
   url: string;
   port: number;
+  /** The demo API's identifier (not created with `emptyTenant`). */
   audience: string;
   /** `${url}api/v2/`: the audience of Management API tokens. */
   managementAudience: string;
@@ -135,7 +155,7 @@ export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promi
   }
 
   function install(): void {
-    provider = buildProvider({ issuerUrl, audience, apiScopes }, state);
+    provider = buildProvider({ issuerUrl }, state);
     provider.on("server_error", (_ctx, error) => {
       console.error("[issuer] server_error", error instanceof Error ? error.message : error);
     });
@@ -151,7 +171,8 @@ export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promi
   }
 
   // Bind to loopback only: these credentials are public.
-  const server = createServer((req, res) => void handle(req, res));
+  const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
+  const server = options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => {
@@ -160,36 +181,60 @@ export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promi
     });
   });
   const { port } = server.address() as AddressInfo;
-  issuerUrl = options.issuerUrl ?? `http://localhost:${port}/`;
+  issuerUrl = options.issuerUrl ?? `${options.tls ? "https" : "http"}://localhost:${port}/`;
   if (!issuerUrl.endsWith("/"))
     throw new Error(`issuerUrl must end with "/" as Auth0's iss does: ${issuerUrl}`);
   const mgmtAudience = managementAudience(issuerUrl);
 
   for (const user of users) state.addUser(user);
-  state.seedClient({
-    client_id: LOCAL_ISSUER.dashboard.clientId,
-    client_secret: LOCAL_ISSUER.dashboard.clientSecret,
-    name: "Tollgate Dashboard",
-    app_type: "regular_web",
-    grant_types: ["authorization_code", "refresh_token", "client_credentials"],
-    callbacks: [`${appBaseUrl}${LOCAL_ISSUER.dashboard.callbackPath}`],
-    allowed_logout_urls: [appBaseUrl, `${appBaseUrl}/`],
+  // Every tenant has the Management API; Auth0 lists it among the APIs as a system API.
+  state.seedResourceServer({
+    name: "Auth0 Management API",
+    identifier: mgmtAudience,
+    is_system: true,
+    scopes: MANAGEMENT_SCOPES.map((value) => ({ value, description: value })),
   });
-  state.seedClient({
-    client_id: LOCAL_ISSUER.managementClientId,
-    client_secret: LOCAL_ISSUER.managementClientSecret,
-    name: "Tollgate Management (M2M)",
-    app_type: "non_interactive",
-    grant_types: ["client_credentials"],
-  });
-  // Both may call the Management API, as an Auth0 Regular Web App authorized for it can.
-  for (const clientId of [LOCAL_ISSUER.managementClientId, LOCAL_ISSUER.dashboard.clientId]) {
-    state.createClientGrant({ client_id: clientId, audience: mgmtAudience, scope: [...MANAGEMENT_SCOPES] });
+  if (!options.emptyTenant) {
+    state.seedResourceServer({
+      name: "Tollgate API",
+      identifier: audience,
+      scopes: apiScopes.map((value) => ({ value, description: value })),
+      allow_offline_access: true,
+      enforce_policies: true,
+      token_dialect: "access_token_authz",
+    });
+    state.seedClient({
+      client_id: LOCAL_ISSUER.dashboard.clientId,
+      client_secret: LOCAL_ISSUER.dashboard.clientSecret,
+      name: "Tollgate Dashboard",
+      app_type: "regular_web",
+      grant_types: ["authorization_code", "refresh_token", "client_credentials"],
+      callbacks: [`${appBaseUrl}${LOCAL_ISSUER.dashboard.callbackPath}`],
+      allowed_logout_urls: [appBaseUrl, `${appBaseUrl}/`],
+    });
+    state.seedClient({
+      client_id: LOCAL_ISSUER.managementClientId,
+      client_secret: LOCAL_ISSUER.managementClientSecret,
+      name: "Tollgate Management (M2M)",
+      app_type: "non_interactive",
+      grant_types: ["client_credentials"],
+    });
+    // Both may call the Management API, as an Auth0 Regular Web App authorized for it can.
+    for (const clientId of [LOCAL_ISSUER.managementClientId, LOCAL_ISSUER.dashboard.clientId]) {
+      state.createClientGrant({ client_id: clientId, audience: mgmtAudience, scope: [...MANAGEMENT_SCOPES] });
+    }
   }
   for (const seed of options.clients ?? []) {
-    const { grants, ...client } = seed;
+    const { grants, managementScopes, ...client } = seed;
     state.seedClient(client);
     for (const grant of grants ?? []) state.createClientGrant({ client_id: seed.client_id, ...grant });
+    if (managementScopes) {
+      state.createClientGrant({
+        client_id: seed.client_id,
+        audience: mgmtAudience,
+        scope: [...managementScopes],
+      });
+    }
   }
   const loadedKeys = await state.load();
   if (!loadedKeys) state.keys = [await generateSigningKey()];
@@ -197,7 +242,6 @@ export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promi
 
   late.handleManagement = createManagementApi({
     issuerUrl,
-    apiAudiences: () => [audience, mgmtAudience],
     state,
     hooks: {
       rotateSigningKey: () => rotateKeys({ keepOld: true }),

@@ -18,6 +18,9 @@ export interface Auth0Client {
   client_metadata: Record<string, string>;
   callbacks: string[];
   allowed_logout_urls: string[];
+  /** Origins allowed to call the issuer from a browser (CORS); kept, not enforced here. */
+  web_origins: string[];
+  allowed_origins: string[];
   token_endpoint_auth_method: "client_secret_post" | "client_secret_basic";
   is_first_party: boolean;
   oidc_conformant: boolean;
@@ -34,6 +37,43 @@ export interface Auth0ClientGrant {
   audience: string;
   scope: string[];
 }
+
+/** Auth0's access token dialects this issuer implements (the `*_authz` ones add `permissions`). */
+export const TOKEN_DIALECTS = ["access_token", "access_token_authz"] as const;
+
+/** An API (resource server) as Auth0's Management API returns it (the subset this issuer keeps). */
+export interface Auth0ResourceServer {
+  id: string;
+  name: string;
+  identifier: string;
+  /** Auth0's own APIs (the Management API): listed, never changed through the API. */
+  is_system: boolean;
+  scopes: Array<{ value: string; description: string }>;
+  signing_alg: "RS256";
+  /** Whether refresh tokens may be issued for this API (`offline_access`). */
+  allow_offline_access: boolean;
+  skip_consent_for_verifiable_first_party_clients: boolean;
+  /** Lifetime of access tokens for this API, in seconds. */
+  token_lifetime: number;
+  token_lifetime_for_web: number;
+  /** RBAC: people's tokens carry only the API scopes their roles grant. */
+  enforce_policies: boolean;
+  /** `access_token_authz` ("Add Permissions in the Access Token") adds the `permissions` claim. */
+  token_dialect: (typeof TOKEN_DIALECTS)[number];
+}
+
+/** Auth0's defaults for a new API (POST /api/v2/resource-servers with only an identifier). */
+const RESOURCE_SERVER_DEFAULTS = {
+  is_system: false,
+  scopes: [],
+  signing_alg: "RS256",
+  allow_offline_access: false,
+  skip_consent_for_verifiable_first_party_clients: true,
+  token_lifetime: 86_400,
+  token_lifetime_for_web: 7_200,
+  enforce_policies: false,
+  token_dialect: "access_token",
+} as const satisfies Partial<Auth0ResourceServer>;
 
 /** A user as GET /api/v2/users/{id} returns it. */
 export interface Auth0User extends Omit<DemoUser, "app_metadata" | "user_metadata"> {
@@ -58,6 +98,10 @@ export interface SigningKey {
 const persistedSchema = z.object({
   clients: z.array(z.custom<Auth0Client>((value) => typeof value === "object" && value !== null)),
   clientGrants: z.array(z.custom<Auth0ClientGrant>((value) => typeof value === "object" && value !== null)),
+  // Absent from state files written before the issuer kept APIs.
+  resourceServers: z
+    .array(z.custom<Auth0ResourceServer>((value) => typeof value === "object" && value !== null))
+    .default([]),
   users: z.record(
     z.string(),
     z.object({
@@ -89,6 +133,11 @@ async function signingKeyFromJwk(jwk: JWK, createdAt: string): Promise<SigningKe
   return { kid, privateJwk, publicJwk, created_at: createdAt };
 }
 
+/** The properties of `value` that are not `undefined` (an absent field must not erase a default). */
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
+}
+
 interface StoredEntry {
   payload: AdapterPayload;
   expiresAt: number | undefined;
@@ -104,6 +153,8 @@ export class IssuerState {
   /** Every client secret handed out since start, deleted clients' too: the test run's log scan looks for them. */
   readonly issuedSecrets = new Set<string>();
   readonly clientGrants = new Map<string, Auth0ClientGrant>();
+  /** APIs by id; look one up by identifier with `findResourceServer`. */
+  readonly resourceServers = new Map<string, Auth0ResourceServer>();
   readonly users = new Map<string, Auth0User>();
   keys: SigningKey[] = [];
   /** oidc-provider models, keyed `${model}:${id}`. */
@@ -111,6 +162,7 @@ export class IssuerState {
   /** Cookie signing keys, stable across provider rebuilds so sessions survive a key rotation. */
   readonly cookieKeys = [randomBytes(32).toString("base64url")];
   private readonly seedClientIds = new Set<string>();
+  private readonly seedResourceServerIds = new Set<string>();
   /** Saving starts after loading, so seeding at start-up never overwrites the state file. */
   private loaded = false;
 
@@ -128,6 +180,9 @@ export class IssuerState {
     }
     const parsed = persistedSchema.safeParse(JSON.parse(raw));
     if (!parsed.success) return false;
+    for (const server of parsed.data.resourceServers) {
+      if (!this.findResourceServer(server.identifier)) this.resourceServers.set(server.id, server);
+    }
     for (const client of parsed.data.clients) {
       if (!this.seedClientIds.has(client.client_id)) this.clients.set(client.client_id, client);
     }
@@ -154,6 +209,9 @@ export class IssuerState {
       // Seeded clients and their grants are recreated from code on every start.
       clientGrants: [...this.clientGrants.values()].filter(
         (grant) => !this.seedClientIds.has(grant.client_id),
+      ),
+      resourceServers: [...this.resourceServers.values()].filter(
+        (server) => !this.seedResourceServerIds.has(server.id),
       ),
       users: Object.fromEntries(
         [...this.users.values()].map((user) => [
@@ -245,6 +303,8 @@ export class IssuerState {
       client_metadata: input.client_metadata ?? {},
       callbacks: input.callbacks ?? [],
       allowed_logout_urls: input.allowed_logout_urls ?? [],
+      web_origins: input.web_origins ?? [],
+      allowed_origins: input.allowed_origins ?? [],
       token_endpoint_auth_method: input.token_endpoint_auth_method ?? "client_secret_post",
       is_first_party: true,
       oidc_conformant: true,
@@ -294,9 +354,77 @@ export class IssuerState {
     );
   }
 
+  /** Replaces a client grant's scopes (the only field Auth0 lets change besides organization settings). */
+  updateClientGrant(id: string, scope: readonly string[]): Auth0ClientGrant | undefined {
+    const grant = this.clientGrants.get(id);
+    if (!grant) return undefined;
+    grant.scope = [...scope];
+    this.save();
+    return grant;
+  }
+
   deleteClientGrant(id: string): boolean {
     const deleted = this.clientGrants.delete(id);
     if (deleted) this.save();
     return deleted;
+  }
+
+  // ---- resource servers (APIs) ----
+
+  /** Adds an API at start-up (the demo API, the Management API); not persisted. */
+  seedResourceServer(
+    input: Partial<Auth0ResourceServer> & Pick<Auth0ResourceServer, "identifier">,
+  ): Auth0ResourceServer {
+    const created = this.createResourceServer(input);
+    this.seedResourceServerIds.add(created.id);
+    return created;
+  }
+
+  createResourceServer(
+    input: Partial<Auth0ResourceServer> & Pick<Auth0ResourceServer, "identifier">,
+  ): Auth0ResourceServer {
+    const server: Auth0ResourceServer = {
+      ...RESOURCE_SERVER_DEFAULTS,
+      id: randomBytes(12).toString("hex"),
+      name: input.identifier,
+      ...definedOnly(input),
+      identifier: input.identifier,
+      scopes: (input.scopes ?? []).map((scope) => ({ ...scope })),
+    };
+    this.resourceServers.set(server.id, server);
+    this.save();
+    return server;
+  }
+
+  /** An API by its id or its identifier (the audience), as GET /api/v2/resource-servers/{id} accepts. */
+  findResourceServer(idOrIdentifier: string): Auth0ResourceServer | undefined {
+    return (
+      this.resourceServers.get(idOrIdentifier) ??
+      [...this.resourceServers.values()].find((server) => server.identifier === idOrIdentifier)
+    );
+  }
+
+  updateResourceServer(id: string, patch: Partial<Auth0ResourceServer>): Auth0ResourceServer | undefined {
+    const server = this.resourceServers.get(id);
+    if (!server) return undefined;
+    Object.assign(server, definedOnly(patch), {
+      id: server.id,
+      identifier: server.identifier,
+      is_system: server.is_system,
+    });
+    this.save();
+    return server;
+  }
+
+  /** Deletes an API and, as Auth0 does, the client grants for it. */
+  deleteResourceServer(id: string): boolean {
+    const server = this.resourceServers.get(id);
+    if (!server) return false;
+    this.resourceServers.delete(id);
+    for (const grant of this.clientGrants.values()) {
+      if (grant.audience === server.identifier) this.clientGrants.delete(grant.id);
+    }
+    this.save();
+    return true;
   }
 }

@@ -1,8 +1,8 @@
 import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalIssuer, type LocalIssuer } from "./create-local-issuer";
-import type { Auth0Client, Auth0ClientGrant } from "./issuer-state";
-import { management, managementToken, requestToken } from "./testing";
+import type { Auth0Client, Auth0ClientGrant, Auth0ResourceServer } from "./issuer-state";
+import { decode, management, managementToken, requestToken } from "./testing";
 
 let issuer: LocalIssuer;
 let mgmt: string;
@@ -251,5 +251,275 @@ describe("Management API users", () => {
     const { status, body } = await management(issuer, mgmt, "GET", "users/auth0%7Cnobody");
     expect(status).toBe(404);
     expect(body).toMatchObject({ errorCode: "inexistent_user" });
+  });
+});
+
+describe("Management API resource servers (APIs)", () => {
+  it("lists the Management API as a system API, and the demo API", async () => {
+    const { status, body } = await management(issuer, mgmt, "GET", "resource-servers");
+    expect(status).toBe(200);
+    const servers = body as Auth0ResourceServer[];
+    expect(servers.find((server) => server.identifier === issuer.managementAudience)).toMatchObject({
+      name: "Auth0 Management API",
+      is_system: true,
+    });
+    expect(servers.find((server) => server.identifier === issuer.audience)).toMatchObject({
+      is_system: false,
+      enforce_policies: true,
+      token_dialect: "access_token_authz",
+      signing_alg: "RS256",
+    });
+  });
+
+  it("creates an API with Auth0's defaults, reads it by id or identifier, filters and pages", async () => {
+    const identifier = "https://defaults.example.test/";
+    const created = await management(issuer, mgmt, "POST", "resource-servers", { identifier });
+    expect(created.status).toBe(201);
+    const server = created.body as Auth0ResourceServer;
+    expect(server).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{24}$/),
+      name: identifier,
+      identifier,
+      is_system: false,
+      scopes: [],
+      signing_alg: "RS256",
+      allow_offline_access: false,
+      skip_consent_for_verifiable_first_party_clients: true,
+      token_lifetime: 86_400,
+      token_lifetime_for_web: 7_200,
+      enforce_policies: false,
+      token_dialect: "access_token",
+    });
+    expect(await management(issuer, mgmt, "GET", `resource-servers/${server.id}`)).toEqual({
+      status: 200,
+      body: server,
+    });
+    const byIdentifier = await management(
+      issuer,
+      mgmt,
+      "GET",
+      `resource-servers/${encodeURIComponent(identifier)}`,
+    );
+    expect(byIdentifier.body).toEqual(server);
+    const fields = await management(issuer, mgmt, "GET", `resource-servers/${server.id}?fields=id,scopes`);
+    expect(fields.body).toEqual({ id: server.id, scopes: [] });
+
+    const filter = new URLSearchParams([
+      ["identifiers", identifier],
+      ["identifiers", issuer.audience],
+    ]);
+    const filtered = (await management(issuer, mgmt, "GET", `resource-servers?${filter}`))
+      .body as Auth0ResourceServer[];
+    expect(filtered.map((item) => item.identifier).sort()).toEqual([identifier, issuer.audience].sort());
+    const paged = await management(issuer, mgmt, "GET", "resource-servers?include_totals=true&per_page=1");
+    expect(paged.body).toMatchObject({ start: 0, limit: 1, length: 1 });
+    expect((paged.body as { resource_servers: unknown[] }).resource_servers).toHaveLength(1);
+  });
+
+  it("refuses a second API with the same identifier with 409", async () => {
+    const { status, body } = await management(issuer, mgmt, "POST", "resource-servers", {
+      identifier: issuer.audience,
+    });
+    expect(status).toBe(409);
+    expect(body).toEqual({
+      statusCode: 409,
+      error: "Conflict",
+      message: "A resource server with the same identifier already exists",
+      errorCode: "resource_server_conflict",
+    });
+  });
+
+  it("updates settings and permissions, never the identifier, and leaves the system API alone", async () => {
+    const identifier = "https://patched.example.test/";
+    const server = (
+      await management(issuer, mgmt, "POST", "resource-servers", { identifier, name: "Before" })
+    ).body as Auth0ResourceServer;
+    const patched = await management(issuer, mgmt, "PATCH", `resource-servers/${server.id}`, {
+      name: "After",
+      scopes: [{ value: "read:things" }, { value: "write:things", description: "Write things" }],
+      enforce_policies: true,
+      token_dialect: "access_token_authz",
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({
+      id: server.id,
+      identifier,
+      name: "After",
+      scopes: [
+        { value: "read:things", description: "" },
+        { value: "write:things", description: "Write things" },
+      ],
+      enforce_policies: true,
+      token_dialect: "access_token_authz",
+      allow_offline_access: false,
+    });
+
+    const identifierChange = await management(issuer, mgmt, "PATCH", `resource-servers/${server.id}`, {
+      identifier: "https://elsewhere.example.test/",
+    });
+    expect(identifierChange.status).toBe(400);
+    expect(identifierChange.body).toMatchObject({ errorCode: "invalid_body" });
+
+    const system = await management(
+      issuer,
+      mgmt,
+      "PATCH",
+      `resource-servers/${encodeURIComponent(issuer.managementAudience)}`,
+      { name: "Mine now" },
+    );
+    expect(system.status).toBe(400);
+    expect(system.body).toMatchObject({ errorCode: "operation_not_supported" });
+
+    const missing = await management(issuer, mgmt, "PATCH", "resource-servers/nope", { name: "x" });
+    expect(missing).toEqual({
+      status: 404,
+      body: {
+        statusCode: 404,
+        error: "Not Found",
+        message: "The resource server does not exist",
+        errorCode: "inexistent_resource_server",
+      },
+    });
+  });
+
+  it("validates the body as Auth0 does", async () => {
+    for (const body of [
+      {},
+      { identifier: "https://bad.example.test/", signing_alg: "HS256" },
+      { identifier: "https://bad.example.test/", token_dialect: "rfc9068_profile_authz" },
+      { identifier: "https://bad.example.test/", name: "<script>" },
+      { identifier: "https://bad.example.test/", scopes: ["read:x"] },
+    ]) {
+      const { status, body: answer } = await management(issuer, mgmt, "POST", "resource-servers", body);
+      expect(status, JSON.stringify(body)).toBe(400);
+      expect(answer).toMatchObject({ statusCode: 400, errorCode: "invalid_body" });
+    }
+  });
+
+  it("deletes an API with its client grants", async () => {
+    const identifier = "https://deleted.example.test/";
+    const server = (
+      await management(issuer, mgmt, "POST", "resource-servers", {
+        identifier,
+        scopes: [{ value: "read:x", description: "Read" }],
+      })
+    ).body as Auth0ResourceServer;
+    const client = (
+      await management(issuer, mgmt, "POST", "clients", { name: "D", app_type: "non_interactive" })
+    ).body as Auth0Client;
+    await management(issuer, mgmt, "POST", "client-grants", {
+      client_id: client.client_id,
+      audience: identifier,
+      scope: ["read:x"],
+    });
+    expect((await management(issuer, mgmt, "DELETE", `resource-servers/${server.id}`)).status).toBe(204);
+    const grants = await management(issuer, mgmt, "GET", `client-grants?client_id=${client.client_id}`);
+    expect(grants.body).toEqual([]);
+    const token = await requestToken(issuer, {
+      grant_type: "client_credentials",
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      audience: identifier,
+    });
+    expect(token).toEqual({
+      status: 403,
+      body: { error: "access_denied", error_description: `Service not found: ${identifier}` },
+    });
+  });
+
+  it("needs the resource server scopes", async () => {
+    const reader = (
+      await management(issuer, mgmt, "POST", "clients", { name: "Clients only", app_type: "non_interactive" })
+    ).body as Auth0Client;
+    await management(issuer, mgmt, "POST", "client-grants", {
+      client_id: reader.client_id,
+      audience: issuer.managementAudience,
+      scope: ["read:clients"],
+    });
+    const token = await requestToken(issuer, {
+      grant_type: "client_credentials",
+      client_id: reader.client_id,
+      client_secret: reader.client_secret,
+      audience: issuer.managementAudience,
+    });
+    const { status, body } = await management(
+      issuer,
+      String(token.body.access_token),
+      "GET",
+      "resource-servers",
+    );
+    expect(status).toBe(403);
+    expect(body).toMatchObject({ message: "Insufficient scope, expected any of: read:resource_servers" });
+  });
+});
+
+describe("tokens follow the API's settings", () => {
+  async function machineToken(settings: Record<string, unknown>) {
+    const identifier = `https://settings-${Math.random().toString(36).slice(2)}.example.test/`;
+    await management(issuer, mgmt, "POST", "resource-servers", {
+      identifier,
+      scopes: [{ value: "read:x", description: "Read" }],
+      ...settings,
+    });
+    const client = (
+      await management(issuer, mgmt, "POST", "clients", { name: "M", app_type: "non_interactive" })
+    ).body as Auth0Client;
+    await management(issuer, mgmt, "POST", "client-grants", {
+      client_id: client.client_id,
+      audience: identifier,
+      scope: ["read:x"],
+    });
+    const { status, body } = await requestToken(issuer, {
+      grant_type: "client_credentials",
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      audience: identifier,
+    });
+    expect(status).toBe(200);
+    return { body, payload: decode(String(body.access_token)).payload };
+  }
+
+  it("adds permissions only with the access_token_authz dialect", async () => {
+    const plain = await machineToken({});
+    expect(plain.payload).toMatchObject({ scope: "read:x" });
+    expect(plain.payload).not.toHaveProperty("permissions");
+    const authz = await machineToken({ enforce_policies: true, token_dialect: "access_token_authz" });
+    expect(authz.payload).toMatchObject({ scope: "read:x", permissions: ["read:x"] });
+  });
+
+  it("uses the API's token lifetime", async () => {
+    const { body, payload } = await machineToken({ token_lifetime: 600 });
+    expect(body.expires_in).toBe(600);
+    expect(payload.exp).toBe((payload.iat ?? 0) + 600);
+  });
+
+  it("changes a client grant's scopes with PATCH; client and audience stay", async () => {
+    const client = (
+      await management(issuer, mgmt, "POST", "clients", { name: "P", app_type: "non_interactive" })
+    ).body as Auth0Client;
+    const grant = (
+      await management(issuer, mgmt, "POST", "client-grants", {
+        client_id: client.client_id,
+        audience: issuer.audience,
+        scope: ["get:widgets"],
+      })
+    ).body as Auth0ClientGrant;
+    const patched = await management(issuer, mgmt, "PATCH", `client-grants/${grant.id}`, {
+      scope: ["get:widgets", "create:widgets"],
+    });
+    expect(patched).toEqual({ status: 200, body: { ...grant, scope: ["get:widgets", "create:widgets"] } });
+    const moved = await management(issuer, mgmt, "PATCH", `client-grants/${grant.id}`, {
+      audience: issuer.managementAudience,
+    });
+    expect(moved.status).toBe(400);
+    const missing = await management(issuer, mgmt, "PATCH", "client-grants/cgr_nope", { scope: [] });
+    expect(missing.body).toMatchObject({ statusCode: 404, errorCode: "inexistent_client_grant" });
+    const token = await requestToken(issuer, {
+      grant_type: "client_credentials",
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      audience: issuer.audience,
+    });
+    expect(token.body.scope).toBe("get:widgets create:widgets");
   });
 });

@@ -3,7 +3,7 @@ import { createLocalJWKSet, errors as joseErrors, jwtVerify } from "jose";
 import { z } from "zod";
 import { managementAudience } from "./constants";
 import { BodyError, readBody, sendJson } from "./http-util";
-import type { Auth0Client, IssuerState } from "./issuer-state";
+import { TOKEN_DIALECTS, type Auth0Client, type IssuerState } from "./issuer-state";
 
 /** Auth0 Management API error codes this subset can return. */
 type ManagementErrorCode =
@@ -19,6 +19,7 @@ type ManagementErrorCode =
   | "inexistent_client_grant"
   | "inexistent_key"
   | "client_grant_conflict"
+  | "resource_server_conflict"
   | "operation_not_supported";
 
 const STATUS_TEXT: Record<number, string> = {
@@ -99,6 +100,38 @@ const createGrantSchema = z.strictObject({
   audience: z.string().min(1),
   scope: z.array(z.string().min(1)),
 });
+const updateGrantSchema = z.strictObject({ scope: z.array(z.string().min(1)) });
+
+const resourceServerFields = {
+  name: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[^<>]*$/, "name can not contain < or > characters")
+    .optional(),
+  scopes: z
+    .array(z.strictObject({ value: z.string().min(1).max(280), description: z.string().max(500).optional() }))
+    .optional(),
+  // Auth0 also offers HS256 and PS256; this issuer signs with RS256 only.
+  signing_alg: z.literal("RS256", "the local issuer signs with RS256 only").optional(),
+  allow_offline_access: z.boolean().optional(),
+  skip_consent_for_verifiable_first_party_clients: z.boolean().optional(),
+  token_lifetime: z.int().min(1).max(2_592_000).optional(),
+  token_lifetime_for_web: z.int().min(1).max(86_400).optional(),
+  enforce_policies: z.boolean().optional(),
+  token_dialect: z.enum(TOKEN_DIALECTS).optional(),
+};
+const createResourceServerSchema = z.strictObject({
+  identifier: z.string().min(1).max(600),
+  ...resourceServerFields,
+});
+// The identifier "can not be changed once set": Auth0 refuses it in a PATCH body.
+const updateResourceServerSchema = z.strictObject(resourceServerFields);
+
+/** Scopes as stored: Auth0 keeps a description with every permission (empty when none was given). */
+function withDescriptions(scopes: Array<{ value: string; description?: string }> | undefined) {
+  return scopes?.map((scope) => ({ value: scope.value, description: scope.description ?? "" }));
+}
 
 const metadataPatch = z.record(z.string(), z.unknown());
 const updateUserSchema = z.strictObject({
@@ -123,6 +156,13 @@ const listGrantsQuery = z.object({
   ...pagination,
   client_id: z.string().optional(),
   audience: z.string().optional(),
+});
+const listResourceServersQuery = z.object({
+  ...pagination,
+  fields: z.string().optional(),
+  include_fields: z.enum(["true", "false"]).optional(),
+  // May be repeated (`identifiers=a&identifiers=b`); read with getAll.
+  identifiers: z.string().optional(),
 });
 const fieldsQuery = z.object({
   fields: z.string().optional(),
@@ -199,12 +239,24 @@ export interface ManagementHooks {
  */
 export function createManagementApi(options: {
   issuerUrl: string;
-  apiAudiences: () => readonly string[];
   state: IssuerState;
   hooks: ManagementHooks;
 }) {
   const { issuerUrl, state } = options;
   const audience = managementAudience(issuerUrl);
+  const apiByIdentifier = (identifier: string) =>
+    [...state.resourceServers.values()].find((server) => server.identifier === identifier);
+  const resourceServerNotFound = () =>
+    new ManagementError(404, "The resource server does not exist", "inexistent_resource_server");
+  /** PATCH and DELETE leave Auth0's own APIs alone. */
+  const customResourceServer = (idOrIdentifier: string) => {
+    const server = state.findResourceServer(idOrIdentifier);
+    if (!server) throw resourceServerNotFound();
+    if (server.is_system) {
+      throw new ManagementError(400, "System resource servers cannot be changed", "operation_not_supported");
+    }
+    return server;
+  };
 
   const routes: Route[] = [
     // POST /api/v2/clients – create an application
@@ -216,8 +268,6 @@ export function createManagementApi(options: {
         const {
           jwt_configuration: _jwt,
           logo_uri: _logo,
-          allowed_origins: _o,
-          web_origins: _w,
           ...body
         } = await parseJson(req, createClientSchema);
         const client = state.createClient({
@@ -268,8 +318,6 @@ export function createManagementApi(options: {
         const {
           jwt_configuration: _jwt,
           logo_uri: _logo,
-          allowed_origins: _o,
-          web_origins: _w,
           ...body
         } = await parseJson(req, updateClientSchema);
         const client = state.updateClient(params[0] ?? "", body);
@@ -297,7 +345,7 @@ export function createManagementApi(options: {
         if (!state.clients.has(body.client_id)) {
           throw new ManagementError(404, "Client not found", "inexistent_client");
         }
-        if (!options.apiAudiences().includes(body.audience)) {
+        if (!apiByIdentifier(body.audience)) {
           throw new ManagementError(
             404,
             "No resource server found by specified identifier",
@@ -327,6 +375,92 @@ export function createManagementApi(options: {
             (!query.audience || grant.audience === query.audience),
         );
         return { status: 200, body: paginate(grants, query, "client_grants") };
+      },
+    },
+    // PATCH /api/v2/client-grants/{id} – change a client grant's scopes (client and audience are fixed)
+    {
+      method: "PATCH",
+      pattern: /^\/api\/v2\/client-grants\/([^/]+)$/,
+      scopes: ["update:client_grants"],
+      async handle({ req, params }) {
+        const body = await parseJson(req, updateGrantSchema);
+        const grant = state.updateClientGrant(params[0] ?? "", body.scope);
+        if (!grant) {
+          throw new ManagementError(404, "The client grant does not exist", "inexistent_client_grant");
+        }
+        return { status: 200, body: grant };
+      },
+    },
+    // GET /api/v2/resource-servers – list the APIs, Auth0's own (is_system) included
+    {
+      method: "GET",
+      pattern: /^\/api\/v2\/resource-servers$/,
+      scopes: ["read:resource_servers"],
+      async handle({ url }) {
+        const query = parseQuery(url, listResourceServersQuery);
+        const identifiers = url.searchParams.getAll("identifiers");
+        const servers = [...state.resourceServers.values()]
+          .filter((server) => identifiers.length === 0 || identifiers.includes(server.identifier))
+          .map((server) => project(server, query.fields, query.include_fields));
+        return { status: 200, body: paginate(servers, query, "resource_servers") };
+      },
+    },
+    // GET /api/v2/resource-servers/{id} – one API, by its id or its identifier (audience)
+    {
+      method: "GET",
+      pattern: /^\/api\/v2\/resource-servers\/([^/]+)$/,
+      scopes: ["read:resource_servers"],
+      async handle({ url, params }) {
+        const query = parseQuery(url, fieldsQuery);
+        const server = state.findResourceServer(params[0] ?? "");
+        if (!server) throw resourceServerNotFound();
+        return { status: 200, body: project(server, query.fields, query.include_fields) };
+      },
+    },
+    // POST /api/v2/resource-servers – create an API
+    {
+      method: "POST",
+      pattern: /^\/api\/v2\/resource-servers$/,
+      scopes: ["create:resource_servers"],
+      async handle({ req }) {
+        const body = await parseJson(req, createResourceServerSchema);
+        if (apiByIdentifier(body.identifier)) {
+          throw new ManagementError(
+            409,
+            "A resource server with the same identifier already exists",
+            "resource_server_conflict",
+          );
+        }
+        const { scopes, ...rest } = body;
+        return {
+          status: 201,
+          body: state.createResourceServer({ ...rest, scopes: withDescriptions(scopes) }),
+        };
+      },
+    },
+    // PATCH /api/v2/resource-servers/{id} – change an API's settings or permissions
+    {
+      method: "PATCH",
+      pattern: /^\/api\/v2\/resource-servers\/([^/]+)$/,
+      scopes: ["update:resource_servers"],
+      async handle({ req, params }) {
+        const server = customResourceServer(params[0] ?? "");
+        const { scopes, ...rest } = await parseJson(req, updateResourceServerSchema);
+        const updated = state.updateResourceServer(server.id, {
+          ...rest,
+          ...(scopes ? { scopes: withDescriptions(scopes) } : {}),
+        });
+        return { status: 200, body: updated };
+      },
+    },
+    // DELETE /api/v2/resource-servers/{id} – delete an API and its client grants
+    {
+      method: "DELETE",
+      pattern: /^\/api\/v2\/resource-servers\/([^/]+)$/,
+      scopes: ["delete:resource_servers"],
+      async handle({ params }) {
+        state.deleteResourceServer(customResourceServer(params[0] ?? "").id);
+        return { status: 204 };
       },
     },
     // DELETE /api/v2/client-grants/{id} – revoke a client grant

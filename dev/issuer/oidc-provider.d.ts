@@ -53,6 +53,7 @@ declare module "oidc-provider" {
     readonly postLogoutRedirectUris: string[];
     redirectUriAllowed(value: string): boolean;
     postLogoutRedirectUriAllowed(value: string): boolean;
+    grantTypeAllowed(type: string): boolean;
   }
 
   /** A token model as the JWT customizer and TTL functions receive it. */
@@ -63,6 +64,7 @@ declare module "oidc-provider" {
     readonly grantId?: string;
     readonly scope?: string;
     readonly aud?: string | string[];
+    readonly resourceServer?: { accessTokenTTL?: number };
   }
 
   export interface StructuredToken {
@@ -184,7 +186,7 @@ declare module "oidc-provider" {
     issueRefreshToken?: (
       ctx: KoaContextWithOIDC,
       client: Client,
-      code: { scopes: Set<string> },
+      code: { scopes: Set<string>; resource?: string | string[] },
     ) => Promise<boolean>;
     pkce?: { required?: (ctx: KoaContextWithOIDC, client: Client) => boolean };
     renderError?: (ctx: KoaContextWithOIDC, out: Record<string, string>, error: Error) => Promise<void>;
