@@ -146,15 +146,25 @@ export function loginActionFor(html: string, email: string): string {
  */
 export async function signIn(
   issuer: LocalIssuer,
-  options: { email: string; redirectUri: string; scope?: string; audience?: string; jar?: CookieJar },
+  options: {
+    email: string;
+    redirectUri: string;
+    scope?: string;
+    audience?: string;
+    jar?: CookieJar;
+    /** The application signing in; default the seeded dashboard application. */
+    clientId?: string;
+    clientSecret?: string;
+  },
 ): Promise<{ status: number; body: TokenResponse & Record<string, unknown>; nonce: string; jar: CookieJar }> {
   const jar = options.jar ?? new CookieJar();
   const { verifier, challenge } = pkcePair();
   const nonce = randomBytes(16).toString("base64url");
   const state = randomBytes(16).toString("base64url");
   const authorize = new URL("authorize", issuer.url);
+  const clientId = options.clientId ?? LOCAL_ISSUER.dashboard.clientId;
   authorize.search = new URLSearchParams({
-    client_id: LOCAL_ISSUER.dashboard.clientId,
+    client_id: clientId,
     response_type: "code",
     redirect_uri: options.redirectUri,
     scope: options.scope ?? "openid profile email offline_access",
@@ -189,8 +199,8 @@ export async function signIn(
     code,
     redirect_uri: options.redirectUri,
     code_verifier: verifier,
-    client_id: LOCAL_ISSUER.dashboard.clientId,
-    client_secret: LOCAL_ISSUER.dashboard.clientSecret,
+    client_id: clientId,
+    client_secret: options.clientSecret ?? LOCAL_ISSUER.dashboard.clientSecret,
   });
   return { status, body: body as TokenResponse & Record<string, unknown>, nonce, jar };
 }
