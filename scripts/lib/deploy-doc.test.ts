@@ -1,0 +1,48 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { APP_SCOPES, SETUP_SCOPES } from "./auth0-tenant";
+import {
+  commandsOf,
+  exportOf,
+  machineToMachineScopes,
+  parseDeployDoc,
+  sectionOf,
+  tableVariables,
+} from "./deploy-doc";
+
+const doc = parseDeployDoc(readFileSync("docs/deploy.md", "utf8"));
+
+describe("docs/deploy.md as the rehearsal reads it", () => {
+  it("has the five numbered steps with their shell blocks", () => {
+    expect(doc.map((section) => section.number)).toEqual([1, 2, 3, 4, 5]);
+    expect(doc.map((section) => section.blocks.length)).toEqual([1, 2, 2, 2, 3]);
+    expect(sectionOf(doc, 1).blocks[0]).toEqual([
+      "export DATABASE_URL='postgres://user:password@host:5432/tollgate?sslmode=require'",
+      "npm run db:migrate          # applies every migration",
+      'npm run db:migrate          # the second run prints "up to date, no migration to apply"',
+    ]);
+  });
+
+  it("lists every Management API scope setup:auth0 and the app need, and no other", () => {
+    expect(new Set(machineToMachineScopes(sectionOf(doc, 2)))).toEqual(
+      new Set([...SETUP_SCOPES, ...APP_SCOPES]),
+    );
+  });
+
+  it("lists in step 4 every variable the steps before export, and only those", () => {
+    const exported = doc
+      .filter((section) => section.number <= 4)
+      .flatMap((section) => section.blocks.flat())
+      .map((command) => exportOf(command)?.[0])
+      .filter(Boolean);
+    expect(new Set(tableVariables(sectionOf(doc, 4)))).toEqual(new Set(exported));
+  });
+
+  it("joins continued lines and keeps an indented block's commands", () => {
+    expect(commandsOf(["# comment", "a \\", "  b", "", "c # note"])).toEqual(["a \\\n  b", "c # note"]);
+    expect(sectionOf(doc, 3).blocks[1]).toEqual(["export STRIPE_WEBHOOK_SECRET=whsec_..."]);
+    expect(exportOf("export A_B=x   # why")).toEqual(["A_B", "x"]);
+    expect(exportOf("export A=$(openssl rand -hex 32)     # why")).toEqual(["A", "$(openssl rand -hex 32)"]);
+    expect(exportOf("npm start")).toBeUndefined();
+  });
+});
