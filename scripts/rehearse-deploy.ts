@@ -215,7 +215,7 @@ async function main(): Promise<void> {
       const value = accountValues[name];
       check(value !== undefined, `the document exports ${name} before the rehearsal knows its value`);
       shell.env[name] = value;
-      console.log(`  $ export ${name}=…   (${text.trim().replace(/^export \S+?=/, "document: ")})`);
+      console.log(`  $ export ${name}=…   (the document's: ${exported[1]})`);
       return { code: 0, output: "" };
     }
     const result = await shell.run(text, options);

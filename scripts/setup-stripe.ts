@@ -8,6 +8,9 @@ import { setupCatalog, HANDLED_EVENT_TYPES } from "@/lib/billing/setup-catalog";
 import { getStripe, STRIPE_API_VERSION } from "@/lib/billing/stripe";
 
 async function main(): Promise<void> {
+  // The webhook endpoint, and so its signing secret, is made after this runs (it prints what to make):
+  // a first run has no STRIPE_WEBHOOK_SECRET yet, which the app's configuration requires with a key.
+  process.env.STRIPE_WEBHOOK_SECRET ||= "whsec_not_needed_by_setup_stripe";
   const config = getConfig();
   const target = config.stripe.apiUrl ?? "https://api.stripe.com";
   console.log(
