@@ -54,13 +54,24 @@ export default async function BillingPage({
         <h2 id="plan-heading" className="text-lg font-semibold">
           Current plan: <span data-testid="billing-plan">{plan.name}</span>
         </h2>
-        <p className="muted">
-          {subscription
-            ? `Status ${subscription.status}. ${
-                subscription.cancelAtPeriodEnd ? "Ends" : "Renews"
-              } on ${date(subscription.currentPeriodEnd)}.`
-            : "No subscription: the Free plan needs no card."}
-        </p>
+        {subscription?.cancelAtPeriodEnd ? (
+          <p
+            data-testid="billing-renewal"
+            className="rounded-md border border-amber-400 bg-amber-50 p-3 text-amber-950"
+          >
+            Your {plan.name} plan is canceled and ends on{" "}
+            <time dateTime={subscription.currentPeriodEnd.toISOString()}>
+              {date(subscription.currentPeriodEnd)}
+            </time>
+            . It keeps working until then; after that you are on Free. To keep it, choose Manage billing.
+          </p>
+        ) : (
+          <p className="muted" data-testid="billing-renewal">
+            {subscription
+              ? `Status ${subscription.status}. Renews on ${date(subscription.currentPeriodEnd)}.`
+              : "No subscription: the Free plan needs no card."}
+          </p>
+        )}
         <PortalButton />
       </section>
 
