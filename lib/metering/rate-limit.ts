@@ -7,6 +7,7 @@ import {
   type RateLimiterAbstract,
 } from "rate-limiter-flexible";
 import { getConfig } from "@/lib/config";
+import { log } from "@/lib/log";
 
 /** A plan's request rate: `points` calls per `durationSeconds`. */
 export interface RatePolicy {
@@ -46,7 +47,7 @@ function createLimiter(policy: RatePolicy): Promise<RateLimiterAbstract> {
   const options = { keyPrefix: `rl_${policy.name}`, points: policy.points, duration: policy.durationSeconds };
   const { db } = getConfig();
   if (db.kind !== "postgres") return Promise.resolve(new RateLimiterMemory(options));
-  const pool = (globalForLimits.tollgateRatePool ??= new pg.Pool({ connectionString: db.url, max: 4 }));
+  const pool = (globalForLimits.tollgateRatePool ??= ratePool(db.url));
   return new Promise((resolve, reject) => {
     // The library creates its table (`rate_limits`) on first use, outside Prisma's migrations.
     const limiter: RateLimiterPostgres = new RateLimiterPostgres(
@@ -60,6 +61,15 @@ function createLimiter(policy: RatePolicy): Promise<RateLimiterAbstract> {
       (error?: Error) => (error ? reject(error) : resolve(limiter)),
     );
   });
+}
+
+function ratePool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // An idle connection that the server drops (a restart, a failover) is reported on the pool; without
+  // a listener Node treats it as an uncaught exception and the whole server exits. The pool replaces
+  // the connection by itself, and calls in flight fail on their own (answered 503).
+  pool.on("error", (error) => log.warn("metering.rate_limit_connection_lost", { error: error.message }));
+  return pool;
 }
 
 /** Counts one call of `key` (a customer) against a policy. */
