@@ -2,6 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { getDb, type Database } from "@/lib/db";
+import { isDatabaseUnavailable } from "@/lib/db/database-unavailable";
 import { log, withLogContext } from "@/lib/log";
 import { unitsFor, type InputOf, type Operation, type ResultOf } from "./catalog";
 import { enforcePlan, type PlanAdmission } from "./enforce-plan";
@@ -106,6 +107,11 @@ export function withOperation<O extends Operation>(
         );
       if (error instanceof ApiProblem) return problem(error.problem, error.detail, plan.headers);
       log.error("api.handler_failed", { requestId, operation: operation.id, error: errorMessage(error) });
+      if (isDatabaseUnavailable(error)) {
+        return problem("service_unavailable", "The API's database is unavailable right now. Retry shortly.", {
+          "retry-after": "5",
+        });
+      }
       return problem(
         "internal_error",
         `Something went wrong on our side. Quote request id ${requestId} to support.`,
@@ -116,8 +122,8 @@ export function withOperation<O extends Operation>(
       // Durable metering: the units are committed before the answer leaves.
       await plan.commit();
     } catch (error) {
-      // The handler's work is done, so the answer stands (a 503 would invite a retry that repeats it).
-      // The units are in this line, for reconciliation: alert on this event (README, Operations).
+      // Unrecorded means unserved: a 2xx now would be a call nobody pays for. The handler's work is
+      // done, though, so say that it stands. Alert on this event (README, Operations).
       log.error("metering.record_failed", {
         requestId,
         operation: operation.id,
@@ -126,6 +132,16 @@ export function withOperation<O extends Operation>(
         units,
         error: errorMessage(error),
       });
+      await plan
+        .release()
+        .catch((releaseError: unknown) =>
+          log.error("metering.release_failed", { requestId, error: errorMessage(releaseError) }),
+        );
+      return problem(
+        "service_unavailable",
+        "The API could not record this call's usage, so it is refused and not billed; any change it made stands. Retry shortly.",
+        { "retry-after": "5" },
+      );
     }
     const headers = { ...plan.headers, [REQUEST_ID_HEADER]: requestId, "cache-control": "no-store" };
     if (operation.response.status === 204) return new Response(null, { status: 204, headers });
