@@ -22,8 +22,9 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { lookup } from "node:dns/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { chromium, type Browser } from "@playwright/test";
 import { createLocalIssuer, type LocalIssuer } from "@/dev/issuer";
@@ -92,6 +93,29 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The host name the stand-in tenant is reached by. Not `localhost`: the Auth0 SDK refuses localhost
+ * domains unless insecure requests are allowed (local mode only), as no real tenant lives there. The
+ * machine's own name usually resolves to loopback through /etc/hosts; REHEARSAL_TENANT_HOST names
+ * another (e.g. `tenant.test` after adding `127.0.0.1 tenant.test` to /etc/hosts).
+ */
+async function tenantHost(): Promise<string> {
+  const host = process.env.REHEARSAL_TENANT_HOST ?? hostname();
+  const resolved = await lookup(host).catch(() => undefined);
+  const loopback = resolved && (resolved.address.startsWith("127.") || resolved.address === "::1");
+  check(
+    loopback,
+    `The stand-in Auth0 tenant needs a host name other than localhost that resolves to 127.0.0.1; ` +
+      `${host} resolves to ${resolved?.address ?? "nothing"}. Add one to /etc/hosts (127.0.0.1 tenant.test) ` +
+      "and set REHEARSAL_TENANT_HOST=tenant.test.",
+  );
+  check(
+    !/^localhost$|\.localhost$|\.local$/.test(host),
+    `REHEARSAL_TENANT_HOST=${host}: the Auth0 SDK refuses localhost and .local domains`,
+  );
+  return host;
+}
+
 /** Prints a command and the first lines of what it printed, indented. */
 function show(command: string, result: CommandResult, maxLines = 14): void {
   console.log(`  $ ${command.replaceAll("\n", "\n    ")}`);
@@ -140,10 +164,13 @@ async function main(): Promise<void> {
   onCleanup("drop the database", () => dropDatabase(databaseUrl));
   note(`database ${new URL(databaseUrl).pathname.slice(1)} on ${new URL(databaseUrl).host}`);
 
-  const certificate: SelfSignedCertificate = selfSignedCertificate();
+  const host = await tenantHost();
+  const certificate: SelfSignedCertificate = selfSignedCertificate([host]);
   onCleanup("remove the certificate", () => certificate.remove());
+  const issuerPort = await freePort();
   const issuer: LocalIssuer = await createLocalIssuer({
-    port: 0,
+    port: issuerPort,
+    issuerUrl: `https://${host}:${issuerPort}/`,
     tls: { key: certificate.key, cert: certificate.cert },
     emptyTenant: true,
     appBaseUrl,

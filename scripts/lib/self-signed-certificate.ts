@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** A certificate for `localhost` and 127.0.0.1, its key, and the file a client trusts it through. */
+/** A certificate for some host names and 127.0.0.1, its key, and the file a client trusts it through. */
 export interface SelfSignedCertificate {
   key: string;
   cert: string;
@@ -14,13 +14,14 @@ export interface SelfSignedCertificate {
 }
 
 /**
- * Makes a throw-away self-signed certificate for localhost with the `openssl` CLI (Node can sign
+ * Makes a throw-away self-signed certificate for `hosts` (default localhost) and 127.0.0.1 with the
+ * `openssl` CLI (Node can sign
  * X.509 certificates only through a library, and none is installed; openssl is on every CI image).
  * It is its own CA, so a Node process trusts it with NODE_EXTRA_CA_CERTS=certFile.
  *
  * @throws {Error} when openssl is not installed.
  */
-export function selfSignedCertificate(): SelfSignedCertificate {
+export function selfSignedCertificate(hosts: readonly string[] = ["localhost"]): SelfSignedCertificate {
   const dir = mkdtempSync(join(tmpdir(), "tollgate-tls-"));
   const keyFile = join(dir, "key.pem");
   const certFile = join(dir, "cert.pem");
@@ -40,9 +41,9 @@ export function selfSignedCertificate(): SelfSignedCertificate {
         "-days",
         "2",
         "-subj",
-        "/CN=localhost",
+        `/CN=${hosts[0] ?? "localhost"}`,
         "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        `subjectAltName=${[...hosts.map((host) => `DNS:${host}`), "IP:127.0.0.1"].join(",")}`,
         "-addext",
         "basicConstraints=critical,CA:TRUE",
       ],
