@@ -1,4 +1,5 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import type { Database } from "@/lib/db";
 import { isDatabaseUnavailable } from "@/lib/db/database-unavailable";
 import { Prisma } from "@/lib/generated/prisma/client";
@@ -26,6 +27,8 @@ interface Recorder {
   queued: Map<string, Increment>;
   waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
   flushing: boolean;
+  /** When old write markers were last pruned (ms since the epoch). */
+  prunedAt: number;
 }
 
 const recorders = new WeakMap<Database, Recorder>();
@@ -42,7 +45,7 @@ const recorders = new WeakMap<Database, Recorder>();
  * job; summing in place keeps one row per customer, meter and hour.)
  *
  * Rejects when the units were not recorded, and only then: a write whose answer was lost (the server
- * crashed or the connection broke around its COMMIT) is looked up before anyone is told it failed.
+ * crashed or the connection broke mid-statement) is looked up before anyone is told it failed.
  */
 export function recordUsage(db: Database, usage: UsageRecord): Promise<void> {
   if (!Number.isInteger(usage.units) || usage.units < 0) {
@@ -51,7 +54,7 @@ export function recordUsage(db: Database, usage: UsageRecord): Promise<void> {
   if (usage.units === 0) return Promise.resolve();
   let recorder = recorders.get(db);
   if (!recorder) {
-    recorder = { queued: new Map(), waiters: [], flushing: false };
+    recorder = { queued: new Map(), waiters: [], flushing: false, prunedAt: 0 };
     recorders.set(db, recorder);
   }
   const windowStart = usageWindowStart(usage.at, usage.periodStart);
@@ -78,7 +81,7 @@ async function flush(db: Database, recorder: Recorder): Promise<void> {
     recorder.queued = new Map();
     recorder.waiters = [];
     try {
-      await writeIncrements(db, increments);
+      await writeIncrements(db, recorder, increments);
       for (const waiter of waiters) waiter.resolve();
     } catch (error) {
       for (const waiter of waiters) waiter.reject(error);
@@ -88,70 +91,80 @@ async function flush(db: Database, recorder: Recorder): Promise<void> {
 }
 
 /**
- * Writes one group of increments. It runs in an explicit transaction whose id comes back with the
- * INSERT, so that when the COMMIT's answer is lost the outcome can be asked for: the server may have
- * committed before it died (test/faults/postgres-outage.int.test.ts crashes it under load). Counting
- * such a write as failed would refuse a call that was billed; writing it again would bill it twice.
+ * Writes one group of increments, with a marker row of its own id in the same statement. When the
+ * answer is lost (the server crashed or the connection broke mid-statement) the write may still have
+ * committed, and the marker settles which (test/faults/postgres-outage.int.test.ts crashes the server
+ * under load): counting such a write as failed would refuse calls that were billed; writing it again
+ * would bill them twice. (`pg_xact_status` cannot settle it: a transaction cut off before its WAL was
+ * written leaves an id the restarted server hands out again, so the answer can be another's.)
  */
-async function writeIncrements(db: Database, increments: Increment[]): Promise<void> {
+async function writeIncrements(db: Database, recorder: Recorder, increments: Increment[]): Promise<void> {
   const rows = increments.map(
     (row) =>
       Prisma.sql`(${row.customerId}::uuid, ${row.meter}, ${row.windowStart}, ${row.units}::bigint, 0, now())`,
   );
-  let transactionId: string | undefined;
+  const writeId = randomUUID();
   try {
-    await db.$transaction(
-      async (tx) => {
-        const written = await tx.$queryRaw<{ xid: string }[]>`
-          INSERT INTO usage_counters (customer_id, meter, window_start, units, reported_units, updated_at)
-          VALUES ${Prisma.join(rows)}
-          ON CONFLICT (customer_id, meter, window_start)
-          DO UPDATE SET units = usage_counters.units + EXCLUDED.units, updated_at = now()
-          RETURNING pg_current_xact_id()::text AS xid`;
-        transactionId = written[0]?.xid;
-      },
-      // Waits for a pooled connection as long as a plain query would (the pg adapter's connect timeout).
-      { maxWait: 5_000, timeout: 10_000 },
-    );
+    await db.$executeRaw`
+      WITH marker AS (INSERT INTO usage_writes (id) VALUES (${writeId}::uuid))
+      INSERT INTO usage_counters (customer_id, meter, window_start, units, reported_units, updated_at)
+      VALUES ${Prisma.join(rows)}
+      ON CONFLICT (customer_id, meter, window_start)
+      DO UPDATE SET units = usage_counters.units + EXCLUDED.units, updated_at = now()`;
   } catch (error) {
-    // Without the INSERT's answer the COMMIT was never sent: nothing was written.
-    if (transactionId === undefined || !isDatabaseUnavailable(error)) throw error;
-    const outcome = await transactionOutcome(db, transactionId);
+    if (!isDatabaseUnavailable(error)) throw error;
+    const outcome = await writeOutcome(db, writeId);
     if (outcome === "committed") return;
     if (outcome === "unknown") {
       // The database stayed away: the calls are refused, yet their units may have been committed.
-      // Alert on this event; the transaction id settles it once the database is back.
-      log.error("metering.record_outcome_unknown", { transactionId, error: errorMessage(error) });
+      // Alert on this event; the marker row of `writeId` settles it once the database is back.
+      log.error("metering.record_outcome_unknown", { writeId, error: errorMessage(error) });
     }
     throw error;
   }
+  pruneMarkers(db, recorder);
 }
 
-/** How long a write whose COMMIT went unanswered waits for the database to say what became of it. */
+/** How long a write whose answer was lost waits for the database to say what became of it. */
 const OUTCOME_TIMEOUT_MS = 15_000;
 
 /**
- * What became of a transaction whose COMMIT went unanswered, asked with `pg_xact_status` (PostgreSQL's
- * function for this very case) once the database answers again. A transaction cut off by a crash reads
- * as aborted after recovery; one whose connection broke reads as in progress until the server notices.
+ * What became of a write whose answer was lost, once the database answers again: a fenced marker with
+ * the write's id is inserted (nothing happens if the write committed; a write still in flight waits on
+ * the id, then fails on it), and whichever marker stands says whether the write committed.
  */
-async function transactionOutcome(
+async function writeOutcome(
   db: Database,
-  transactionId: string,
-): Promise<"committed" | "aborted" | "unknown"> {
+  writeId: string,
+): Promise<"committed" | "not_committed" | "unknown"> {
   const deadline = Date.now() + OUTCOME_TIMEOUT_MS;
   for (let pause = 50; Date.now() < deadline; pause = Math.min(pause * 2, 1_000)) {
     await new Promise((resolve) => setTimeout(resolve, pause));
     try {
-      const [row] = await db.$queryRaw<{ status: string | null }[]>`
-        SELECT pg_xact_status(${transactionId}::xid8)::text AS status`;
-      if (row?.status === "committed" || row?.status === "aborted") return row.status;
-      if (row?.status !== "in progress") return "unknown"; // too old to know: never the case here
+      await db.$executeRaw`
+        INSERT INTO usage_writes (id, fenced) VALUES (${writeId}::uuid, true) ON CONFLICT (id) DO NOTHING`;
+      const [marker] = await db.$queryRaw<{ fenced: boolean }[]>`
+        SELECT fenced FROM usage_writes WHERE id = ${writeId}::uuid`;
+      if (!marker) return "unknown";
+      return marker.fenced ? "not_committed" : "committed";
     } catch (error) {
       if (!isDatabaseUnavailable(error)) return "unknown";
     }
   }
   return "unknown";
+}
+
+/** Markers are needed for `OUTCOME_TIMEOUT_MS` after their write; older ones are deleted now and then. */
+const PRUNE_INTERVAL_MS = 60_000;
+
+function pruneMarkers(db: Database, recorder: Recorder): void {
+  const now = Date.now();
+  if (now - recorder.prunedAt < PRUNE_INTERVAL_MS) return;
+  recorder.prunedAt = now;
+  // Off the calls' path, and harmless to skip: the next one catches up.
+  db.$executeRaw`DELETE FROM usage_writes WHERE created_at < now() - interval '10 minutes'`.catch(
+    (error: unknown) => log.warn("metering.prune_failed", { error: errorMessage(error) }),
+  );
 }
 
 function errorMessage(error: unknown): string {
