@@ -94,10 +94,11 @@ function freePort(): Promise<number> {
 }
 
 /**
- * The host name the stand-in tenant is reached by. Not `localhost`: the Auth0 SDK refuses localhost
- * domains unless insecure requests are allowed (local mode only), as no real tenant lives there. The
- * machine's own name usually resolves to loopback through /etc/hosts; REHEARSAL_TENANT_HOST names
- * another (e.g. `tenant.test` after adding `127.0.0.1 tenant.test` to /etc/hosts).
+ * The host name the stand-in tenant is reached by, on port 443. Not `localhost`, and no port: outside
+ * local mode the Auth0 SDK refuses localhost domains and ignores a port, as no real tenant lives on
+ * either. The machine's own name usually resolves to loopback through /etc/hosts; REHEARSAL_TENANT_HOST
+ * names another (e.g. `tenant.test` after adding `127.0.0.1 tenant.test` to /etc/hosts). Listening on
+ * 443 needs root (or CAP_NET_BIND_SERVICE), as CI machines here have.
  */
 async function tenantHost(): Promise<string> {
   const host = process.env.REHEARSAL_TENANT_HOST ?? hostname();
@@ -167,10 +168,10 @@ async function main(): Promise<void> {
   const host = await tenantHost();
   const certificate: SelfSignedCertificate = selfSignedCertificate([host]);
   onCleanup("remove the certificate", () => certificate.remove());
-  const issuerPort = await freePort();
+  // On 443, as a real tenant: the Auth0 SDK drops a port from the domain outside local mode.
   const issuer: LocalIssuer = await createLocalIssuer({
-    port: issuerPort,
-    issuerUrl: `https://${host}:${issuerPort}/`,
+    port: 443,
+    issuerUrl: `https://${host}/`,
     tls: { key: certificate.key, cert: certificate.cert },
     emptyTenant: true,
     appBaseUrl,
@@ -184,6 +185,9 @@ async function main(): Promise<void> {
         managementScopes: docScopes,
       },
     ],
+  }).catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new RehearsalError(`The stand-in tenant cannot listen on 127.0.0.1:443 (${reason}): run as root.`);
   });
   onCleanup("stop the issuer", () => issuer.close());
   const auth0Domain = new URL(issuer.url).host;
