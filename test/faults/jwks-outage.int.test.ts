@@ -1,0 +1,197 @@
+/**
+ * The issuer's JWKS endpoint becomes unreachable, through the real proxy (proxy.ts), gate and route
+ * handlers on a real database: cached keys keep admitting tokens up to GATE_JWKS_MAX_AGE_SECONDS after
+ * the last good fetch, then every call is refused with a 503 problem until the issuer is back, and
+ * bursts of concurrent calls, during the outage and at recovery, cost the issuer one request per
+ * cooldown at most. lib/gate/jwks-cache.int.test.ts covers the cache alone; this covers the app.
+ *
+ * The gate runs on a frozen clock moved by the test (hours pass in milliseconds): it is the app's own
+ * gate (createGate with the app's configuration), given a clock, placed where the app keeps its gate.
+ */
+import { NextRequest } from "next/server";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { Database } from "@/lib/db";
+import {
+  createTestKey,
+  signTestToken,
+  startJwksTestServer,
+  type JwksTestServer,
+  type TestKey,
+} from "@/lib/gate/jwks-test-server";
+import type { Gate } from "@/lib/gate";
+import { createMigratedDatabase, TEST_BACKEND, type TestDatabase } from "../database";
+import { givePlan } from "../fixtures";
+
+const AUDIENCE = "https://api.tollgate.test/";
+const BASE = "http://localhost:3000";
+const CLIENT_ID = "jwks-outage-client";
+const BURST = 150;
+
+let issuer: JwksTestServer;
+let key: TestKey;
+let database: TestDatabase & { db: Database };
+let customerId: string;
+let gate: Gate;
+let app: Awaited<ReturnType<typeof loadApp>>;
+const clock = { now: Date.now() };
+const T0 = clock.now;
+let config: { refresh: number; cooldown: number; maxAge: number };
+const globals = globalThis as {
+  tollgateDb?: Database;
+  tollgateGate?: unknown;
+  tollgateRateLimiters?: unknown;
+  tollgateAccessCache?: unknown;
+  tollgateCallers?: unknown;
+};
+
+async function loadApp() {
+  vi.resetModules();
+  for (const name of [
+    "tollgateGate",
+    "tollgateRateLimiters",
+    "tollgateAccessCache",
+    "tollgateCallers",
+  ] as const)
+    delete globals[name];
+  const { getConfig } = await import("@/lib/config");
+  const { createGate } = await import("@/lib/gate");
+  const { log } = await import("@/lib/log");
+  const gateConfig = getConfig().gate;
+  config = {
+    refresh: gateConfig.jwksRefreshSeconds * 1000,
+    cooldown: gateConfig.jwksCooldownSeconds * 1000,
+    maxAge: gateConfig.jwksMaxAgeSeconds * 1000,
+  };
+  gate = createGate({
+    ...gateConfig,
+    now: () => clock.now,
+    onJwksFetchError: (error) => log.error("gate.jwks_fetch_failed", { error: error.message }),
+  });
+  // Where lib/api/authenticate-call.ts keeps the process's gate (it builds the same one, clockless).
+  globals.tollgateGate = { gate, basicExchange: null, tokenCookie: undefined };
+  return {
+    proxy: (await import("@/proxy")).proxy,
+    widgets: await import("@/app/api/v1/widgets/route"),
+  };
+}
+
+beforeAll(async () => {
+  key = await createTestKey("jwks-outage-key");
+  issuer = await startJwksTestServer([key]);
+  database = await createMigratedDatabase();
+  const customer = await database.db.customer.create({ data: { email: "jwks-outage@example.com" } });
+  customerId = customer.id;
+  await givePlan(database.db, customerId, "scale");
+  await database.db.apiClient.create({ data: { clientId: CLIENT_ID, customerId, name: "CI", scopes: [] } });
+  vi.stubEnv("AUTH0_ISSUER", issuer.issuer);
+  vi.stubEnv("AUTH0_AUDIENCE", AUDIENCE);
+  // The bursts below are about the issuer, not the plan's rate limit.
+  vi.stubEnv("RATE_LIMIT_SCALE", "100");
+  globals.tollgateDb = database.db;
+  app = await loadApp();
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  delete globals.tollgateDb;
+  delete globals.tollgateGate;
+  await Promise.all([issuer.close(), database.destroy()]);
+});
+
+/** A token valid for the whole simulated day; each has its own `jti`, so none is a cache hit. */
+function newToken(): Promise<string> {
+  const iat = Math.floor(T0 / 1000);
+  return signTestToken(key, {
+    iss: issuer.issuer,
+    aud: AUDIENCE,
+    sub: `${CLIENT_ID}@clients`,
+    azp: CLIENT_ID,
+    gty: "client-credentials",
+    scope: "get:widgets",
+    jti: crypto.randomUUID(),
+    iat,
+    exp: iat + 24 * 3600,
+  });
+}
+
+/** GET /api/v1/widgets through the proxy and, when admitted, the route handler, as Next runs them. */
+async function call(token: string): Promise<Response> {
+  const init = { headers: { authorization: `Bearer ${token}` } };
+  const gateAnswer = await app.proxy(new NextRequest(`${BASE}/api/v1/widgets`, init));
+  if (gateAnswer.headers.get("x-middleware-next") !== "1") return gateAnswer;
+  return app.widgets.GET(new Request(`${BASE}/api/v1/widgets`, init), {});
+}
+
+let served = 0;
+
+/**
+ * Half the burst reuses one token (verified-token cache hits), half brings new tokens (full
+ * verification, a key lookup each), all at once. Returns the statuses and the JWKS requests it caused.
+ */
+async function burst(cachedToken: string): Promise<{ statuses: number[]; fetches: number }> {
+  const fresh = await Promise.all(Array.from({ length: BURST / 2 }, newToken));
+  const before = issuer.requests;
+  const responses = await Promise.all([
+    ...Array.from({ length: BURST / 2 }, () => call(cachedToken)),
+    ...fresh.map((token) => call(token)),
+  ]);
+  await gate.jwks.settled(); // a background refresh counts too
+  const statuses = responses.map((response) => response.status);
+  served += statuses.filter((status) => status === 200).length;
+  for (const response of responses.filter((r) => r.status === 503)) {
+    expect(response.headers.get("content-type")).toBe("application/problem+json");
+    expect(response.headers.get("www-authenticate")).toBeNull(); // not the token's fault
+    expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await response.json()).toMatchObject({
+      type: "https://tollgate.dev/problems/service-unavailable",
+      status: 503,
+    });
+  }
+  return { statuses, fetches: issuer.requests - before };
+}
+
+const all = (status: number) => Array<number>(BURST).fill(status);
+
+describe(`the issuer's JWKS unreachable, through the app on ${TEST_BACKEND}`, () => {
+  it(
+    "cached keys serve up to their maximum age, then 503 until the issuer is back; one fetch per cooldown at most",
+    { timeout: 120_000 },
+    async () => {
+      const cachedToken = await newToken();
+      expect((await call(cachedToken)).status).toBe(200);
+      served += 1;
+      expect(issuer.requests).toBe(1);
+      const lastGoodFetch = clock.now;
+
+      // Connections reset: every fetch fails at once. Past the refresh period, each burst starts one
+      // background refresh (the cooldown has passed each time) and is served from the cached keys.
+      issuer.mode = "reset";
+      for (const at of [config.refresh, config.maxAge / 4, config.maxAge / 2, config.maxAge]) {
+        clock.now = lastGoodFetch + at;
+        expect(await burst(cachedToken), `at ${at / 1000} s`).toEqual({ statuses: all(200), fetches: 1 });
+      }
+      expect(gate.jwks.stats()).toMatchObject({ lastSuccessAt: lastGoodFetch, failures: 4 });
+
+      // Past the maximum age, within the cooldown of the last attempt: refused without asking the issuer.
+      clock.now = lastGoodFetch + config.maxAge + 1_000;
+      expect(await burst(cachedToken)).toEqual({ statuses: all(503), fetches: 0 });
+
+      // The issuer now accepts connections and never answers: the whole burst waits on one fetch,
+      // which times out, and is refused.
+      issuer.mode = "hang";
+      clock.now += config.cooldown;
+      expect(await burst(cachedToken)).toEqual({ statuses: all(503), fetches: 1 });
+
+      // Back: the first burst after the cooldown refetches once, and everything is served again.
+      issuer.mode = "up";
+      clock.now += config.cooldown;
+      expect(await burst(cachedToken)).toEqual({ statuses: all(200), fetches: 1 });
+      expect(gate.jwks.stats().lastSuccessAt).toBe(clock.now);
+      expect(await burst(cachedToken)).toEqual({ statuses: all(200), fetches: 0 });
+
+      // Only served calls were metered.
+      const counters = await database.db.usageCounter.findMany({ where: { customerId } });
+      expect(counters.reduce((sum, row) => sum + Number(row.units), 0)).toBe(served);
+    },
+  );
+});
