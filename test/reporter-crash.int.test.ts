@@ -4,7 +4,8 @@
  * against a database on disk (or the PostgreSQL server) and the Stripe sandbox in this process.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Stripe from "stripe";
@@ -23,10 +24,18 @@ let sandbox: StripeSandbox;
 let env: NodeJS.ProcessEnv;
 let pgliteDir: string | undefined;
 const served = new Map<string, number>();
+/** Marks the reporter processes of this run, to find any that outlive a kill. */
+const RUN = randomUUID();
 
 beforeAll(async () => {
   sandbox = await createStripeSandbox({ port: 0 });
-  env = { ...process.env, STRIPE_SECRET_KEY: "", STRIPE_API_URL: sandbox.url, LOG_LEVEL: "error" };
+  env = {
+    ...process.env,
+    STRIPE_SECRET_KEY: "",
+    STRIPE_API_URL: sandbox.url,
+    LOG_LEVEL: "error",
+    TOLLGATE_REPORTER_RUN: RUN,
+  };
   if (process.env.DATABASE_URL) {
     env.DATABASE_URL = await freshDatabaseUrl(process.env.DATABASE_URL, "tollgate_crash");
   } else {
@@ -77,11 +86,32 @@ afterAll(async () => {
   else if (env.DATABASE_URL) await dropDatabase(env.DATABASE_URL);
 });
 
+/**
+ * `npm run report:usage` as one process: node with tsx's loader, not the `tsx` command, which runs the
+ * script in a child process that a SIGKILL of the command would leave running on its own.
+ */
 function reporter(): ReturnType<typeof spawn> {
-  return spawn("node_modules/.bin/tsx", ["--conditions=react-server", "scripts/report-usage.ts"], {
-    env,
-    stdio: "ignore",
-  });
+  return spawn(
+    process.execPath,
+    ["--conditions=react-server", "--import", "tsx", "scripts/report-usage.ts"],
+    { env, stdio: "ignore" },
+  );
+}
+
+/** Processes started with this run's marker in their environment (Linux: /proc). */
+function processesOfThisRun(): number[] {
+  if (!existsSync("/proc")) return [];
+  const marker = `TOLLGATE_REPORTER_RUN=${RUN}`;
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(marker);
+      } catch {
+        return false; // gone meanwhile, or not ours to read
+      }
+    })
+    .map(Number);
 }
 
 const exited = (child: ReturnType<typeof spawn>) =>
@@ -100,6 +130,8 @@ describe(`a reporter killed mid-batch on ${TEST_BACKEND}`, () => {
     }
     first.kill("SIGKILL");
     expect((await firstExit).signal).toBe("SIGKILL");
+    // Nothing of the reporter carries on (a child process would keep reporting after its parent died).
+    expect(processesOfThisRun()).toEqual([]);
     const atKill = sandbox.state.meterEvents.length;
     expect(atKill).toBeLessThan(deltas); // killed in the middle, not after
 
