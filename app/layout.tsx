@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { connection } from "next/server";
 import type { ReactNode } from "react";
+import { Toaster } from "@/components/ui/toaster";
 import { getSession } from "@/lib/auth/session";
 import "./globals.css";
 
@@ -33,7 +34,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               Tollgate
             </Link>
             <Link href="/pricing">Pricing</Link>
-            <a href="/api/openapi.json">API</a>
+            <Link href="/docs/api">API reference</Link>
             {session ? (
               <>
                 <Link href="/dashboard">Dashboard</Link>
@@ -48,6 +49,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           </nav>
         </header>
         <div id="content">{children}</div>
+        <Toaster />
       </body>
     </html>
   );
