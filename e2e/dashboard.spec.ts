@@ -1,28 +1,13 @@
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { AUDIENCE, clientToken, ISSUER } from "./support";
+import { AUDIENCE, checkPage, clientToken, ISSUER, signIn } from "./support";
 
 // The newcomer's journey through the dashboard in a production build on the local issuer and Stripe
 // sandbox: sign in, get a machine client, call the API, upgrade through Checkout, cancel in the portal.
-// Carol and Bob only: e2e/api.spec.ts upgrades Alice's customer.
+// Carol and Bob only: e2e/api.spec.ts upgrades Alice's customer; Bob stays on Free (e2e/reference.spec.ts).
 const APP_ORIGIN = `http://localhost:${process.env.E2E_PORT ?? 3100}`;
 
-async function signIn(page: Page, name: string, path = "/dashboard"): Promise<void> {
-  await page.goto(path);
-  await page.waitForURL(/localhost:4010\/interaction\//);
-  await page.getByRole("button", { name: new RegExp(`Continue as ${name}`) }).click();
-  await page.waitForURL((url) => url.origin !== "http://localhost:4010" && url.pathname === path);
-}
-
-/** No serious or critical axe violations, and a screenshot kept as an artifact. */
-async function checkPage(page: Page, name: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => ({ id: violation.id, targets: violation.nodes.map((node) => node.target) }));
-  expect(serious, `axe on ${name}`).toEqual([]);
-  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
-}
+/** The toast region (Radix Toast's viewport, a landmark named "Notifications (F8)"). */
+const toasts = (page: Page) => page.getByRole("region", { name: /^Notifications/ });
 
 const createWidget = (request: APIRequestContext, token: string) =>
   request.post("/api/v1/widgets", {
@@ -109,18 +94,33 @@ test.describe.serial("the newcomer's journey", () => {
       await checkPage(page, "dashboard");
     });
 
-    await test.step("create a machine client; the secret is shown once", async () => {
+    await test.step("create a machine client; the secret is shown once, with snippets", async () => {
       await page.getByRole("link", { name: "API access" }).click();
       await expect(page.getByRole("heading", { level: 1, name: "API access" })).toBeVisible();
       await page.getByLabel("Name").fill("Carol's server");
       await page.getByRole("button", { name: "Create client" }).click();
       await expect(page.getByTestId("new-client")).toBeVisible();
+      await expect(toasts(page)).toContainText("Client created");
       clientId = (await page.getByTestId("new-client-id").textContent()) ?? "";
       clientSecret = (await page.getByTestId("new-client-secret").textContent()) ?? "";
       expect(clientId).not.toBe("");
       expect(clientSecret).not.toBe("");
       await expect(page.getByTestId("clients")).toContainText(clientId);
-      await checkPage(page, "api-access");
+
+      // The snippets are tabs: curl first, fetch one click (or arrow key) away.
+      const snippets = page.getByTestId("new-client");
+      await expect(snippets.getByRole("tab", { name: "curl" })).toHaveAttribute("aria-selected", "true");
+      await expect(snippets.getByRole("tabpanel")).toContainText(`client_id=${clientId}`);
+      await snippets.getByRole("tab", { name: "curl" }).press("ArrowRight");
+      await expect(snippets.getByRole("tab", { name: /fetch/ })).toHaveAttribute("aria-selected", "true");
+      await expect(snippets.getByRole("tabpanel")).toContainText(`client_id: "${clientId}"`);
+
+      await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+      await snippets.getByRole("button", { name: "Copy ID" }).click();
+      await expect(toasts(page)).toContainText("Copied to the clipboard");
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(clientId);
+      await snippets.getByRole("tab", { name: "curl" }).click();
+      await checkPage(page, "api-access", { file: "api-access.png" });
       clientRowId =
         (await page.locator('[data-testid="clients"] input[name="id"]').first().inputValue()) ?? "";
       await page.reload();
@@ -136,7 +136,7 @@ test.describe.serial("the newcomer's journey", () => {
       expect(refused.status()).toBe(402);
       await page.goto("/dashboard");
       await expect(page.getByTestId("units-used")).not.toHaveText("0 units");
-      await checkPage(page, "dashboard-usage");
+      await checkPage(page, "dashboard-usage", { file: "dashboard-overview.png", height: 720 });
     });
 
     await test.step("upgrade to Pro through Checkout; the write now succeeds", async () => {
@@ -189,7 +189,9 @@ test.describe.serial("the newcomer's journey", () => {
       (input as HTMLInputElement).value = id;
     }, clientRowId);
     await form.getByRole("button", { name: /Revoke/ }).click();
+    await page.getByRole("alertdialog").getByRole("button", { name: "Revoke client" }).click();
     await expect(form.getByRole("alert")).toHaveText("That client does not exist.");
+    await expect(toasts(page)).toContainText("The client was not revoked");
     await context.close();
 
     const token = await clientToken(request, clientId, clientSecret);
@@ -201,8 +203,24 @@ test.describe.serial("the newcomer's journey", () => {
     const token = await clientToken(request, clientId, clientSecret);
     await signIn(page, "Carol Newcomer", "/dashboard/api");
     const row = page.getByRole("row").filter({ hasText: clientId });
-    await row.getByRole("button", { name: /Revoke/ }).click();
+    const revoke = row.getByRole("button", { name: /Revoke/ });
+
+    // Revoking asks first; keeping the client changes nothing and gives focus back.
+    await revoke.click();
+    const dialog = page.getByRole("alertdialog", { name: "Revoke Carol's server?" });
+    await expect(dialog).toBeVisible();
+    await expect(dialog.getByRole("button", { name: "Keep it" })).toBeFocused();
+    await dialog.getByRole("button", { name: "Keep it" }).click();
+    await expect(dialog).toBeHidden();
+    await expect(revoke).toBeFocused();
+    expect(
+      (await request.get("/api/v1/widgets", { headers: { authorization: `Bearer ${token}` } })).status(),
+    ).toBe(200);
+
+    await revoke.click();
+    await dialog.getByRole("button", { name: "Revoke client" }).click();
     await expect(page.getByRole("row").filter({ hasText: clientId })).toContainText("Revoked");
+    await expect(toasts(page)).toContainText("Client revoked");
     // Refused at once: the revoke action drops the subject from the cache the route handlers read.
     const refused = await request.get("/api/v1/widgets", { headers: { authorization: `Bearer ${token}` } });
     expect(refused.status()).toBe(403);

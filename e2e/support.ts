@@ -1,4 +1,5 @@
-import { expect, type APIRequestContext } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
 
 /** The local Auth0-compatible issuer and the API audience the browser tests use. */
 export const ISSUER = "http://localhost:4010/";
@@ -23,4 +24,41 @@ export async function clientToken(
   const body = (await response.json()) as { access_token: string; token_type: string };
   expect(body.token_type).toBe("Bearer");
   return body.access_token;
+}
+
+/** Signs in on the local issuer's page as one of its demo people, starting from `path`. */
+export async function signIn(page: Page, name: string, path = "/dashboard"): Promise<void> {
+  await page.goto(path);
+  await page.waitForURL(/localhost:4010\/interaction\//);
+  await page.getByRole("button", { name: new RegExp(`Continue as ${name}`) }).click();
+  await page.waitForURL((url) => url.origin !== "http://localhost:4010" && url.pathname === path);
+}
+
+/** Where screenshots shown in the README live; `UPDATE_SCREENSHOTS=1 npm test` rewrites them. */
+const DOCS_SCREENSHOTS = "docs/screenshots";
+
+/**
+ * No serious or critical axe violations on the page, and a screenshot kept as a test artifact
+ * (test-results/screenshots). With `docs`, and UPDATE_SCREENSHOTS=1, the same screenshot also goes to
+ * docs/screenshots for the README, cut to `docs.height` pixels of the page's top when given.
+ */
+export async function checkPage(
+  page: Page,
+  name: string,
+  docs?: { file: string; height?: number },
+): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map((violation) => ({ id: violation.id, targets: violation.nodes.map((node) => node.target) }));
+  expect(serious, `axe on ${name}`).toEqual([]);
+  await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+  if (docs && process.env.UPDATE_SCREENSHOTS === "1") {
+    const width = page.viewportSize()?.width ?? 1280;
+    await page.screenshot({
+      path: `${DOCS_SCREENSHOTS}/${docs.file}`,
+      fullPage: true,
+      ...(docs.height ? { clip: { x: 0, y: 0, width, height: docs.height } } : {}),
+    });
+  }
 }

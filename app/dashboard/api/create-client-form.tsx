@@ -3,6 +3,7 @@
 import { useActionState } from "react";
 import { CopyButton } from "@/components/copy-button";
 import { SubmitButton } from "@/components/submit-button";
+import { toast } from "@/components/ui/toaster";
 import { createClientAction, type CreateClientState } from "./actions";
 import { Snippets } from "./snippets";
 
@@ -18,9 +19,21 @@ export function CreateClientForm({
   audience: string;
   apiUrl: string;
 }) {
-  const [state, action] = useActionState<CreateClientState, FormData>(createClientAction, {
-    status: "idle",
-  });
+  const [state, action] = useActionState<CreateClientState, FormData>(
+    async (previous, form) => {
+      const next = await createClientAction(previous, form);
+      if (next.status === "created") {
+        toast({
+          title: "Client created",
+          description: `Copy the secret of ${next.name} now: it is shown once.`,
+        });
+      } else if (next.status === "error") {
+        toast({ variant: "error", title: "The client was not created", description: next.message });
+      }
+      return next;
+    },
+    { status: "idle" },
+  );
   return (
     <div className="space-y-4">
       <form action={action} className="space-y-4">

@@ -1,4 +1,5 @@
 import { CopyButton } from "@/components/copy-button";
+import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 
 /** Ready-to-paste code that gets a client-credentials token and calls the API with it. */
 export function Snippets({
@@ -34,25 +35,27 @@ const widgets = await fetch("${apiUrl}/widgets", {
   headers: { authorization: \`Bearer \${access_token}\` },
 }).then((response) => response.json());`;
   return (
-    <div className="mt-4 space-y-3">
-      <div>
-        <div className="flex items-center justify-between">
-          <h3 className="text-sm font-medium">curl</h3>
+    <Tabs defaultValue="curl" className="mt-4">
+      <TabsList aria-label="Snippet language">
+        <TabsTrigger value="curl">curl</TabsTrigger>
+        <TabsTrigger value="fetch">fetch (Node 18+)</TabsTrigger>
+      </TabsList>
+      <TabsContent value="curl">
+        <div className="flex justify-end">
           <CopyButton text={curl} label="Copy curl" />
         </div>
         <pre className="code mt-1" tabIndex={0}>
           {curl}
         </pre>
-      </div>
-      <div>
-        <div className="flex items-center justify-between">
-          <h3 className="text-sm font-medium">fetch (Node 18+)</h3>
+      </TabsContent>
+      <TabsContent value="fetch">
+        <div className="flex justify-end">
           <CopyButton text={fetchCode} label="Copy fetch" />
         </div>
         <pre className="code mt-1" tabIndex={0}>
           {fetchCode}
         </pre>
-      </div>
-    </div>
+      </TabsContent>
+    </Tabs>
   );
 }
