@@ -4,10 +4,16 @@ test("the home page says what Tollgate is and links to the API reference", async
   const response = await page.goto("/");
   expect(response?.status()).toBe(200);
   await expect(page.getByRole("heading", { level: 1, name: "Tollgate" })).toBeVisible();
-  await expect(page.getByRole("link", { name: /API reference/ })).toHaveAttribute(
+  const main = page.getByRole("main");
+  await expect(main.getByRole("link", { name: "Read the API reference" })).toHaveAttribute(
+    "href",
+    "/docs/api",
+  );
+  await expect(main.getByRole("link", { name: "OpenAPI 3.1 document" })).toHaveAttribute(
     "href",
     "/api/openapi.json",
   );
+  await expect(page.getByRole("heading", { level: 2, name: /first call in under a minute/ })).toBeVisible();
   await page.screenshot({ path: "test-results/screenshots/home.png", fullPage: true });
 });
 
