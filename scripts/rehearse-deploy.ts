@@ -24,7 +24,7 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { lookup } from "node:dns/promises";
 import { createServer } from "node:net";
-import { hostname, tmpdir } from "node:os";
+import { hostname, networkInterfaces, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { chromium, type Browser } from "@playwright/test";
 import { createLocalIssuer, type LocalIssuer } from "@/dev/issuer";
@@ -94,27 +94,29 @@ function freePort(): Promise<number> {
 }
 
 /**
- * The host name the stand-in tenant is reached by, on port 443. Not `localhost`, and no port: outside
- * local mode the Auth0 SDK refuses localhost domains and ignores a port, as no real tenant lives on
- * either. The machine's own name usually resolves to loopback through /etc/hosts; REHEARSAL_TENANT_HOST
- * names another (e.g. `tenant.test` after adding `127.0.0.1 tenant.test` to /etc/hosts). Listening on
- * 443 needs root (or CAP_NET_BIND_SERVICE), as CI machines here have.
+ * The host name the stand-in tenant is reached by, on port 443, and the address to listen on. Not
+ * `localhost`, and no port: outside local mode the Auth0 SDK refuses localhost domains and ignores a
+ * port, as no real tenant lives on either. The machine's own name resolves through /etc/hosts to
+ * loopback or to one of its own addresses; REHEARSAL_TENANT_HOST names another. Listening on 443 needs
+ * root (or CAP_NET_BIND_SERVICE), as CI machines here have.
  */
-async function tenantHost(): Promise<string> {
+async function tenantHost(): Promise<{ host: string; address: string }> {
   const host = process.env.REHEARSAL_TENANT_HOST ?? hostname();
-  const resolved = await lookup(host).catch(() => undefined);
-  const loopback = resolved && (resolved.address.startsWith("127.") || resolved.address === "::1");
-  check(
-    loopback,
-    `The stand-in Auth0 tenant needs a host name other than localhost that resolves to 127.0.0.1; ` +
-      `${host} resolves to ${resolved?.address ?? "nothing"}. Add one to /etc/hosts (127.0.0.1 tenant.test) ` +
-      "and set REHEARSAL_TENANT_HOST=tenant.test.",
-  );
   check(
     !/^localhost$|\.localhost$|\.local$/.test(host),
     `REHEARSAL_TENANT_HOST=${host}: the Auth0 SDK refuses localhost and .local domains`,
   );
-  return host;
+  const resolved = await lookup(host, { family: 4 }).catch(() => undefined);
+  const own = Object.values(networkInterfaces())
+    .flat()
+    .some((item) => item?.address === resolved?.address);
+  check(
+    resolved && (resolved.address.startsWith("127.") || own),
+    `The stand-in Auth0 tenant needs a host name other than localhost that resolves to this machine; ` +
+      `${host} resolves to ${resolved?.address ?? "nothing"}. Add one to /etc/hosts (127.0.0.1 tenant.test) ` +
+      "and set REHEARSAL_TENANT_HOST=tenant.test.",
+  );
+  return { host, address: resolved.address };
 }
 
 /** Prints a command and the first lines of what it printed, indented. */
@@ -165,12 +167,13 @@ async function main(): Promise<void> {
   onCleanup("drop the database", () => dropDatabase(databaseUrl));
   note(`database ${new URL(databaseUrl).pathname.slice(1)} on ${new URL(databaseUrl).host}`);
 
-  const host = await tenantHost();
+  const { host, address } = await tenantHost();
   const certificate: SelfSignedCertificate = selfSignedCertificate([host]);
   onCleanup("remove the certificate", () => certificate.remove());
   // On 443, as a real tenant: the Auth0 SDK drops a port from the domain outside local mode.
   const issuer: LocalIssuer = await createLocalIssuer({
     port: 443,
+    listenAddress: address,
     issuerUrl: `https://${host}/`,
     tls: { key: certificate.key, cert: certificate.cert },
     emptyTenant: true,
@@ -187,11 +190,11 @@ async function main(): Promise<void> {
     ],
   }).catch((error: unknown) => {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new RehearsalError(`The stand-in tenant cannot listen on 127.0.0.1:443 (${reason}): run as root.`);
+    throw new RehearsalError(`The stand-in tenant cannot listen on ${address}:443 (${reason}): run as root.`);
   });
   onCleanup("stop the issuer", () => issuer.close());
   const auth0Domain = new URL(issuer.url).host;
-  note(`Auth0 tenant ${issuer.url}: an empty tenant with one Machine to Machine application`);
+  note(`Auth0 tenant ${issuer.url} (${address}:443): empty but for one Machine to Machine application`);
 
   const stripeKey = `sk_test_rehearsal_${randomBytes(12).toString("hex")}`;
   const sandbox: StripeSandbox = await createStripeSandbox({

@@ -35,6 +35,11 @@ export interface LocalIssuerOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
   port?: number;
   /**
+   * Address to listen on; default 127.0.0.1. Another local address only where a test must reach the
+   * issuer by a host name that resolves there (the deploy rehearsal).
+   */
+  listenAddress?: string;
+  /**
    * The issuer identifier, with Auth0's trailing slash; default `http://localhost:{port}/`, or
    * `https://localhost:{port}/` with `tls`.
    */
@@ -175,7 +180,7 @@ export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promi
   const server = options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => {
+    server.listen(options.port ?? 0, options.listenAddress ?? "127.0.0.1", () => {
       server.off("error", reject);
       resolve();
     });
