@@ -17,7 +17,14 @@ export interface BenchServer {
  * with the local issuer running, as a user's `npm run build && npm start` would be.
  */
 export async function startBenchServer(
-  options: { port?: number; build?: boolean } = {},
+  options: {
+    port?: number;
+    build?: boolean;
+    /** Variables added to (or, when undefined, removed from) the server's environment. */
+    env?: Record<string, string | undefined>;
+    /** Runs once the database is prepared and the local services are up, before `next start`. */
+    prepare?: (env: NodeJS.ProcessEnv) => Promise<void>;
+  } = {},
 ): Promise<BenchServer> {
   const port = options.port ?? 3200;
   const url = `http://localhost:${port}`;
@@ -30,7 +37,9 @@ export async function startBenchServer(
     // Measure the gate and metering, not the demo plans' rate limits (5 to 100 calls a second).
     RATE_LIMIT_SCALE: "1000",
     APP_BASE_URL: url,
+    ...options.env,
   };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   if (!env.DATABASE_URL) {
     env.PGLITE_DATA_DIR = ".data/bench";
     rmSync(env.PGLITE_DATA_DIR, { recursive: true, force: true });
@@ -39,6 +48,7 @@ export async function startBenchServer(
   const services = await startLocalServices(loadConfig(env), { stateFile: null });
   const { prepareDatabase } = await import("@/scripts/lib/prepare-database");
   await prepareDatabase(env);
+  await options.prepare?.(env);
 
   const server = spawn("node_modules/.bin/next", ["start", "--port", String(port)], {
     env,
