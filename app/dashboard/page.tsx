@@ -12,6 +12,7 @@ import { getUsageSummary } from "@/lib/metering/usage-summary";
 export const metadata: Metadata = { title: "Dashboard" };
 
 const number = (value: number) => value.toLocaleString("en-US");
+const units = (value: number) => `${number(value)} ${value === 1 ? "unit" : "units"}`;
 const money = (cents: number, currency: string) =>
   new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() }).format(cents / 100);
 const date = (iso: string) => iso.slice(0, 10);
@@ -65,7 +66,7 @@ export default async function OverviewPage() {
         <div className="card">
           <dt className="muted">Used this period</dt>
           <dd className="mt-1 text-2xl font-semibold" data-testid="units-used">
-            {number(usage.units)} units
+            {units(usage.units)}
           </dd>
           <dd className="muted">
             {date(period.start)} to {date(period.end)}
@@ -73,7 +74,7 @@ export default async function OverviewPage() {
         </div>
         <div className="card">
           <dt className="muted">{cap === null ? "Included left" : "Remaining"}</dt>
-          <dd className="mt-1 text-2xl font-semibold">{number(remaining)} units</dd>
+          <dd className="mt-1 text-2xl font-semibold">{units(remaining)}</dd>
           <dd className="muted">
             of {number(cap ?? included)} {cap === null ? "included" : "a period"}
           </dd>
