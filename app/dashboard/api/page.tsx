@@ -3,6 +3,7 @@ import { grantableScopes, listMachineClients } from "@/lib/auth/machine-clients"
 import { requireAccount } from "@/lib/auth/session";
 import { FEATURES, isFeature } from "@/lib/billing/plans";
 import { getConfig } from "@/lib/config";
+import { DataTable } from "@/components/ui/data-table";
 import { getDb } from "@/lib/db";
 import { CreateClientForm } from "./create-client-form";
 import { PersonalToken } from "./personal-token";
@@ -56,52 +57,39 @@ export default async function ApiAccessPage() {
         {clients.length === 0 ? (
           <p className="muted mt-2">No clients yet. Create one above to call the API from your code.</p>
         ) : (
-          <div className="mt-3 overflow-x-auto">
-            <table className="w-full text-left text-sm" data-testid="clients">
-              <thead className="border-b border-slate-200 text-slate-700">
-                <tr>
-                  <th scope="col" className="py-2 pr-4">
-                    Name
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Client ID
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Scopes
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Created
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Last used
-                  </th>
-                  <th scope="col" className="py-2">
-                    <span className="sr-only">Actions</span>
-                  </th>
+          <DataTable
+            className="mt-3"
+            data-testid="clients"
+            columns={[
+              "Name",
+              "Client ID",
+              "Scopes",
+              "Created",
+              "Last used",
+              { label: "Actions", hidden: true },
+            ]}
+          >
+            <tbody>
+              {clients.map((client) => (
+                <tr key={client.id} className="border-b border-slate-100 align-top">
+                  <td className="py-2 pr-4 font-medium">{client.name}</td>
+                  <td className="py-2 pr-4">
+                    <code className="font-mono text-xs break-all">{client.clientId}</code>
+                  </td>
+                  <td className="py-2 pr-4 font-mono text-xs">{client.scopes.join(" ")}</td>
+                  <td className="py-2 pr-4 whitespace-nowrap">{date(client.createdAt)}</td>
+                  <td className="py-2 pr-4 whitespace-nowrap">{date(client.lastUsedAt)}</td>
+                  <td className="py-2">
+                    {client.revokedAt ? (
+                      <span className="text-slate-600">Revoked {date(client.revokedAt)}</span>
+                    ) : (
+                      <RevokeButton id={client.id} name={client.name} />
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {clients.map((client) => (
-                  <tr key={client.id} className="border-b border-slate-100 align-top">
-                    <td className="py-2 pr-4 font-medium">{client.name}</td>
-                    <td className="py-2 pr-4">
-                      <code className="font-mono text-xs break-all">{client.clientId}</code>
-                    </td>
-                    <td className="py-2 pr-4 font-mono text-xs">{client.scopes.join(" ")}</td>
-                    <td className="py-2 pr-4 whitespace-nowrap">{date(client.createdAt)}</td>
-                    <td className="py-2 pr-4 whitespace-nowrap">{date(client.lastUsedAt)}</td>
-                    <td className="py-2">
-                      {client.revokedAt ? (
-                        <span className="text-slate-600">Revoked {date(client.revokedAt)}</span>
-                      ) : (
-                        <RevokeButton id={client.id} name={client.name} />
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+              ))}
+            </tbody>
+          </DataTable>
         )}
       </section>
     </main>

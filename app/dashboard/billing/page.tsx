@@ -4,6 +4,7 @@ import { listInvoices, type InvoiceSummary } from "@/lib/billing/checkout";
 import { getCustomerAccess } from "@/lib/billing/entitlements";
 import { paidPlans, PLANS } from "@/lib/billing/plans";
 import { getStripe } from "@/lib/billing/stripe";
+import { DataTable } from "@/components/ui/data-table";
 import { getDb } from "@/lib/db";
 import { log } from "@/lib/log";
 import { CheckoutButton, PortalButton } from "./billing-forms";
@@ -103,46 +104,28 @@ export default async function BillingPage({
         ) : invoices.length === 0 ? (
           <p className="muted mt-2">No invoices yet.</p>
         ) : (
-          <div className="mt-3 overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <thead className="border-b border-slate-200 text-slate-700">
-                <tr>
-                  <th scope="col" className="py-2 pr-4">
-                    Date
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Number
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Status
-                  </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Total
-                  </th>
-                  <th scope="col" className="py-2">
-                    <span className="sr-only">Link</span>
-                  </th>
+          <DataTable
+            className="mt-3"
+            columns={["Date", "Number", "Status", "Total", { label: "Link", hidden: true }]}
+          >
+            <tbody>
+              {invoices.map((invoice) => (
+                <tr key={invoice.id} className="border-b border-slate-100">
+                  <td className="py-2 pr-4">{date(invoice.created)}</td>
+                  <td className="py-2 pr-4">{invoice.number ?? invoice.id}</td>
+                  <td className="py-2 pr-4">{invoice.status ?? "unknown"}</td>
+                  <td className="py-2 pr-4">{money(invoice.totalCents, invoice.currency)}</td>
+                  <td className="py-2">
+                    {invoice.url && (
+                      <a href={invoice.url}>
+                        View<span className="sr-only"> invoice {invoice.number ?? invoice.id}</span>
+                      </a>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {invoices.map((invoice) => (
-                  <tr key={invoice.id} className="border-b border-slate-100">
-                    <td className="py-2 pr-4">{date(invoice.created)}</td>
-                    <td className="py-2 pr-4">{invoice.number ?? invoice.id}</td>
-                    <td className="py-2 pr-4">{invoice.status ?? "unknown"}</td>
-                    <td className="py-2 pr-4">{money(invoice.totalCents, invoice.currency)}</td>
-                    <td className="py-2">
-                      {invoice.url && (
-                        <a href={invoice.url}>
-                          View<span className="sr-only"> invoice {invoice.number ?? invoice.id}</span>
-                        </a>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+              ))}
+            </tbody>
+          </DataTable>
         )}
       </section>
     </main>

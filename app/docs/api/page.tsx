@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { getSession } from "@/lib/auth/session";
 import { getConfig } from "@/lib/config";
+import { DataTable } from "@/components/ui/data-table";
 import type { ConsoleOperation } from "./console-request";
 import { buildApiReference, type ReferenceOperation } from "./reference";
 import { InlineText, Notes, SchemaTable, SchemaType } from "./schema-view";
@@ -206,48 +207,30 @@ export default async function ApiReferencePage({
             {operation.parameters.length > 0 && (
               <div>
                 <h4 className="font-semibold">Parameters</h4>
-                <div className="mt-1 overflow-x-auto">
-                  <table className="w-full text-left text-sm">
-                    <thead className="border-b border-slate-200 text-slate-700">
-                      <tr>
-                        <th scope="col" className="py-1.5 pr-4">
-                          Name
-                        </th>
-                        <th scope="col" className="py-1.5 pr-4">
-                          In
-                        </th>
-                        <th scope="col" className="py-1.5 pr-4">
-                          Type
-                        </th>
-                        <th scope="col" className="py-1.5">
-                          Notes
-                        </th>
+                <DataTable className="mt-1" dense columns={["Name", "In", "Type", "Notes"]}>
+                  <tbody>
+                    {operation.parameters.map((parameter) => (
+                      <tr
+                        key={`${parameter.in}.${parameter.name}`}
+                        className="border-b border-slate-100 align-top"
+                      >
+                        <td className="py-1.5 pr-4">
+                          <code className="font-mono">{parameter.name}</code>
+                        </td>
+                        <td className="py-1.5 pr-4">{parameter.in}</td>
+                        <td className="py-1.5 pr-4">
+                          <SchemaType schema={parameter.schema} />
+                        </td>
+                        <td className="py-1.5">
+                          <Notes
+                            schema={{ ...parameter.schema, description: parameter.description }}
+                            required={parameter.required}
+                          />
+                        </td>
                       </tr>
-                    </thead>
-                    <tbody>
-                      {operation.parameters.map((parameter) => (
-                        <tr
-                          key={`${parameter.in}.${parameter.name}`}
-                          className="border-b border-slate-100 align-top"
-                        >
-                          <td className="py-1.5 pr-4">
-                            <code className="font-mono">{parameter.name}</code>
-                          </td>
-                          <td className="py-1.5 pr-4">{parameter.in}</td>
-                          <td className="py-1.5 pr-4">
-                            <SchemaType schema={parameter.schema} />
-                          </td>
-                          <td className="py-1.5">
-                            <Notes
-                              schema={{ ...parameter.schema, description: parameter.description }}
-                              required={parameter.required}
-                            />
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                    ))}
+                  </tbody>
+                </DataTable>
               </div>
             )}
 
@@ -318,38 +301,23 @@ export default async function ApiReferencePage({
           also carry <code className="font-mono">WWW-Authenticate: Bearer</code> (RFC 6750); 429 carries{" "}
           <code className="font-mono">Retry-After</code>.
         </p>
-        <div className="mt-3 overflow-x-auto">
-          <table className="w-full text-left text-sm" data-testid="problem-types">
-            <thead className="border-b border-slate-200 text-slate-700">
-              <tr>
-                <th scope="col" className="py-1.5 pr-4">
-                  Status
-                </th>
-                <th scope="col" className="py-1.5 pr-4">
-                  Type
-                </th>
-                <th scope="col" className="py-1.5">
-                  Title
-                </th>
+        <DataTable className="mt-3" dense data-testid="problem-types" columns={["Status", "Type", "Title"]}>
+          <tbody>
+            {reference.problems.map((problem) => (
+              <tr
+                key={problem.name}
+                id={`problem-${problem.name}`}
+                className="border-b border-slate-100 align-top"
+              >
+                <td className="py-1.5 pr-4 font-mono">{problem.status}</td>
+                <td className="py-1.5 pr-4">
+                  <code className="font-mono break-all">{problem.type}</code>
+                </td>
+                <td className="py-1.5">{problem.title}</td>
               </tr>
-            </thead>
-            <tbody>
-              {reference.problems.map((problem) => (
-                <tr
-                  key={problem.name}
-                  id={`problem-${problem.name}`}
-                  className="border-b border-slate-100 align-top"
-                >
-                  <td className="py-1.5 pr-4 font-mono">{problem.status}</td>
-                  <td className="py-1.5 pr-4">
-                    <code className="font-mono break-all">{problem.type}</code>
-                  </td>
-                  <td className="py-1.5">{problem.title}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </DataTable>
       </section>
     </main>
   );
