@@ -139,6 +139,7 @@ export function completeCheckout(
     description: record.subscriptionData.description,
     trialPeriodDays: record.subscriptionData.trialPeriodDays,
     cancelAtPeriodEnd: false,
+    cancelAt: null,
   });
   const invoice = subscription.latest_invoice
     ? engine.state.invoices.get(subscription.latest_invoice)
@@ -196,13 +197,37 @@ export function applyPortalAction(
 }
 
 function setCancelAtPeriodEnd(engine: SandboxEngine, record: SubscriptionRecord, cancel: boolean): void {
-  record.cancel_at_period_end = cancel;
-  record.cancel_at = cancel ? engine.periodOf(record).end : null;
-  record.canceled_at = cancel ? engine.now() : null;
+  setCancelAt(engine, record, cancel ? engine.periodOf(record).end : null);
+}
+
+/**
+ * Schedules the end of a subscription at `cancelAt` (`null` unschedules it). `cancel_at` is the one
+ * schedule: `cancel_at_period_end=true` sets it to the period's end (as the pinned API version
+ * returns), and the clock (SandboxEngine.processClock) ends the subscription when it passes it.
+ */
+function setCancelAt(engine: SandboxEngine, record: SubscriptionRecord, cancelAt: number | null): void {
+  record.cancel_at = cancelAt;
+  record.cancel_at_period_end = cancelAt !== null && cancelAt === engine.periodOf(record).end;
+  record.canceled_at = cancelAt === null ? null : engine.now();
   record.cancellation_details = {
     ...record.cancellation_details,
-    reason: cancel ? "cancellation_requested" : null,
+    reason: cancelAt === null ? null : "cancellation_requested",
   };
+}
+
+/**
+ * The `cancel_at` parameter: a future unix timestamp, `''` to unset it (`null`), or `undefined` when
+ * absent. The keywords the SDK also allows (`min_period_end`, `max_period_end`, `max_billed_until`)
+ * are refused as unsupported rather than guessed at.
+ */
+function readCancelAt(engine: SandboxEngine, params: Params): number | null | undefined {
+  const value = params.string("cancel_at");
+  if (value === undefined) return undefined;
+  if (value === "") return null;
+  if (!/^-?\d+$/.test(value)) throw unsupported(`cancel_at=${value}`, "cancel_at");
+  const cancelAt = Number(value);
+  if (cancelAt <= engine.now()) throw invalidParam("cancel_at", "cancel_at must be in the future.");
+  return cancelAt;
 }
 
 /**
@@ -554,6 +579,7 @@ export const billingRoutes: Route[] = [
       description: params.string("description") ?? null,
       trialPeriodDays: params.int("trial_period_days") ?? null,
       cancelAtPeriodEnd: params.bool("cancel_at_period_end") ?? false,
+      cancelAt: readCancelAt(engine, params) ?? null,
     });
     if (record.status === "incomplete" && behavior === "error_if_incomplete") {
       throw new StripeApiError(
@@ -615,17 +641,11 @@ export const billingRoutes: Route[] = [
         "A canceled subscription can only update its cancellation_details and metadata.",
       );
     }
-    if (params.has("items")) updateItems(engine, record, params);
     const cancelAtPeriodEnd = params.bool("cancel_at_period_end");
+    const cancelAt = readCancelAt(engine, params);
+    if (params.has("items")) updateItems(engine, record, params);
     if (cancelAtPeriodEnd !== undefined) setCancelAtPeriodEnd(engine, record, cancelAtPeriodEnd);
-    if (params.has("cancel_at")) {
-      const cancelAt = params.int("cancel_at") ?? null;
-      if (cancelAt !== null && cancelAt <= engine.now())
-        throw invalidParam("cancel_at", "cancel_at must be in the future.");
-      record.cancel_at = cancelAt;
-      record.cancel_at_period_end = cancelAt !== null && cancelAt === engine.periodOf(record).end;
-      record.canceled_at = cancelAt === null ? null : engine.now();
-    }
+    if (cancelAt !== undefined) setCancelAt(engine, record, cancelAt);
     if (params.has("pause_collection")) {
       const pause = params.object("pause_collection");
       record.pause_collection = pause

@@ -149,7 +149,7 @@ function renderPortal(engine: SandboxEngine, id: string): { status: number; html
     const items = record.items.map((item) => engine.price(item.price));
     const licensed = items.find((price) => price.recurring?.usage_type !== "metered") ?? items[0];
     const { end } = engine.periodOf(record);
-    const endDate = new Date(end * 1000).toISOString().slice(0, 10);
+    const endDate = new Date((record.cancel_at ?? end) * 1000).toISOString().slice(0, 10);
     const action = (name: string, label: string, extra = "") =>
       `<form method="post" action="/portal/${escapeHtml(id)}/subscriptions/${escapeHtml(record.id)}/${name}">${extra}<button type="submit">${escapeHtml(label)}</button></form>`;
     const others = [...engine.state.prices.values()].filter(
@@ -175,9 +175,9 @@ function renderPortal(engine: SandboxEngine, id: string): { status: number; html
 <h2 id="h-${escapeHtml(record.id)}">${escapeHtml(licensed ? productName(engine, licensed) : record.id)}</h2>
 <ul>${items.map((price) => `<li>${escapeHtml(productName(engine, price))}: ${escapeHtml(money(engine, price))}</li>`).join("")}</ul>
 <p>Status: <strong>${escapeHtml(record.status)}</strong>. ${
-      record.cancel_at_period_end ? `Cancels on ${endDate}.` : `Renews on ${endDate}.`
+      record.cancel_at === null ? `Renews on ${endDate}.` : `Cancels on ${endDate}.`
     }</p>
-${record.cancel_at_period_end ? action("renew", "Don't cancel") : action("cancel_at_period_end", "Cancel at period end")}
+${record.cancel_at === null ? action("cancel_at_period_end", "Cancel at period end") : action("renew", "Don't cancel")}
 ${action("cancel_now", "Cancel now")}
 ${switches}
 </section>`;

@@ -609,6 +609,8 @@ export class SandboxEngine {
     description: string | null;
     trialPeriodDays: number | null;
     cancelAtPeriodEnd: boolean;
+    /** Overrides `cancelAtPeriodEnd`, as on update. */
+    cancelAt: number | null;
   }): SubscriptionRecord {
     const now = this.now();
     const prices = input.items.map((item, index) => ({
@@ -619,6 +621,7 @@ export class SandboxEngine {
     const first = prices[0]?.price.recurring;
     const trialEnd = input.trialPeriodDays ? now + input.trialPeriodDays * 86_400 : null;
     const periodEnd = trialEnd ?? addInterval(now, first?.interval ?? "month", first?.interval_count ?? 1);
+    const cancelAt = input.cancelAt ?? (input.cancelAtPeriodEnd ? periodEnd : null);
     const id = newId("sub");
     const subscription: SubscriptionRecord = {
       id,
@@ -629,13 +632,13 @@ export class SandboxEngine {
       billing_cycle_anchor: trialEnd ?? now,
       billing_mode: { flexible: null, type: "classic" },
       billing_thresholds: null,
-      cancel_at: input.cancelAtPeriodEnd ? periodEnd : null,
-      cancel_at_period_end: input.cancelAtPeriodEnd,
-      canceled_at: input.cancelAtPeriodEnd ? now : null,
+      cancel_at: cancelAt,
+      cancel_at_period_end: cancelAt !== null && cancelAt === periodEnd,
+      canceled_at: cancelAt === null ? null : now,
       cancellation_details: {
         comment: null,
         feedback: null,
-        reason: input.cancelAtPeriodEnd ? "cancellation_requested" : null,
+        reason: cancelAt === null ? null : "cancellation_requested",
       },
       collection_method: "charge_automatically",
       created: now,

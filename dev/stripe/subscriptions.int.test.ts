@@ -170,6 +170,77 @@ describe("lifecycle", () => {
     expect(entitlements.data).toHaveLength(0);
   });
 
+  it("schedules the end with cancel_at, unsets it with '', and ends when the clock passes it", async () => {
+    const { stripe, sandbox } = harness;
+    const { customer, subscription } = await subscribe("gil@example.com");
+    const end = subscription.items.data[0]?.current_period_end ?? 0;
+    const cancelAt = end - 7 * 86_400;
+
+    const scheduled = await stripe.subscriptions.update(subscription.id, { cancel_at: cancelAt });
+    expect(scheduled).toMatchObject({
+      status: "active",
+      cancel_at: cancelAt,
+      cancel_at_period_end: false,
+      cancellation_details: { reason: "cancellation_requested" },
+    });
+    expect(scheduled.canceled_at).toBeGreaterThanOrEqual(subscription.created);
+    const unset = await stripe.subscriptions.update(subscription.id, { cancel_at: "" });
+    expect(unset).toMatchObject({
+      status: "active",
+      cancel_at: null,
+      cancel_at_period_end: false,
+      canceled_at: null,
+      cancellation_details: { reason: null },
+    });
+    await expect(
+      stripe.subscriptions.update(subscription.id, { cancel_at: sandbox.now() - 1 }),
+    ).rejects.toMatchObject({ statusCode: 400, param: "cancel_at" });
+    await expect(
+      stripe.subscriptions.update(subscription.id, { cancel_at: "max_period_end" }),
+    ).rejects.toMatchObject({ statusCode: 400, param: "cancel_at" });
+    // At the period's end, cancel_at is what cancel_at_period_end sets.
+    const atPeriodEnd = await stripe.subscriptions.update(subscription.id, { cancel_at: end });
+    expect(atPeriodEnd).toMatchObject({ cancel_at: end, cancel_at_period_end: true });
+
+    await stripe.subscriptions.update(subscription.id, { cancel_at: cancelAt });
+    await sandbox.advanceClock(cancelAt - sandbox.now() - 60);
+    expect((await stripe.subscriptions.retrieve(subscription.id)).status).toBe("active");
+    await sandbox.advanceClock(120);
+    const ended = await stripe.subscriptions.retrieve(subscription.id);
+    expect(ended).toMatchObject({ status: "canceled", ended_at: cancelAt, cancel_at: cancelAt });
+    await sandbox.webhooksIdle();
+    const deleted = verifiedEvents().find((event) => event.type === "customer.subscription.deleted");
+    expect(deleted?.data.object).toMatchObject({ id: subscription.id, status: "canceled" });
+    expect(deleted?.created).toBe(cancelAt);
+    const entitlements = await stripe.entitlements.activeEntitlements.list({ customer: customer.id });
+    expect(entitlements.data).toHaveLength(0);
+  });
+
+  it("creates a subscription with cancel_at in a later period: renews until then, then ends", async () => {
+    const { stripe, sandbox } = harness;
+    const { customer, subscription: first } = await subscribe("hal@example.com");
+    await stripe.subscriptions.cancel(first.id);
+    const cancelAt = sandbox.now() + 45 * 86_400;
+    const created = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: plan.flat.id }],
+      cancel_at: cancelAt,
+    });
+    expect(created).toMatchObject({ status: "active", cancel_at: cancelAt, cancel_at_period_end: false });
+    const end = created.items.data[0]?.current_period_end ?? 0;
+    expect(end).toBeLessThan(cancelAt);
+
+    await sandbox.advanceClock(end - sandbox.now() + 60);
+    const renewed = await stripe.subscriptions.retrieve(created.id);
+    expect(renewed).toMatchObject({ status: "active", cancel_at: cancelAt });
+    expect(renewed.items.data[0]?.current_period_start).toBe(end);
+    await sandbox.advanceClock(cancelAt - sandbox.now() + 60);
+    expect(await stripe.subscriptions.retrieve(created.id)).toMatchObject({
+      status: "canceled",
+      ended_at: cancelAt,
+    });
+  });
+
   it("renews monthly, billing the period's metered usage, and goes past_due when a payment fails", async () => {
     const { stripe, sandbox } = harness;
     const { customer, subscription } = await subscribe("dan@example.com");
