@@ -36,6 +36,9 @@ export default async function BillingPage({
     invoices = null;
   }
   const plan = PLANS[access.plan];
+  // Stripe schedules an end with `cancel_at` (portal, newer API versions) or `cancel_at_period_end`.
+  const endsAt =
+    subscription?.cancelAt ?? (subscription?.cancelAtPeriodEnd ? subscription.currentPeriodEnd : null);
 
   return (
     <main className="space-y-6">
@@ -55,16 +58,14 @@ export default async function BillingPage({
         <h2 id="plan-heading" className="text-lg font-semibold">
           Current plan: <span data-testid="billing-plan">{plan.name}</span>
         </h2>
-        {subscription?.cancelAtPeriodEnd ? (
+        {endsAt ? (
           <p
             data-testid="billing-renewal"
             className="rounded-md border border-amber-400 bg-amber-50 p-3 text-amber-950"
           >
             Your {plan.name} plan is canceled and ends on{" "}
-            <time dateTime={subscription.currentPeriodEnd.toISOString()}>
-              {date(subscription.currentPeriodEnd)}
-            </time>
-            . It keeps working until then; after that you are on Free. To keep it, choose Manage billing.
+            <time dateTime={endsAt.toISOString()}>{date(endsAt)}</time>. It keeps working until then; after
+            that you are on Free. To keep it, choose Manage billing.
           </p>
         ) : (
           <p className="muted" data-testid="billing-renewal">

@@ -67,6 +67,9 @@ export function subscriptionRow(subscription: Stripe.Subscription) {
     currentPeriodStart: new Date(start * 1000),
     currentPeriodEnd: new Date(end * 1000),
     cancelAtPeriodEnd: subscription.cancel_at_period_end,
+    // Newer API versions and the portal in flexible billing mode end a subscription with `cancel_at`
+    // alone, leaving `cancel_at_period_end` false: store it, or the page would promise a renewal.
+    cancelAt: subscription.cancel_at === null ? null : new Date(subscription.cancel_at * 1000),
     canceledAt: subscription.canceled_at === null ? null : new Date(subscription.canceled_at * 1000),
   };
 }

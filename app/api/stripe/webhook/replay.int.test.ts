@@ -81,6 +81,7 @@ async function billingState(database: Database) {
       currentPeriodStart: true,
       currentPeriodEnd: true,
       cancelAtPeriodEnd: true,
+      cancelAt: true,
     },
   });
   const entitlements = await database.entitlement.findMany({
@@ -150,6 +151,7 @@ describe("a shuffled replay with duplicates", () => {
       const live = await stripe.subscriptions.retrieve(stored.id);
       expect(stored.status).toBe(live.status);
       expect(stored.cancelAtPeriodEnd).toBe(live.cancel_at_period_end);
+      expect(stored.cancelAt).toEqual(live.cancel_at === null ? null : new Date(live.cancel_at * 1000));
     }
     expect(new Set(expected.subscriptions.map((row) => row.status))).toEqual(
       new Set(["active", "canceled", "past_due"]),

@@ -295,6 +295,51 @@ describe("entitlements follow the subscription", () => {
     expect(mayUse(now, "get:widgets")).toBe(true);
   });
 
+  it("a scheduled end (cancel_at) is stored, cleared when unset, and ends the plan when it passes", async () => {
+    const customer = await newCustomer();
+    const subscriptionId = await subscribe(customer.stripeCustomerId, "pro");
+    await deliverNew();
+    const row = () => database.db.subscription.findUniqueOrThrow({ where: { id: subscriptionId } });
+    const entitlements = () => database.db.entitlement.count({ where: { customerId: customer.id } });
+    // A day before the period ends: only cancel_at says so, cancel_at_period_end stays false.
+    const cancelAt = Math.floor((await row()).currentPeriodEnd.getTime() / 1000) - 86_400;
+
+    await stripe.subscriptions.update(subscriptionId, { cancel_at: cancelAt });
+    await deliverNew();
+    expect(await row()).toMatchObject({
+      status: "active",
+      cancelAt: new Date(cancelAt * 1000),
+      cancelAtPeriodEnd: false,
+    });
+    expect((await getCustomerAccess(database.db, customer.id)).plan).toBe("pro");
+
+    // Stripe unsets cancel_at with an empty string.
+    await stripe.subscriptions.update(subscriptionId, { cancel_at: "" });
+    await deliverNew();
+    expect(await row()).toMatchObject({ status: "active", cancelAt: null, cancelAtPeriodEnd: false });
+
+    await stripe.subscriptions.update(subscriptionId, { cancel_at: cancelAt });
+    await deliverNew();
+    expect((await row()).cancelAt).toEqual(new Date(cancelAt * 1000));
+    await sandbox.advanceClock(cancelAt - 60 - sandbox.now());
+    await deliverNew();
+    expect((await row()).status).toBe("active");
+    expect(await entitlements()).toBe(4);
+
+    await sandbox.advanceClock(120);
+    const receipts = await deliverNew();
+    expect(
+      receipts.find(
+        (receipt) => receipt.type === "customer.subscription.deleted" && receipt.outcome === "applied",
+      ),
+    ).toBeDefined();
+    expect(await row()).toMatchObject({ status: "canceled", cancelAt: new Date(cancelAt * 1000) });
+    expect(await entitlements()).toBe(0);
+    const now = await getCustomerAccess(database.db, customer.id);
+    expect(now).toMatchObject({ plan: "free", status: "free" });
+    expect(mayUse(now, "create:widgets")).toBe(false);
+  });
+
   it("customer.deleted unlinks the customer and ends its plan", async () => {
     const customer = await newCustomer();
     await subscribe(customer.stripeCustomerId, "pro");
