@@ -145,5 +145,9 @@ describe(`a reporter killed mid-batch on ${TEST_BACKEND}`, () => {
       reported.set(customer, (reported.get(customer) ?? 0) + Number(event.payload.value));
     }
     expect(reported).toEqual(served);
+    console.info(
+      `Reporter SIGKILL on ${TEST_BACKEND}: killed after ${atKill} of ${deltas} meter events; the next run ` +
+        `left ${deltas} events, one per delta, and reported totals = served units for ${served.size} customers.`,
+    );
   });
 });

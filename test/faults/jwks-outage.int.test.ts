@@ -192,6 +192,11 @@ describe(`the issuer's JWKS unreachable, through the app on ${TEST_BACKEND}`, ()
       // Only served calls were metered.
       const counters = await database.db.usageCounter.findMany({ where: { customerId } });
       expect(counters.reduce((sum, row) => sum + Number(row.units), 0)).toBe(served);
+      console.info(
+        `JWKS outage on ${TEST_BACKEND}: bursts of ${BURST} calls served from cached keys up to the ` +
+          `maximum age (${config.maxAge / 1000} s), then 503; ${issuer.requests} JWKS requests in all; ` +
+          `${served} calls served and metered.`,
+      );
     },
   );
 });

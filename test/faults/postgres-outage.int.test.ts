@@ -360,6 +360,15 @@ describe.skipIf(unavailable)("PostgreSQL fails under the app", () => {
       expect(summary).toMatchObject({ failed: 0, expired: 0, waiting: 0 });
       expect(reported(scale.stripeCustomerId)).toBe(served(scale));
       expect(reported(free.stripeCustomerId)).toBe(served(free));
+      const tally = (phase: Phase) =>
+        `${count((o) => o.started === phase && o.status < 300)} × 2xx, ` +
+        `${count((o) => o.started === phase && o.status === 503)} × 503`;
+      console.info(
+        `PostgreSQL crash: ${outcomes.length} calls; before ${tally("before")}; ` +
+          `crashing ${tally("crashing")}; down ${tally("down")}; restarting ${tally("restarting")}; ` +
+          `after ${tally("after")}. Units served = metered = reported: ` +
+          `${served(scale) + served(free)}.`,
+      );
     },
   );
 
@@ -422,6 +431,11 @@ describe.skipIf(unavailable)("PostgreSQL fails under the app", () => {
         where: { id: { in: handled.map((event) => event.id) } },
       });
       expect(stored).toHaveLength(handled.length);
+      console.info(
+        `Webhooks during a PostgreSQL crash: ${handled.length} handled events, ` +
+          `${deliveries.filter((d) => d.duringOutage && handled.some((e) => e.id === d.eventId)).length} ` +
+          `deliveries refused while down, each applied once after the sender's retries.`,
+      );
       const subscriptions = await app.db.subscription.findMany({ where: { customerId: customer.id } });
       expect(subscriptions).toMatchObject([{ id: subscriptionId, plan: "pro", status: "active" }]);
     },
@@ -463,6 +477,10 @@ describe.skipIf(unavailable)("PostgreSQL fails under the app", () => {
       expect(cut.filter((response) => response.status === 200)).toHaveLength(cut.length - refused.length);
       served += cut.length - refused.length;
       expect(await metered(who.customerId)).toBe(served);
+      console.info(
+        `Lost usage-write answers: 5 committed with the answer lost → 5 × 200, metered once; ` +
+          `5 with the write cut → ${refused.length} × 503 (not metered), ${cut.length - refused.length} × 200.`,
+      );
     },
   );
 });

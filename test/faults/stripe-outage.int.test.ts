@@ -213,6 +213,12 @@ describe(`Stripe down or failing while the API serves, on ${TEST_BACKEND}`, () =
       expect(new Set(identifiers).size).toBe(identifiers.length);
       for (const who of callers) expect(meterTotal(who.stripeCustomerId)).toBe(who.served);
       expect(await database.db.usageReport.count({ where: { status: { not: "sent" } } })).toBe(0);
+      console.info(
+        `Stripe outage on ${TEST_BACKEND}: every call served through 500s, lost answers and refused ` +
+          `connections; ${recordedUnseen} meter events recorded unseen were recognised as duplicates; ` +
+          `${identifiers.length} meter events, one per identifier; Stripe's totals = served units ` +
+          `(${callers.map((who) => who.served).join(", ")}).`,
+      );
     },
   );
 });
