@@ -89,6 +89,7 @@ test.describe.serial("the newcomer's journey", () => {
       test
         .info()
         .annotations.push({ type: "dashboard first-load JS (compressed bytes)", description: String(bytes) });
+      console.log(`dashboard first-load JavaScript: ${(bytes / 1024).toFixed(1)} kB compressed`);
       expect(bytes).toBeGreaterThan(0);
       expect(bytes).toBeLessThan(300 * 1024);
       await checkPage(page, "dashboard");
