@@ -6,34 +6,27 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
 import { createLocalIssuer, type LocalIssuer } from "@/dev/issuer";
 import type { Database } from "@/lib/db";
+import { appGlobals, callApi, loadApp, type App } from "./app-harness";
 import { givePlan } from "./fixtures";
 import { createMigratedDatabase, type TestDatabase } from "./database";
 
 const AUDIENCE = "https://api.basic-exchange.test/";
-const BASE = "http://localhost:3000";
 const READER = { id: "basic-reader", secret: "basic-reader-secret-0123456789" };
 const OTHER = { id: "basic-other", secret: "basic-other-secret-0123456789" };
 
 let issuer: LocalIssuer;
 let database: TestDatabase & { db: Database };
 let fetchSpy: MockInstance<typeof fetch>;
-let modules: Awaited<ReturnType<typeof loadApp>>;
+let modules: App;
 
-async function loadApp(env: Record<string, string> = {}) {
+/** The app as a new process with `env` would load it: a fresh gate, rate limits and caches. */
+function loadAppWith(env: Record<string, string> = {}): Promise<App> {
   vi.stubEnv("GATE_BASIC_EXCHANGE", "");
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  vi.resetModules();
-  // A fresh gate and fresh rate limits: new process state.
-  delete (globalThis as { tollgateGate?: unknown }).tollgateGate;
-  delete (globalThis as { tollgateRateLimiters?: unknown }).tollgateRateLimiters;
-  return {
-    admitRequest: (await import("@/lib/api/admit-request")).admitRequest,
-    widgets: await import("@/app/api/v1/widgets/route"),
-  };
+  return loadApp();
 }
 
 beforeAll(async () => {
@@ -58,15 +51,15 @@ beforeAll(async () => {
 
   vi.stubEnv("AUTH0_ISSUER", issuer.url);
   vi.stubEnv("AUTH0_AUDIENCE", AUDIENCE);
-  (globalThis as { tollgateDb?: Database }).tollgateDb = database.db;
+  appGlobals.tollgateDb = database.db;
   fetchSpy = vi.spyOn(globalThis, "fetch");
-  modules = await loadApp();
+  modules = await loadAppWith();
 });
 
 afterAll(async () => {
   fetchSpy.mockRestore();
   vi.unstubAllEnvs();
-  delete (globalThis as { tollgateDb?: Database }).tollgateDb;
+  delete appGlobals.tollgateDb;
   await Promise.all([issuer.close(), database.destroy()]);
 });
 
@@ -81,17 +74,8 @@ function exchanges(): number {
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
 
 /** Sends a request through the proxy logic and, when admitted, to the route handler, like Next does. */
-async function call(authorization: string | undefined, method = "GET"): Promise<Response> {
-  const request = new NextRequest(`${BASE}/api/v1/widgets`, {
-    method,
-    headers: authorization ? { authorization } : {},
-  });
-  const admission = await modules.admitRequest(request);
-  if (!admission.admitted) return admission.response;
-  const forwarded = new Request(request.url, { method, headers: request.headers });
-  const handler = method === "GET" ? modules.widgets.GET : modules.widgets.POST;
-  return handler(forwarded, { params: Promise.resolve({}) });
-}
+const call = (authorization: string | undefined, method = "GET"): Promise<Response> =>
+  callApi(modules, undefined, method, "/api/v1/widgets", { headers: authorization ? { authorization } : {} });
 
 async function problemType(response: Response): Promise<unknown> {
   expect(response.headers.get("content-type")).toBe("application/problem+json");
@@ -108,7 +92,7 @@ describe("HTTP Basic client credentials", () => {
   });
 
   it("exchange once for 20 concurrent requests, and the token is reused for later requests", async () => {
-    modules = await loadApp(); // a fresh process: empty caches
+    modules = await loadAppWith(); // a fresh process: empty caches
     const before = exchanges();
     const responses = await Promise.all(
       Array.from({ length: 20 }, () => call(basic(READER.id, READER.secret))),
@@ -146,7 +130,7 @@ describe("HTTP Basic client credentials", () => {
   });
 
   it("flooded with different wrong secrets for one client id reach the issuer a bounded number of times", async () => {
-    modules = await loadApp();
+    modules = await loadAppWith();
     expect((await call(basic(READER.id, READER.secret))).status).toBe(200);
     const before = exchanges();
     const flood = await Promise.all(
@@ -163,7 +147,7 @@ describe("HTTP Basic client credentials", () => {
   });
 
   it("are not exchanged when GATE_BASIC_EXCHANGE=0: 401 with a Bearer challenge and no error code", async () => {
-    modules = await loadApp({ GATE_BASIC_EXCHANGE: "0" });
+    modules = await loadAppWith({ GATE_BASIC_EXCHANGE: "0" });
     const before = exchanges();
     const response = await call(basic(READER.id, READER.secret));
     expect(response.status).toBe(401);
@@ -176,7 +160,7 @@ describe("HTTP Basic client credentials", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
-    modules = await loadApp({ AUTH0_ISSUER: `http://127.0.0.1:${port}/` });
+    modules = await loadAppWith({ AUTH0_ISSUER: `http://127.0.0.1:${port}/` });
     const response = await call(basic(READER.id, READER.secret));
     expect(response.status).toBe(503);
     expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);

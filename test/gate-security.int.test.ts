@@ -13,75 +13,51 @@ import {
   type JwksTestServer,
   type TestKey,
 } from "@/lib/gate/jwks-test-server";
+import { callApi, loadApp, startTestEnvironment, TEST_BASE_URL, type TestEnvironment } from "./app-harness";
 import { givePlan } from "./fixtures";
-import { createMigratedDatabase, type TestDatabase } from "./database";
-import type { Database } from "@/lib/db";
+import type { TestIssuer } from "./test-issuer";
 
-const AUDIENCE = "https://api.tollgate.test/";
 const CLIENT_ID = "machine-client-1";
-const BASE = "http://localhost:3000";
 
-let issuer: JwksTestServer;
+let env: TestEnvironment;
+let issuer: TestIssuer;
 let jkuServer: JwksTestServer;
 let key: TestKey;
 let otherKey: TestKey;
-let database: TestDatabase & { db: Database };
-let modules: Awaited<ReturnType<typeof loadApp>>;
+let modules: Awaited<ReturnType<typeof loadGateApp>>;
 
-async function loadApp() {
-  vi.resetModules();
-  // A fresh gate and fresh rate limits: new process state.
-  delete (globalThis as { tollgateGate?: unknown }).tollgateGate;
-  delete (globalThis as { tollgateRateLimiters?: unknown }).tollgateRateLimiters;
-  return {
-    proxy: (await import("@/proxy")).proxy,
-    admitRequest: (await import("@/lib/api/admit-request")).admitRequest,
-    widgets: await import("@/app/api/v1/widgets/route"),
-    me: await import("@/app/api/v1/me/route"),
-  };
+/** The app with a fresh gate and fresh rate limits (new process state), and its proxy. */
+async function loadGateApp() {
+  const app = await loadApp();
+  return { ...app, proxy: (await import("@/proxy")).proxy };
 }
 
 beforeAll(async () => {
-  [key, otherKey] = await Promise.all([createTestKey("key-1"), createTestKey("key-2")]);
-  issuer = await startJwksTestServer([key]);
+  [env, otherKey] = await Promise.all([startTestEnvironment("key-1"), createTestKey("key-2")]);
+  issuer = env.issuer;
+  key = issuer.key;
   jkuServer = await startJwksTestServer([otherKey]);
-  database = await createMigratedDatabase();
-  const customer = await database.db.customer.create({ data: { email: "machine-owner@example.com" } });
+  const customer = await env.db.customer.create({ data: { email: "machine-owner@example.com" } });
   // More calls than Free allows per second: these tests are about the gate, not the plan.
-  await givePlan(database.db, customer.id, "scale");
-  await database.db.apiClient.create({
+  await givePlan(env.db, customer.id, "scale");
+  await env.db.apiClient.create({
     data: { clientId: CLIENT_ID, customerId: customer.id, name: "CI", scopes: ["get:widgets"] },
   });
 
-  vi.stubEnv("AUTH0_ISSUER", issuer.issuer);
-  vi.stubEnv("AUTH0_AUDIENCE", AUDIENCE);
   vi.stubEnv("GATE_JWKS_COOLDOWN_SECONDS", "60");
   vi.stubEnv("GATE_JWKS_REFRESH_SECONDS", "900");
-  // The route handlers reach the test database through the app's own singleton.
-  (globalThis as { tollgateDb?: Database }).tollgateDb = database.db;
-  modules = await loadApp();
+  modules = await loadGateApp();
 });
 
 afterAll(async () => {
-  vi.unstubAllEnvs();
-  delete (globalThis as { tollgateDb?: Database }).tollgateDb;
-  await Promise.all([issuer.close(), jkuServer.close(), database.destroy()]);
+  await Promise.all([env?.close(), jkuServer?.close()]);
 });
 
 const now = () => Math.floor(Date.now() / 1000);
 
+/** A machine token's claims, issued ten seconds ago, with `extra` added or replacing them. */
 function claims(extra: JWTPayload = {}): JWTPayload {
-  return {
-    iss: issuer.issuer,
-    aud: AUDIENCE,
-    sub: `${CLIENT_ID}@clients`,
-    azp: CLIENT_ID,
-    gty: "client-credentials",
-    iat: now() - 10,
-    exp: now() + 3600,
-    scope: "get:widgets",
-    ...extra,
-  };
+  return { ...issuer.machineClaims(CLIENT_ID, { scope: "get:widgets" }), iat: now() - 10, ...extra };
 }
 
 const b64 = (value: unknown) =>
@@ -95,24 +71,8 @@ interface Call {
 }
 
 /** Sends a request through the proxy and, when admitted, to the route handler, like Next does. */
-async function call({
-  method = "GET",
-  path = "/api/v1/widgets",
-  token,
-  headers = {},
-}: Call): Promise<Response> {
-  const request = new NextRequest(`${BASE}${path}`, {
-    method,
-    headers: { ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}), ...headers },
-  });
-  const admission = await modules.admitRequest(request);
-  if (!admission.admitted) return admission.response;
-  // Admitted requests reach their handler unchanged, as NextResponse.next() passes them on.
-  const forwarded = new Request(request.url, { method, headers: request.headers });
-  const route = new URL(request.url).pathname === "/api/v1/me" ? modules.me : modules.widgets;
-  const handler = method === "GET" ? route.GET : modules.widgets.POST;
-  return handler(forwarded, { params: Promise.resolve({}) });
-}
+const call = ({ method = "GET", path = "/api/v1/widgets", token, headers }: Call): Promise<Response> =>
+  callApi(modules, token, method, path, { headers });
 
 async function expectRefused(
   response: Response,
@@ -143,7 +103,7 @@ describe("the gate admits", () => {
   });
 
   it("an aud array that includes our audience", async () => {
-    const token = await signTestToken(key, claims({ aud: [AUDIENCE, `${issuer.issuer}userinfo`] }));
+    const token = await signTestToken(key, claims({ aud: [issuer.audience, `${issuer.issuer}userinfo`] }));
     expect((await call({ token })).status).toBe(200);
   });
 
@@ -310,14 +270,14 @@ describe("identity cannot be forged", () => {
   });
 
   it("refuses requests that reach a route handler without passing the proxy", async () => {
-    const bypass = new Request(`${BASE}/api/v1/widgets`, { headers: forged });
+    const bypass = new Request(`${TEST_BASE_URL}/api/v1/widgets`, { headers: forged });
     await expectRefused(await modules.widgets.GET(bypass, { params: Promise.resolve({}) }), {
       status: 401,
       type: "invalid-token",
       challenge: /^Bearer realm="api"$/,
     });
     const token = await signTestToken(key, claims({ scope: "get:widgets" }));
-    const wrongScope = new Request(`${BASE}/api/v1/widgets`, {
+    const wrongScope = new Request(`${TEST_BASE_URL}/api/v1/widgets`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...forged },
       body: JSON.stringify({ name: "x", size_cm: 1 }),
@@ -337,12 +297,12 @@ describe("identity cannot be forged", () => {
 
   it("refuses a revoked machine client's token at once, not at exp", async () => {
     const token = await signTestToken(key, claims({ sub: "revoked-client@clients", azp: "revoked-client" }));
-    const customer = await database.db.customer.create({ data: { email: "revoked@example.com" } });
-    await database.db.apiClient.create({
+    const customer = await env.db.customer.create({ data: { email: "revoked@example.com" } });
+    await env.db.apiClient.create({
       data: { clientId: "revoked-client", customerId: customer.id, name: "old", scopes: [] },
     });
     expect((await call({ token })).status).toBe(200);
-    await database.db.apiClient.update({
+    await env.db.apiClient.update({
       where: { clientId: "revoked-client" },
       data: { revokedAt: new Date() },
     });
@@ -353,11 +313,11 @@ describe("identity cannot be forged", () => {
 
 describe("the proxy itself", () => {
   it("answers refusals directly and forwards admitted requests with a request id", async () => {
-    const refused = await modules.proxy(new NextRequest(`${BASE}/api/v1/widgets`));
+    const refused = await modules.proxy(new NextRequest(`${TEST_BASE_URL}/api/v1/widgets`));
     expect(refused.status).toBe(401);
     const token = await signTestToken(key, claims());
     const admitted = await modules.proxy(
-      new NextRequest(`${BASE}/api/v1/widgets`, { headers: { authorization: `Bearer ${token}` } }),
+      new NextRequest(`${TEST_BASE_URL}/api/v1/widgets`, { headers: { authorization: `Bearer ${token}` } }),
     );
     expect(admitted.headers.get("x-middleware-next")).toBe("1");
     // Passed on unchanged: no request-header override for a client to confuse with ours.
@@ -372,7 +332,7 @@ describe("signing keys", () => {
   async function bootGate(server: JwksTestServer, timings: Record<string, string>) {
     vi.stubEnv("AUTH0_ISSUER", server.issuer);
     for (const [name, value] of Object.entries(timings)) vi.stubEnv(name, value);
-    modules = await loadApp();
+    modules = await loadGateApp();
   }
 
   async function withServer(keys: TestKey[], run: (server: JwksTestServer) => Promise<void>) {

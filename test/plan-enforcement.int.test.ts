@@ -3,98 +3,42 @@
  * must include the operation (402), the call must fit the rate limit (429 + RateLimit headers) and a
  * capped quota (429, exact under concurrency), and only answered calls are metered.
  */
-import type { JWTPayload } from "jose";
-import { NextRequest } from "next/server";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import {
-  createTestKey,
-  signTestToken,
-  startJwksTestServer,
-  type JwksTestServer,
-  type TestKey,
-} from "@/lib/gate/jwks-test-server";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { calendarMonth } from "@/lib/metering/usage-window";
-import type { Database } from "@/lib/db";
-import { createMigratedDatabase, type TestDatabase } from "./database";
+import {
+  appGlobals,
+  callApi,
+  loadApp,
+  startTestEnvironment,
+  type App,
+  type TestEnvironment,
+} from "./app-harness";
 import { givePlan } from "./fixtures";
 
-const AUDIENCE = "https://api.tollgate.test/";
-const BASE = "http://localhost:3000";
-const ALL_SCOPES = "get:widgets create:widgets delete:widgets render:widgets";
-
-let issuer: JwksTestServer;
-let key: TestKey;
-let database: TestDatabase & { db: Database };
-let app: Awaited<ReturnType<typeof loadApp>>;
-
-async function loadApp() {
-  vi.resetModules();
-  delete (globalThis as { tollgateGate?: unknown }).tollgateGate;
-  return {
-    admitRequest: (await import("@/lib/api/admit-request")).admitRequest,
-    widgets: await import("@/app/api/v1/widgets/route"),
-    widget: await import("@/app/api/v1/widgets/[id]/route"),
-  };
-}
+let env: TestEnvironment;
+let app: App;
 
 beforeAll(async () => {
-  key = await createTestKey("plan-key");
-  issuer = await startJwksTestServer([key]);
-  database = await createMigratedDatabase();
-  vi.stubEnv("AUTH0_ISSUER", issuer.issuer);
-  vi.stubEnv("AUTH0_AUDIENCE", AUDIENCE);
-  (globalThis as { tollgateDb?: Database }).tollgateDb = database.db;
+  env = await startTestEnvironment("plan-key");
   app = await loadApp();
 });
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  delete (globalThis as { tollgateDb?: unknown }).tollgateDb;
-  await Promise.all([issuer.close(), database.destroy()]);
-});
+afterAll(() => env?.close());
 beforeEach(() => {
-  delete (globalThis as { tollgateRateLimiters?: unknown }).tollgateRateLimiters;
+  delete appGlobals.tollgateRateLimiters;
 });
 
 /** A customer with a machine client whose tokens carry every scope. */
 async function machineCustomer(name: string): Promise<{ customerId: string; token: string }> {
-  const customer = await database.db.customer.create({ data: { email: `${name}@example.com` } });
-  await database.db.apiClient.create({ data: { clientId: name, customerId: customer.id, name, scopes: [] } });
-  const now = Math.floor(Date.now() / 1000);
-  const claims: JWTPayload = {
-    iss: issuer.issuer,
-    aud: AUDIENCE,
-    sub: `${name}@clients`,
-    azp: name,
-    gty: "client-credentials",
-    scope: ALL_SCOPES,
-    iat: now,
-    exp: now + 3600,
-  };
-  return { customerId: customer.id, token: await signTestToken(key, claims) };
+  const customer = await env.db.customer.create({ data: { email: `${name}@example.com` } });
+  await env.db.apiClient.create({ data: { clientId: name, customerId: customer.id, name, scopes: [] } });
+  return { customerId: customer.id, token: await env.issuer.machineToken(name) };
 }
 
-async function call(
-  token: string,
-  method: "GET" | "POST",
-  path = "/api/v1/widgets",
-  body?: unknown,
-): Promise<Response> {
-  const init = {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  };
-  const admission = await app.admitRequest(new NextRequest(`${BASE}${path}`, init));
-  if (!admission.admitted) return admission.response;
-  const request = new Request(`${BASE}${path}`, init);
-  if (path === "/api/v1/widgets")
-    return method === "GET" ? app.widgets.GET(request, {}) : app.widgets.POST(request, {});
-  const id = path.split("/").at(-1) ?? "";
-  return app.widget.GET(request, { params: Promise.resolve({ id }) });
-}
+const call = (token: string, method: "GET" | "POST", path = "/api/v1/widgets", body?: unknown) =>
+  callApi(app, token, method, path, { body });
 
 const unitsOf = async (customerId: string) =>
-  (await database.db.usageCounter.findMany({ where: { customerId } })).reduce(
+  (await env.db.usageCounter.findMany({ where: { customerId } })).reduce(
     (sum, row) => sum + Number(row.units),
     0,
   );
@@ -116,7 +60,7 @@ describe("plans at the door", () => {
 
   it("admits the same operation once the customer's plan includes it, and meters it", async () => {
     const { customerId, token } = await machineCustomer("pro-writer");
-    await givePlan(database.db, customerId, "pro");
+    await givePlan(env.db, customerId, "pro");
     const response = await call(token, "POST", "/api/v1/widgets", { name: "Cog", size_cm: 2 });
     expect(response.status).toBe(201);
     expect(response.headers.get("ratelimit-policy")).toBe('"pro";q=25;w=1');
@@ -144,7 +88,7 @@ describe("plans at the door", () => {
   it("never lets concurrent calls past the monthly cap, and does not bill failed calls", async () => {
     const { customerId, token } = await machineCustomer("free-capped");
     // 997 of Free's 1,000 units already used this month.
-    await database.db.quotaCounter.create({
+    await env.db.quotaCounter.create({
       data: { customerId, meter: "api_units", periodStart: calendarMonth(new Date()).start, units: 997n },
     });
     const responses = await Promise.all(Array.from({ length: 5 }, () => call(token, "GET")));
@@ -164,7 +108,7 @@ describe("plans at the door", () => {
     const missing = await call(token, "GET", "/api/v1/widgets/00000000-0000-4000-8000-000000000000");
     expect(missing.status).toBe(404);
     expect(await unitsOf(customerId)).toBe(0);
-    const quota = await database.db.quotaCounter.findMany({ where: { customerId } });
+    const quota = await env.db.quotaCounter.findMany({ where: { customerId } });
     expect(quota.map((row) => Number(row.units))).toEqual([0]);
   });
 });

@@ -3,14 +3,9 @@ import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
 import { sdkFor } from "@/dev/stripe/testing";
 import { LOCAL } from "@/lib/config/local-defaults";
 import type { Database } from "@/lib/db";
-import {
-  createTestKey,
-  signTestToken,
-  startJwksTestServer,
-  type JwksTestServer,
-  type TestKey,
-} from "@/lib/gate/jwks-test-server";
+import type { JwksTestServer, TestKey } from "@/lib/gate/jwks-test-server";
 import { createMigratedDatabase } from "@/test/database";
+import { startTestIssuer } from "@/test/test-issuer";
 
 export const AUDIENCE = "https://api.tollgate.bench/";
 
@@ -33,8 +28,7 @@ let shared: Promise<InProcessApp> | undefined;
  */
 export function inProcessApp(): Promise<InProcessApp> {
   shared ??= (async () => {
-    const key = await createTestKey("bench");
-    const issuer = await startJwksTestServer([key]);
+    const issuer = await startTestIssuer("bench", AUDIENCE);
     const sandbox = await createStripeSandbox({ port: 0, webhookSecret: LOCAL.stripeWebhookSecret });
     Object.assign(process.env, {
       AUTH0_ISSUER: issuer.issuer,
@@ -49,24 +43,13 @@ export function inProcessApp(): Promise<InProcessApp> {
     const stripe = sdkFor(sandbox);
     const { setupCatalog } = await import("@/lib/billing/setup-catalog");
     await setupCatalog(stripe);
-    const now = Math.floor(Date.now() / 1000);
     return {
       db: database.db,
       stripe,
       sandbox,
       issuer,
-      key,
-      token: (clientId) =>
-        signTestToken(key, {
-          iss: issuer.issuer,
-          aud: AUDIENCE,
-          sub: `${clientId}@clients`,
-          azp: clientId,
-          gty: "client-credentials",
-          scope: "get:widgets create:widgets delete:widgets render:widgets",
-          iat: now,
-          exp: now + 7200,
-        }),
+      key: issuer.key,
+      token: (clientId) => issuer.machineToken(clientId, { ttl: 7200 }),
     };
   })();
   return shared;

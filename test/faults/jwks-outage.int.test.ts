@@ -10,49 +10,33 @@
  */
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { Database } from "@/lib/db";
-import {
-  createTestKey,
-  signTestToken,
-  startJwksTestServer,
-  type JwksTestServer,
-  type TestKey,
-} from "@/lib/gate/jwks-test-server";
 import type { Gate } from "@/lib/gate";
-import { createMigratedDatabase, TEST_BACKEND, type TestDatabase } from "../database";
+import {
+  appGlobals,
+  loadApp,
+  startTestEnvironment,
+  TEST_BASE_URL,
+  type TestEnvironment,
+} from "../app-harness";
+import { TEST_BACKEND } from "../database";
 import { givePlan } from "../fixtures";
+import type { TestIssuer } from "../test-issuer";
 
-const AUDIENCE = "https://api.tollgate.test/";
-const BASE = "http://localhost:3000";
 const CLIENT_ID = "jwks-outage-client";
 const BURST = 150;
 
-let issuer: JwksTestServer;
-let key: TestKey;
-let database: TestDatabase & { db: Database };
+let env: TestEnvironment;
+let issuer: TestIssuer;
 let customerId: string;
 let gate: Gate;
-let app: Awaited<ReturnType<typeof loadApp>>;
+let app: Awaited<ReturnType<typeof loadAppOnTestClock>>;
 const clock = { now: Date.now() };
 const T0 = clock.now;
 let config: { refresh: number; cooldown: number; maxAge: number };
-const globals = globalThis as {
-  tollgateDb?: Database;
-  tollgateGate?: unknown;
-  tollgateRateLimiters?: unknown;
-  tollgateAccessCache?: unknown;
-  tollgateCallers?: unknown;
-};
 
-async function loadApp() {
-  vi.resetModules();
-  for (const name of [
-    "tollgateGate",
-    "tollgateRateLimiters",
-    "tollgateAccessCache",
-    "tollgateCallers",
-  ] as const)
-    delete globals[name];
+/** The app with the gate it would build itself, but on the test's clock. */
+async function loadAppOnTestClock() {
+  const modules = await loadApp();
   const { getConfig } = await import("@/lib/config");
   const { createGate } = await import("@/lib/gate");
   const { log } = await import("@/lib/log");
@@ -68,58 +52,40 @@ async function loadApp() {
     onJwksFetchError: (error) => log.error("gate.jwks_fetch_failed", { error: error.message }),
   });
   // Where lib/api/authenticate-call.ts keeps the process's gate (it builds the same one, clockless).
-  globals.tollgateGate = { gate, basicExchange: null, tokenCookie: undefined };
-  return {
-    proxy: (await import("@/proxy")).proxy,
-    widgets: await import("@/app/api/v1/widgets/route"),
-  };
+  appGlobals.tollgateGate = { gate, basicExchange: null, tokenCookie: undefined };
+  return { ...modules, proxy: (await import("@/proxy")).proxy };
 }
 
 beforeAll(async () => {
-  key = await createTestKey("jwks-outage-key");
-  issuer = await startJwksTestServer([key]);
-  database = await createMigratedDatabase();
-  const customer = await database.db.customer.create({ data: { email: "jwks-outage@example.com" } });
+  env = await startTestEnvironment("jwks-outage-key");
+  issuer = env.issuer;
+  const customer = await env.db.customer.create({ data: { email: "jwks-outage@example.com" } });
   customerId = customer.id;
-  await givePlan(database.db, customerId, "scale");
-  await database.db.apiClient.create({ data: { clientId: CLIENT_ID, customerId, name: "CI", scopes: [] } });
-  vi.stubEnv("AUTH0_ISSUER", issuer.issuer);
-  vi.stubEnv("AUTH0_AUDIENCE", AUDIENCE);
+  await givePlan(env.db, customerId, "scale");
+  await env.db.apiClient.create({ data: { clientId: CLIENT_ID, customerId, name: "CI", scopes: [] } });
   // The bursts below are about the issuer, not the plan's rate limit.
   vi.stubEnv("RATE_LIMIT_SCALE", "100");
-  globals.tollgateDb = database.db;
-  app = await loadApp();
+  app = await loadAppOnTestClock();
 });
 
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  delete globals.tollgateDb;
-  delete globals.tollgateGate;
-  await Promise.all([issuer.close(), database.destroy()]);
-});
+afterAll(() => env?.close());
 
 /** A token valid for the whole simulated day; each has its own `jti`, so none is a cache hit. */
 function newToken(): Promise<string> {
-  const iat = Math.floor(T0 / 1000);
-  return signTestToken(key, {
-    iss: issuer.issuer,
-    aud: AUDIENCE,
-    sub: `${CLIENT_ID}@clients`,
-    azp: CLIENT_ID,
-    gty: "client-credentials",
+  return issuer.machineToken(CLIENT_ID, {
     scope: "get:widgets",
     jti: crypto.randomUUID(),
-    iat,
-    exp: iat + 24 * 3600,
+    iat: Math.floor(T0 / 1000),
+    ttl: 24 * 3600,
   });
 }
 
 /** GET /api/v1/widgets through the proxy and, when admitted, the route handler, as Next runs them. */
 async function call(token: string): Promise<Response> {
   const init = { headers: { authorization: `Bearer ${token}` } };
-  const gateAnswer = await app.proxy(new NextRequest(`${BASE}/api/v1/widgets`, init));
+  const gateAnswer = await app.proxy(new NextRequest(`${TEST_BASE_URL}/api/v1/widgets`, init));
   if (gateAnswer.headers.get("x-middleware-next") !== "1") return gateAnswer;
-  return app.widgets.GET(new Request(`${BASE}/api/v1/widgets`, init), {});
+  return app.widgets.GET(new Request(`${TEST_BASE_URL}/api/v1/widgets`, init), {});
 }
 
 let served = 0;
@@ -190,7 +156,7 @@ describe(`the issuer's JWKS unreachable, through the app on ${TEST_BACKEND}`, ()
       expect(await burst(cachedToken)).toEqual({ statuses: all(200), fetches: 0 });
 
       // Only served calls were metered.
-      const counters = await database.db.usageCounter.findMany({ where: { customerId } });
+      const counters = await env.db.usageCounter.findMany({ where: { customerId } });
       expect(counters.reduce((sum, row) => sum + Number(row.units), 0)).toBe(served);
       console.info(
         `JWKS outage on ${TEST_BACKEND}: bursts of ${BURST} calls served from cached keys up to the ` +

@@ -9,8 +9,6 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { JWTPayload } from "jose";
-import { NextRequest } from "next/server";
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
@@ -20,19 +18,13 @@ import { setupCatalog } from "@/lib/billing/setup-catalog";
 import type { Receipt } from "@/lib/billing/webhook/apply-stripe-event";
 import { isHandledEvent } from "@/lib/billing/webhook/event-types";
 import { LOCAL } from "@/lib/config/local-defaults";
-import type { Database } from "@/lib/db";
-import {
-  createTestKey,
-  signTestToken,
-  startJwksTestServer,
-  type JwksTestServer,
-  type TestKey,
-} from "@/lib/gate/jwks-test-server";
 import { reportUsage } from "@/lib/metering/report-usage";
 import { migrateDatabase } from "@/scripts/lib/migrate-database";
+import { appGlobals, callApi, loadApp, TEST_BASE_URL } from "../app-harness";
 import { givePlan } from "../fixtures";
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from "../private-postgres";
 import { subscribeThroughCheckout } from "../stripe-checkout";
+import { startTestIssuer, type TestIssuer } from "../test-issuer";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
 
 const unavailable = privatePostgresUnavailable();
@@ -42,50 +34,26 @@ if (unavailable) {
   console.warn(`Skipping the PostgreSQL fault tests: ${unavailable}`);
 }
 
-const AUDIENCE = "https://api.tollgate.test/";
-const BASE = "http://localhost:3000";
-const SCOPES = "get:widgets create:widgets delete:widgets render:widgets";
-
 let server: PrivatePostgres;
 let proxy: TcpProxy;
-let issuer: JwksTestServer;
-let key: TestKey;
+let issuer: TestIssuer;
 let sandbox: StripeSandbox;
 let stripe: Stripe;
 let webhookBridge: Server;
-let app: Awaited<ReturnType<typeof loadApp>>;
-const globals = globalThis as {
-  tollgateDb?: Database;
-  tollgateGate?: unknown;
-  tollgateStripe?: unknown;
-  tollgateRateLimiters?: unknown;
-  tollgateRatePool?: { end(): Promise<void> };
-  tollgateAccessCache?: unknown;
-  tollgateCallers?: unknown;
-};
+let app: Awaited<ReturnType<typeof reloadApp>>;
 
 /** The app's modules with fresh process state, on the database of DATABASE_URL. */
-async function loadApp() {
+async function reloadApp() {
   if (app) {
     await app.db.$disconnect();
-    await globals.tollgateRatePool?.end().catch(() => undefined);
+    await appGlobals.tollgateRatePool?.end().catch(() => undefined);
   }
-  vi.resetModules();
-  for (const name of [
-    "tollgateDb",
-    "tollgateGate",
-    "tollgateStripe",
-    "tollgateRateLimiters",
-    "tollgateRatePool",
-    "tollgateAccessCache",
-    "tollgateCallers",
-  ] as const)
-    delete globals[name];
+  // Connected to DATABASE_URL, which the last test moves: the next ones connect to it as it is then.
+  delete appGlobals.tollgateDb;
+  delete appGlobals.tollgateRatePool;
   return {
+    ...(await loadApp()),
     db: (await import("@/lib/db")).getDb(),
-    admitRequest: (await import("@/lib/api/admit-request")).admitRequest,
-    widgets: await import("@/app/api/v1/widgets/route"),
-    me: await import("@/app/api/v1/me/route"),
     webhook: await import("@/app/api/stripe/webhook/route"),
   };
 }
@@ -122,7 +90,7 @@ async function startWebhookBridge(): Promise<string> {
       for (const [name, value] of Object.entries(req.headers))
         if (typeof value === "string") headers.set(name, value);
       void app.webhook
-        .POST(new Request(`${BASE}/api/stripe/webhook`, { method: "POST", headers, body }))
+        .POST(new Request(`${TEST_BASE_URL}/api/stripe/webhook`, { method: "POST", headers, body }))
         .then(async (response) => {
           const answer = await response.text();
           const event = JSON.parse(body) as { id: string; type: string };
@@ -145,8 +113,7 @@ async function startWebhookBridge(): Promise<string> {
 
 beforeAll(async () => {
   if (unavailable) return;
-  key = await createTestKey("outage-key");
-  [server, issuer] = await Promise.all([startPrivatePostgres(), startJwksTestServer([key])]);
+  [server, issuer] = await Promise.all([startPrivatePostgres(), startTestIssuer("outage-key")]);
   sandbox = await createStripeSandbox({
     port: 0,
     webhookUrl: await startWebhookBridge(),
@@ -161,19 +128,19 @@ beforeAll(async () => {
   await migrateDatabase({ ...process.env, DATABASE_URL: server.url }, () => {});
   vi.stubEnv("DATABASE_URL", server.url);
   vi.stubEnv("AUTH0_ISSUER", issuer.issuer);
-  vi.stubEnv("AUTH0_AUDIENCE", AUDIENCE);
+  vi.stubEnv("AUTH0_AUDIENCE", issuer.audience);
   vi.stubEnv("STRIPE_SECRET_KEY", "");
   vi.stubEnv("STRIPE_WEBHOOK_SECRET", "");
   vi.stubEnv("STRIPE_API_URL", sandbox.url);
   // The load below is about the outage, not the plans' rate limits (the limiter still runs, on Postgres).
   vi.stubEnv("RATE_LIMIT_SCALE", "100");
-  app = await loadApp();
+  app = await reloadApp();
 }, 120_000);
 
 afterAll(async () => {
   vi.unstubAllEnvs();
   await app?.db.$disconnect();
-  await globals.tollgateRatePool?.end().catch(() => undefined);
+  await appGlobals.tollgateRatePool?.end().catch(() => undefined);
   await sandbox?.close();
   webhookBridge?.closeAllConnections();
   await new Promise((resolve) => (webhookBridge ? webhookBridge.close(resolve) : resolve(undefined)));
@@ -194,21 +161,10 @@ async function caller(name: string, plan: "free" | "scale"): Promise<Caller> {
   });
   if (plan !== "free") await givePlan(app.db, customer.id, plan);
   await app.db.apiClient.create({ data: { clientId: name, customerId: customer.id, name, scopes: [] } });
-  const now = Math.floor(Date.now() / 1000);
-  const claims: JWTPayload = {
-    iss: issuer.issuer,
-    aud: AUDIENCE,
-    sub: `${name}@clients`,
-    azp: name,
-    gty: "client-credentials",
-    scope: SCOPES,
-    iat: now,
-    exp: now + 3600,
-  };
   return {
     customerId: customer.id,
     stripeCustomerId: stripeCustomer.id,
-    token: await signTestToken(key, claims),
+    token: await issuer.machineToken(name),
   };
 }
 
@@ -222,21 +178,10 @@ function unitsOf(operation: Operation): number {
 }
 
 /** One call through the proxy's admission, then the route handler, as Next runs them. */
-async function call(token: string, operation: Operation): Promise<Response> {
-  const path = operation === "me" ? "/api/v1/me" : "/api/v1/widgets";
-  const init: { method: string; headers: Record<string, string>; body?: string } =
-    operation === "create"
-      ? {
-          method: "POST",
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-          body: JSON.stringify({ name: "Sprocket", size_cm: 3 }),
-        }
-      : { method: "GET", headers: { authorization: `Bearer ${token}` } };
-  const admission = await app.admitRequest(new NextRequest(`${BASE}${path}`, init));
-  if (!admission.admitted) return admission.response;
-  const request = new Request(`${BASE}${path}`, init);
-  if (operation === "me") return app.me.GET(request, {});
-  return operation === "list" ? app.widgets.GET(request, {}) : app.widgets.POST(request, {});
+function call(token: string, operation: Operation): Promise<Response> {
+  if (operation === "create")
+    return callApi(app, token, "POST", "/api/v1/widgets", { body: { name: "Sprocket", size_cm: 3 } });
+  return callApi(app, token, "GET", operation === "me" ? "/api/v1/me" : "/api/v1/widgets");
 }
 
 /** Units in the usage counters of a customer. */
@@ -447,7 +392,7 @@ describe.skipIf(unavailable)("PostgreSQL fails under the app", () => {
     async () => {
       proxy = await startTcpProxy({ host: "127.0.0.1", port: server.port });
       vi.stubEnv("DATABASE_URL", `postgres://postgres@127.0.0.1:${proxy.port}/postgres`);
-      app = await loadApp();
+      app = await reloadApp();
       const who = await caller("lost-answer", "scale");
       expect((await call(who.token, "list")).status).toBe(200);
       let served = 1;

@@ -5,89 +5,49 @@
  * real cron route (GET /api/cron/usage). The API keeps serving throughout, nothing reaches Stripe's
  * meter twice, and once Stripe is back its meter totals equal the units served.
  */
-import { NextRequest } from "next/server";
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
 import { sdkFor } from "@/dev/stripe/testing";
 import { setupCatalog } from "@/lib/billing/setup-catalog";
-import type { Database } from "@/lib/db";
-import {
-  createTestKey,
-  signTestToken,
-  startJwksTestServer,
-  type JwksTestServer,
-  type TestKey,
-} from "@/lib/gate/jwks-test-server";
 import type { ReportSummary } from "@/lib/metering/report-usage";
-import { createMigratedDatabase, TEST_BACKEND, type TestDatabase } from "../database";
+import { callApi, loadApp, startTestEnvironment, TEST_BASE_URL, type TestEnvironment } from "../app-harness";
+import { TEST_BACKEND } from "../database";
 import { givePlan } from "../fixtures";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
 
-const AUDIENCE = "https://api.tollgate.test/";
-const BASE = "http://localhost:3000";
 const CRON_SECRET = "cron-secret-for-fault-tests-0123";
 
-let issuer: JwksTestServer;
-let key: TestKey;
-let database: TestDatabase & { db: Database };
+let env: TestEnvironment;
 let sandbox: StripeSandbox;
 let stripe: Stripe;
 let stripeProxy: TcpProxy;
-let app: Awaited<ReturnType<typeof loadApp>>;
-const globals = globalThis as {
-  tollgateDb?: Database;
-  tollgateGate?: unknown;
-  tollgateStripe?: unknown;
-  tollgateRateLimiters?: unknown;
-  tollgateAccessCache?: unknown;
-  tollgateCallers?: unknown;
-};
+let app: Awaited<ReturnType<typeof loadAppWithCron>>;
 
-async function loadApp() {
-  vi.resetModules();
-  for (const name of [
-    "tollgateGate",
-    "tollgateStripe",
-    "tollgateRateLimiters",
-    "tollgateAccessCache",
-    "tollgateCallers",
-  ] as const)
-    delete globals[name];
-  return {
-    admitRequest: (await import("@/lib/api/admit-request")).admitRequest,
-    widgets: await import("@/app/api/v1/widgets/route"),
-    cron: await import("@/app/api/cron/usage/route"),
-  };
+async function loadAppWithCron() {
+  const modules = await loadApp();
+  return { ...modules, cron: await import("@/app/api/cron/usage/route") };
 }
 
 beforeAll(async () => {
-  key = await createTestKey("stripe-outage-key");
-  [issuer, database, sandbox] = await Promise.all([
-    startJwksTestServer([key]),
-    createMigratedDatabase(),
+  [env, sandbox] = await Promise.all([
+    startTestEnvironment("stripe-outage-key"),
     createStripeSandbox({ port: 0 }),
   ]);
   stripe = sdkFor(sandbox);
   await setupCatalog(stripe);
   // The app reaches Stripe through this proxy, which can refuse connections like a host that is down.
   stripeProxy = await startTcpProxy({ host: "127.0.0.1", port: sandbox.port });
-  vi.stubEnv("AUTH0_ISSUER", issuer.issuer);
-  vi.stubEnv("AUTH0_AUDIENCE", AUDIENCE);
   vi.stubEnv("STRIPE_SECRET_KEY", "");
   vi.stubEnv("STRIPE_API_URL", `http://127.0.0.1:${stripeProxy.port}`);
   vi.stubEnv("CRON_SECRET", CRON_SECRET);
   vi.stubEnv("RATE_LIMIT_SCALE", "100");
-  globals.tollgateDb = database.db;
-  app = await loadApp();
+  app = await loadAppWithCron();
 });
 
 afterAll(async () => {
-  vi.unstubAllEnvs();
-  delete globals.tollgateDb;
-  delete globals.tollgateStripe;
-  await stripeProxy.close();
-  await Promise.all([issuer.close(), sandbox.close(), database.destroy()]);
+  await stripeProxy?.close();
+  await Promise.all([env?.close(), sandbox?.close()]);
 });
 
 interface Caller {
@@ -98,22 +58,12 @@ interface Caller {
 
 async function caller(name: string): Promise<Caller> {
   const stripeCustomer = await stripe.customers.create({ email: `${name}@example.com` });
-  const customer = await database.db.customer.create({
+  const customer = await env.db.customer.create({
     data: { email: `${name}@example.com`, stripeCustomerId: stripeCustomer.id },
   });
-  await givePlan(database.db, customer.id, "scale");
-  await database.db.apiClient.create({ data: { clientId: name, customerId: customer.id, name, scopes: [] } });
-  const now = Math.floor(Date.now() / 1000);
-  const token = await signTestToken(key, {
-    iss: issuer.issuer,
-    aud: AUDIENCE,
-    sub: `${name}@clients`,
-    azp: name,
-    gty: "client-credentials",
-    scope: "get:widgets create:widgets",
-    iat: now,
-    exp: now + 3600,
-  });
+  await givePlan(env.db, customer.id, "scale");
+  await env.db.apiClient.create({ data: { clientId: name, customerId: customer.id, name, scopes: [] } });
+  const token = await env.issuer.machineToken(name, { scope: "get:widgets create:widgets" });
   return { stripeCustomerId: stripeCustomer.id, token, served: 0 };
 }
 
@@ -121,22 +71,12 @@ async function caller(name: string): Promise<Caller> {
 async function serve(callers: Caller[], rounds: number): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     const responses = await Promise.all(
-      callers.flatMap((who) => {
-        const get = { headers: { authorization: `Bearer ${who.token}` } };
-        const post = {
-          method: "POST",
-          headers: { authorization: `Bearer ${who.token}`, "content-type": "application/json" },
-          body: JSON.stringify({ name: "Gear", size_cm: 4 }),
-        };
-        return [
-          handle(new NextRequest(`${BASE}/api/v1/widgets`, get), () =>
-            app.widgets.GET(new Request(`${BASE}/api/v1/widgets`, get), {}),
-          ),
-          handle(new NextRequest(`${BASE}/api/v1/widgets`, post), () =>
-            app.widgets.POST(new Request(`${BASE}/api/v1/widgets`, post), {}),
-          ),
-        ].map(async (response) => ({ who, status: (await response).status }));
-      }),
+      callers.flatMap((who) =>
+        [
+          callApi(app, who.token, "GET", "/api/v1/widgets"),
+          callApi(app, who.token, "POST", "/api/v1/widgets", { body: { name: "Gear", size_cm: 4 } }),
+        ].map(async (response) => ({ who, status: (await response).status })),
+      ),
     );
     // Stripe's state never stands between a customer and the API: every call is served.
     expect(responses.map((response) => response.status).filter((status) => status >= 300)).toEqual([]);
@@ -144,15 +84,10 @@ async function serve(callers: Caller[], rounds: number): Promise<void> {
   }
 }
 
-async function handle(request: NextRequest, route: () => Promise<Response>): Promise<Response> {
-  const admission = await app.admitRequest(request);
-  return admission.admitted ? route() : admission.response;
-}
-
 /** One run of the reporter through the cron route, as Vercel Cron calls it. */
 async function cron(): Promise<ReportSummary> {
   const response = await app.cron.GET(
-    new Request(`${BASE}/api/cron/usage`, { headers: { authorization: `Bearer ${CRON_SECRET}` } }),
+    new Request(`${TEST_BASE_URL}/api/cron/usage`, { headers: { authorization: `Bearer ${CRON_SECRET}` } }),
   );
   expect(response.status).toBe(200);
   return (await response.json()) as ReportSummary;
@@ -212,7 +147,7 @@ describe(`Stripe down or failing while the API serves, on ${TEST_BACKEND}`, () =
       const identifiers = sandbox.state.meterEvents.map((event) => event.identifier);
       expect(new Set(identifiers).size).toBe(identifiers.length);
       for (const who of callers) expect(meterTotal(who.stripeCustomerId)).toBe(who.served);
-      expect(await database.db.usageReport.count({ where: { status: { not: "sent" } } })).toBe(0);
+      expect(await env.db.usageReport.count({ where: { status: { not: "sent" } } })).toBe(0);
       console.info(
         `Stripe outage on ${TEST_BACKEND}: every call served through 500s, lost answers and refused ` +
           `connections; ${recordedUnseen} meter events recorded unseen were recognised as duplicates; ` +

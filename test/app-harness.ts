@@ -1,0 +1,139 @@
+/**
+ * The app in this test process, as Next runs it: the proxy's admission and the route handlers, on a
+ * migrated test database, trusting a local test issuer. Integration tests of the whole API use it.
+ */
+import { NextRequest } from "next/server";
+import { vi } from "vitest";
+import type { Database } from "@/lib/db";
+import { createMigratedDatabase } from "./database";
+import { startTestIssuer, type TestIssuer } from "./test-issuer";
+
+/** The origin the tests' requests are sent to. */
+export const TEST_BASE_URL = "http://localhost:3000";
+
+/**
+ * The app's per-process state, which it keeps on globalThis so that Next's separate bundles (proxy,
+ * route handlers) share it: the database, gate, Stripe client, rate limiters and caches.
+ */
+export const appGlobals = globalThis as {
+  tollgateDb?: Database;
+  tollgateGate?: unknown;
+  tollgateStripe?: unknown;
+  tollgateRateLimiters?: unknown;
+  tollgateRatePool?: { end(): Promise<void> };
+  tollgateAccessCache?: unknown;
+  tollgateCallers?: unknown;
+};
+
+/**
+ * Forgets the gate, Stripe client, rate limiters and caches, as a new process would start without
+ * them. Not the database (a test's own, set by `startTestEnvironment`), nor the rate limiters' pool
+ * (a connection pool must be ended first).
+ */
+export function resetAppGlobals(): void {
+  delete appGlobals.tollgateGate;
+  delete appGlobals.tollgateStripe;
+  delete appGlobals.tollgateRateLimiters;
+  delete appGlobals.tollgateAccessCache;
+  delete appGlobals.tollgateCallers;
+}
+
+/** The app's modules as a new process loads them: read the environment as it now is. */
+export async function loadApp() {
+  vi.resetModules();
+  resetAppGlobals();
+  return {
+    admitRequest: (await import("@/lib/api/admit-request")).admitRequest,
+    widgets: await import("@/app/api/v1/widgets/route"),
+    widget: await import("@/app/api/v1/widgets/[id]/route"),
+    me: await import("@/app/api/v1/me/route"),
+  };
+}
+
+export type App = Awaited<ReturnType<typeof loadApp>>;
+
+export interface TestEnvironment {
+  issuer: TestIssuer;
+  /** The test database's client, which the app's `getDb()` returns too. */
+  db: Database;
+  /** Unstubs every environment variable, forgets the app's globals, closes the issuer, drops the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * A test issuer and a migrated database, with the app pointed at them: AUTH0_ISSUER and
+ * AUTH0_AUDIENCE stubbed, and the database where the app's `getDb()` finds it. `loadApp()` next.
+ */
+export async function startTestEnvironment(kid: string): Promise<TestEnvironment> {
+  const [issuer, database] = await Promise.all([startTestIssuer(kid), createMigratedDatabase()]);
+  vi.stubEnv("AUTH0_ISSUER", issuer.issuer);
+  vi.stubEnv("AUTH0_AUDIENCE", issuer.audience);
+  appGlobals.tollgateDb = database.db;
+  return {
+    issuer,
+    db: database.db,
+    async close() {
+      vi.unstubAllEnvs();
+      resetAppGlobals();
+      delete appGlobals.tollgateDb;
+      await Promise.all([issuer.close(), database.destroy()]);
+    },
+  };
+}
+
+type RouteHandler = (
+  request: Request,
+  route: { params?: Promise<Record<string, string>> },
+) => Promise<Response>;
+
+/** The route handler Next would run for `method` and `pathname`, with its dynamic segments. */
+function routeOf(app: App, method: string, pathname: string) {
+  const widget = /^\/api\/v1\/widgets\/([^/]+)$/.exec(pathname)?.[1];
+  const route: { module?: Partial<Record<string, RouteHandler>>; params?: Record<string, string> } =
+    pathname === "/api/v1/widgets"
+      ? { module: app.widgets }
+      : pathname === "/api/v1/me"
+        ? { module: app.me }
+        : widget !== undefined
+          ? { module: app.widget, params: { id: widget } }
+          : {};
+  const handler = route.module?.[method];
+  if (!handler) throw new Error(`No route handler for ${method} ${pathname} in test/app-harness.ts: add it.`);
+  return { handler, params: route.params };
+}
+
+export interface CallOptions {
+  /** Sent as JSON. */
+  body?: unknown;
+  /** More request headers, after Authorization (so they may replace it). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * One API call as Next runs it: the proxy's admission (lib/api/admit-request.ts), then, when admitted,
+ * the path's route handler with the same request, as NextResponse.next() passes it on. `token`, when
+ * given, is sent as a bearer token. Example: `await callApi(app, token, "GET", "/api/v1/me")`.
+ */
+export async function callApi(
+  app: App,
+  token: string | undefined,
+  method: string,
+  path: string,
+  { body, headers }: CallOptions = {},
+): Promise<Response> {
+  const url = `${TEST_BASE_URL}${path}`;
+  const init = {
+    method,
+    headers: {
+      ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      ...headers,
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  };
+  const admission = await app.admitRequest(new NextRequest(url, init));
+  if (!admission.admitted) return admission.response;
+  const { handler, params } = routeOf(app, method, new URL(url).pathname);
+  // Next passes no params to routes without dynamic segments.
+  return handler(new Request(url, init), params ? { params: Promise.resolve(params) } : {});
+}
