@@ -26,9 +26,9 @@ import { route, type Route } from "./router";
 import type { SandboxEngine } from "./sandbox-engine";
 
 const DAY = 86_400;
-/** Stripe accepts meter events up to 35 days old and 5 minutes ahead. */
-const METER_EVENT_MAX_AGE = 35 * DAY;
-const METER_EVENT_MAX_AHEAD = 300;
+/** Stripe accepts meter events up to 35 days old and 5 minutes ahead (v1 and the v2 stream). */
+export const METER_EVENT_MAX_AGE = 35 * DAY;
+export const METER_EVENT_MAX_AHEAD = 300;
 
 function product(engine: SandboxEngine, id: string, param = "id"): ProductObject {
   const found = engine.state.products.get(id);

@@ -1,10 +1,11 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { billingRoutes } from "./api-billing";
 import { catalogRoutes } from "./api-catalog";
 import { customerRoutes } from "./api-customers";
-import { StripeApiError, unsupported } from "./errors";
+import { SESSION_TOKEN_PREFIX, authenticateSessionToken, v2Routes } from "./api-meter-event-stream";
+import { StripeApiError, StripeV2ApiError, invalidV2Field, unsupported } from "./errors";
 import { expandResponse } from "./expand";
 import { FormEncodingError, parseStripeForm, type FormObject } from "./form-encoding";
 import { handleHostedPage } from "./hosted-pages";
@@ -12,7 +13,7 @@ import { newId } from "./ids";
 import { Params } from "./params";
 import { matchRoute, type Route } from "./router";
 import { SandboxEngine, SANDBOX_API_VERSION } from "./sandbox-engine";
-import { SandboxState } from "./sandbox-state";
+import { SandboxState, type MeterEventErrorRecord } from "./sandbox-state";
 import { WebhookDispatcher, type DeliveryStats, type WebhookOptions } from "./webhooks";
 
 const ROUTES: readonly Route[] = [...customerRoutes, ...catalogRoutes, ...billingRoutes];
@@ -83,6 +84,11 @@ export interface StripeSandbox {
   /** Resolves when no webhook is queued or in flight (waiting out retry delays). */
   webhooksIdle(): Promise<void>;
   readonly deliveries: DeliveryStats;
+  /**
+   * Meter event stream events dropped as Stripe drops them after answering 200 (no meter, unknown
+   * customer, timestamp out of range, duplicate identifier, bad value), oldest first.
+   */
+  readonly meterEventErrors: readonly MeterEventErrorRecord[];
   /** Forgets all objects and events. */
   reset(): void;
   close(): Promise<void>;
@@ -140,12 +146,28 @@ function authenticate(req: IncomingMessage, expected: string | undefined): void 
     throw new StripeApiError(
       401,
       "invalid_request_error",
-      key.startsWith("sk_live_") || key.startsWith("rk_live_")
-        ? "The Stripe sandbox only accepts test mode keys."
-        : `Invalid API Key provided: ${masked}`,
+      key.startsWith(SESSION_TOKEN_PREFIX)
+        ? "A meter event session token only authenticates POST /v2/billing/meter_event_stream; use your secret key."
+        : key.startsWith("sk_live_") || key.startsWith("rk_live_")
+          ? "The Stripe sandbox only accepts test mode keys."
+          : `Invalid API Key provided: ${masked}`,
       "api_key_invalid",
     );
   }
+}
+
+/** Headers both API versions check the same way. */
+function checkHeaders(req: IncomingMessage): void {
+  const version = req.headers["stripe-version"];
+  if (typeof version === "string" && !/^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/.test(version)) {
+    throw new StripeApiError(
+      400,
+      "invalid_request_error",
+      `Invalid Stripe API version: ${version}`,
+      "api_version_invalid",
+    );
+  }
+  if (typeof req.headers["stripe-account"] === "string") throw unsupported("Connect (Stripe-Account)");
 }
 
 /** Canonical JSON (sorted keys) so the same parameters in another order still match. */
@@ -254,16 +276,7 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
     let fingerprint = "";
     try {
       authenticate(req, options.apiKey);
-      const version = req.headers["stripe-version"];
-      if (typeof version === "string" && !/^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/.test(version)) {
-        throw new StripeApiError(
-          400,
-          "invalid_request_error",
-          `Invalid Stripe API version: ${version}`,
-          "api_version_invalid",
-        );
-      }
-      if (typeof req.headers["stripe-account"] === "string") throw unsupported("Connect (Stripe-Account)");
+      checkHeaders(req);
       const body = method === "GET" ? "" : await readBody(req);
       const contentType = req.headers["content-type"] ?? "";
       if (body && !contentType.includes("application/x-www-form-urlencoded")) {
@@ -377,6 +390,113 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
     }
   }
 
+  /**
+   * `/v2/*`: JSON bodies, v2 error bodies, and v2 idempotency: a key replays a success (so a retry
+   * after a lost response records nothing twice) but not a failure, which the retry runs again
+   * (https://docs.stripe.com/api-v2-overview#idempotency).
+   */
+  async function handleApiV2(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const method = req.method ?? "GET";
+    const headers: Record<string, string> = {
+      "request-id": newId("req"),
+      "stripe-version": SANDBOX_API_VERSION,
+    };
+    const idempotencyKey =
+      method === "POST" ? ((req.headers["idempotency-key"] as string | undefined) ?? null) : null;
+    if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
+    try {
+      const found = v2Routes.get(`${method} ${url.pathname}`);
+      if (found?.auth === "meter_event_session") authenticateSessionToken(engine, apiKeyOf(req));
+      else {
+        authenticate(req, options.apiKey);
+        // Stripe's v2 APIs take secret keys only (https://docs.stripe.com/api-v2-overview); the
+        // status and code are the sandbox's own.
+        if (apiKeyOf(req)?.startsWith("rk_")) {
+          throw new StripeV2ApiError(
+            403,
+            "invalid_request_error",
+            "restricted_key_not_supported",
+            "Restricted API keys cannot be used with v2 APIs. Use a secret key.",
+          );
+        }
+      }
+      checkHeaders(req);
+      if (!found) {
+        throw new StripeV2ApiError(
+          404,
+          "invalid_request_error",
+          "not_found",
+          `Unrecognized request URL (${method}: ${url.pathname}). The Tollgate Stripe sandbox implements the subset listed in dev/stripe/README.md.`,
+        );
+      }
+      const text = await readBody(req);
+      if (text && !(req.headers["content-type"] ?? "").includes("application/json"))
+        throw invalidV2Field("v2 endpoints take application/json bodies.");
+      let body: unknown;
+      try {
+        body = text ? (JSON.parse(text) as unknown) : undefined;
+      } catch {
+        throw invalidV2Field("The request body is not valid JSON.");
+      }
+      // Hashed: a batch of 100 events would otherwise keep a 15 kB fingerprint in the state file.
+      const fingerprint = idempotencyKey
+        ? createHash("sha256")
+            .update(canonical({ method, path: url.pathname, body }))
+            .digest("base64url")
+        : "";
+      if (idempotencyKey) {
+        const stored = state.idempotency.get(idempotencyKey);
+        if (stored && Date.now() - stored.storedAt < IDEMPOTENCY_TTL_MS) {
+          if (stored.fingerprint !== fingerprint) {
+            throw new StripeV2ApiError(
+              400,
+              "idempotency_error",
+              "idempotency_key_in_use",
+              `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+            );
+          }
+          sendJson(res, stored.status, stored.body, { ...headers, "idempotent-replayed": "true" });
+          return;
+        }
+      }
+      const fault = pickFault(url.pathname);
+      if (fault && !fault.after) throw faultError(fault.status);
+      const result = mutate(() => found.handler(engine, body));
+      if (idempotencyKey)
+        state.idempotency.set(idempotencyKey, {
+          fingerprint,
+          status: 200,
+          body: result,
+          storedAt: Date.now(),
+        });
+      if (fault?.after) throw faultError(fault.status);
+      if (options.log) console.log(`[stripe] ${method} ${url.pathname} 200`);
+      sendJson(res, 200, result, headers);
+    } catch (caught) {
+      const error =
+        caught instanceof StripeV2ApiError
+          ? caught
+          : caught instanceof StripeApiError
+            ? StripeV2ApiError.from(caught)
+            : undefined;
+      if (!error) {
+        console.error("[stripe] unexpected error", caught);
+        const unexpected = new StripeV2ApiError(
+          500,
+          "api_error",
+          undefined,
+          "An unexpected error occurred in the sandbox.",
+        );
+        sendJson(res, 500, unexpected.toBody(), headers);
+        return;
+      }
+      if (options.log) console.log(`[stripe] ${method} ${url.pathname} ${error.status} ${error.message}`);
+      const extra: Record<string, string> =
+        error.status === 429 || error.status >= 500 ? {} : { "stripe-should-retry": "false" };
+      sendJson(res, error.status, error.toBody(), { ...headers, ...extra });
+    }
+  }
+
   async function readAdminBody(req: IncomingMessage): Promise<Record<string, unknown>> {
     const text = await readBody(req);
     if (!text) return {};
@@ -422,6 +542,8 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
         return sendJson(res, 200, webhooks.stats);
       case "GET /_sandbox/deliveries":
         return sendJson(res, 200, webhooks.stats);
+      case "GET /_sandbox/meter_event_errors":
+        return sendJson(res, 200, { data: state.meterEventErrors });
       case "POST /_sandbox/reset":
         state.clear();
         scheduleSave();
@@ -435,13 +557,9 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
     const url = new URL(req.url ?? "/", "http://sandbox.invalid");
     try {
       if (url.pathname.startsWith("/v1/")) return await handleApi(req, res, url);
+      if (url.pathname.startsWith("/v2/")) return await handleApiV2(req, res, url);
       if (url.pathname.startsWith("/_sandbox/")) return await handleAdmin(req, res, url);
       if (await handleHostedPage(engine, req, res, url.pathname, mutate)) return;
-      if (url.pathname.startsWith("/v2/")) {
-        return sendJson(res, 404, {
-          error: { type: "invalid_request_error", message: "API v2 is not implemented by the sandbox." },
-        });
-      }
       sendJson(res, 404, {
         error: {
           type: "invalid_request_error",
@@ -497,6 +615,9 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
     webhooksIdle: () => webhooks.idle(),
     get deliveries() {
       return webhooks.stats;
+    },
+    get meterEventErrors() {
+      return state.meterEventErrors;
     },
     reset: () => {
       state.clear();

@@ -78,3 +78,35 @@ export function unsupported(what: string, param?: string): StripeApiError {
     param,
   );
 }
+
+/**
+ * An API v2 error, `{ error: { type, code, message } }`. The SDK picks a class by `type` first
+ * (`temporary_session_expired` is TemporarySessionExpiredError), then by status as for v1.
+ */
+export class StripeV2ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** A v1 error (authentication, injected faults) in v2 form, keeping the status the SDK maps. */
+  static from(error: StripeApiError): StripeV2ApiError {
+    return new StripeV2ApiError(error.status, error.type, error.code, error.message);
+  }
+
+  /** The JSON body Stripe sends. */
+  toBody(): { error: { type: string; code?: string; message: string } } {
+    return {
+      error: { type: this.type, ...(this.code ? { code: this.code } : {}), message: this.message },
+    };
+  }
+}
+
+/** 400 for a v2 request body Stripe would refuse before processing anything. */
+export function invalidV2Field(message: string): StripeV2ApiError {
+  return new StripeV2ApiError(400, "invalid_request_error", "invalid_fields", message);
+}

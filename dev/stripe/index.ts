@@ -7,4 +7,5 @@ export {
 } from "./create-stripe-sandbox";
 export { LOCAL_STRIPE } from "./constants";
 export { SANDBOX_API_VERSION } from "./sandbox-engine";
+export type { MeterEventErrorCode, MeterEventErrorRecord } from "./sandbox-state";
 export { signPayload, type DeliveryAttempt, type DeliveryStats } from "./webhooks";

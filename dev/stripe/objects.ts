@@ -181,6 +181,16 @@ export interface MeterEventObject {
   timestamp: number;
 }
 
+/** `POST /v2/billing/meter_event_session`: a v2 object, so times are RFC 3339 strings. */
+export interface MeterEventSessionObject {
+  id: string;
+  object: "v2.billing.meter_event_session";
+  authentication_token: string;
+  created: string;
+  expires_at: string;
+  livemode: false;
+}
+
 export interface MeterEventSummaryObject {
   id: string;
   object: "billing.meter_event_summary";

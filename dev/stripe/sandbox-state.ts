@@ -53,6 +53,42 @@ export interface IdempotencyRecord {
   storedAt: number;
 }
 
+/** A meter event session as stored: its token authenticates the v2 meter event stream until `expires_at`. */
+export interface MeterEventSessionRecord {
+  id: string;
+  authentication_token: string;
+  /** Sandbox time, Unix seconds (the wire object has RFC 3339 strings). */
+  created: number;
+  expires_at: number;
+}
+
+/**
+ * Why a stream event was dropped: the codes of Stripe's meter error reports
+ * (`v1.billing.meter.error_report_triggered`), plus `duplicate_meter_event`, the sandbox's own name for
+ * an identifier it has already recorded (Stripe drops those without a report).
+ */
+export type MeterEventErrorCode =
+  | "archived_meter"
+  | "duplicate_meter_event"
+  | "meter_event_customer_not_found"
+  | "meter_event_invalid_value"
+  | "meter_event_no_customer_defined"
+  | "no_meter"
+  | "timestamp_in_future"
+  | "timestamp_too_far_in_past";
+
+/** A meter event stream event that Stripe would accept with 200 and then drop while processing it. */
+export interface MeterEventErrorRecord {
+  identifier: string;
+  event_name: string;
+  /** The meter it was meant for; null when no meter has its event_name (Stripe's `no_meter`). */
+  meter: string | null;
+  code: MeterEventErrorCode;
+  message: string;
+  /** Sandbox time (Unix seconds) it was dropped. */
+  at: number;
+}
+
 const record = <T>() => z.custom<T>((value) => typeof value === "object" && value !== null);
 
 /** What the optional state file holds (`.data/stripe/state.json`). */
@@ -70,6 +106,9 @@ const persistedSchema = z.object({
   priceTiers: z.array(z.tuple([z.string(), z.array(record<PriceTierObject>())])).optional(),
   meters: z.array(record<MeterObject>()),
   meterEvents: z.array(record<MeterEventObject>()),
+  /** Optional: state files written before the v2 meter event stream have neither. */
+  meterEventErrors: z.array(record<MeterEventErrorRecord>()).optional(),
+  meterEventSessions: z.array(record<MeterEventSessionRecord>()).optional(),
   features: z.array(record<FeatureObject>()),
   productFeatures: z.array(record<ProductFeatureRecord>()),
   subscriptions: z.array(record<SubscriptionRecord>()),
@@ -104,6 +143,10 @@ export class SandboxState {
   readonly meters = new Map<string, MeterObject>();
   readonly meterEvents: MeterEventObject[] = [];
   readonly meterEventIdentifiers = new Set<string>();
+  /** Stream events dropped as Stripe drops them asynchronously, oldest first. */
+  readonly meterEventErrors: MeterEventErrorRecord[] = [];
+  /** Meter event sessions by authentication token. */
+  readonly meterEventSessions = new Map<string, MeterEventSessionRecord>();
   readonly features = new Map<string, FeatureObject>();
   readonly productFeatures = new Map<string, ProductFeatureRecord>();
   readonly subscriptions = new Map<string, SubscriptionRecord>();
@@ -151,6 +194,9 @@ export class SandboxState {
       this.meterEvents.push(event);
       this.meterEventIdentifiers.add(event.identifier);
     }
+    for (const error of data.meterEventErrors ?? []) this.meterEventErrors.push(error);
+    for (const session of data.meterEventSessions ?? [])
+      this.meterEventSessions.set(session.authentication_token, session);
     fill(this.features, data.features);
     fill(this.productFeatures, data.productFeatures);
     fill(this.subscriptions, data.subscriptions);
@@ -180,6 +226,8 @@ export class SandboxState {
       priceTiers: [...this.priceTiers],
       meters: [...this.meters.values()],
       meterEvents: this.meterEvents,
+      meterEventErrors: this.meterEventErrors,
+      meterEventSessions: [...this.meterEventSessions.values()],
       features: [...this.features.values()],
       productFeatures: [...this.productFeatures.values()],
       subscriptions: [...this.subscriptions.values()],
@@ -217,6 +265,7 @@ export class SandboxState {
       this.events,
       this.idempotency,
       this.entitlements,
+      this.meterEventSessions,
     ] as Array<Map<string, unknown>>) {
       map.clear();
     }
@@ -224,6 +273,7 @@ export class SandboxState {
     this.cardOnFile.clear();
     this.meterEvents.length = 0;
     this.meterEventIdentifiers.clear();
+    this.meterEventErrors.length = 0;
     this.pendingWebhooks = [];
   }
 }

@@ -37,6 +37,9 @@ export type _MeterEventObject = Assert<Fits<Sandbox.MeterEventObject, Stripe.Bil
 export type _MeterEventSummaryObject = Assert<
   Fits<Sandbox.MeterEventSummaryObject, Stripe.Billing.MeterEventSummary>
 >;
+export type _MeterEventSessionObject = Assert<
+  Fits<Sandbox.MeterEventSessionObject, Stripe.V2.Billing.MeterEventSession>
+>;
 export type _FeatureObject = Assert<Fits<Sandbox.FeatureObject, Stripe.Entitlements.Feature>>;
 export type _ProductFeatureObject = Assert<Fits<Sandbox.ProductFeatureObject, Stripe.ProductFeature>>;
 export type _ActiveEntitlementObject = Assert<

@@ -8,9 +8,12 @@ import Stripe from "stripe";
 import { LOCAL } from "../../lib/config/local-defaults";
 import { createStripeSandbox, type StripeSandbox, type StripeSandboxOptions } from "./create-stripe-sandbox";
 
-/** The official SDK configured for a sandbox, as the app configures it from STRIPE_API_URL. */
-export function sdkFor(sandbox: Pick<StripeSandbox, "port">): Stripe {
-  return new Stripe(LOCAL.stripeSecretKey, {
+/**
+ * The official SDK configured for a sandbox, as the app configures it from STRIPE_API_URL; `key` may be
+ * a meter event session's token, as Stripe's docs build the client for the v2 meter event stream.
+ */
+export function sdkFor(sandbox: Pick<StripeSandbox, "port">, key: string = LOCAL.stripeSecretKey): Stripe {
+  return new Stripe(key, {
     host: "127.0.0.1",
     port: sandbox.port,
     protocol: "http",
