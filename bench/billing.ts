@@ -85,7 +85,7 @@ export async function benchBilling(): Promise<AreaResult> {
         name: "entitlement_uncached",
         op: async () => {
           const { id } = customer();
-          forgetCustomerAccess(id);
+          await forgetCustomerAccess(id);
           return mayUse(await getCustomerAccess(app.db, id), "create:widgets");
         },
         batch: 100,

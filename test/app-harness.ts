@@ -5,6 +5,7 @@
 import { NextRequest } from "next/server";
 import { vi } from "vitest";
 import type { Database } from "@/lib/db";
+import { resetProcessState } from "@/lib/process-state";
 import { createMigratedDatabase } from "./database";
 import { startTestIssuer, type TestIssuer } from "./test-issuer";
 
@@ -19,23 +20,17 @@ export const appGlobals = globalThis as {
   tollgateDb?: Database;
   tollgateGate?: unknown;
   tollgateStripe?: unknown;
-  tollgateRateLimiters?: unknown;
-  tollgateRatePool?: { end(): Promise<void> };
-  tollgateAccessCache?: unknown;
-  tollgateCallers?: unknown;
 };
 
 /**
  * Forgets the gate, Stripe client, rate limiters and caches, as a new process would start without
- * them. Not the database (a test's own, set by `startTestEnvironment`), nor the rate limiters' pool
- * (a connection pool must be ended first).
+ * them. Not the database (a test's own, set by `startTestEnvironment`), whose pool the rate limiter's
+ * PostgreSQL store shares.
  */
 export function resetAppGlobals(): void {
   delete appGlobals.tollgateGate;
   delete appGlobals.tollgateStripe;
-  delete appGlobals.tollgateRateLimiters;
-  delete appGlobals.tollgateAccessCache;
-  delete appGlobals.tollgateCallers;
+  resetProcessState();
 }
 
 /** The app's modules as a new process loads them: read the environment as it now is. */
@@ -107,6 +102,29 @@ export interface CallOptions {
   body?: unknown;
   /** More request headers, after Authorization (so they may replace it). */
   headers?: Record<string, string>;
+  /**
+   * Run the proxy and the route handler as two processes would, as on Vercel: each with a gate (and
+   * its caches) of its own, kept across calls in `processes`.
+   */
+  processes?: SplitProcesses;
+}
+
+/** The per-process gates of a proxy and a handler that do not share a process. */
+export interface SplitProcesses {
+  proxy?: unknown;
+  handler?: unknown;
+}
+
+/** Runs `fn` with the gate of one of two separate processes in place of this process's own. */
+async function inProcess<T>(processes: SplitProcesses, which: keyof SplitProcesses, fn: () => Promise<T>) {
+  const own = appGlobals.tollgateGate;
+  appGlobals.tollgateGate = processes[which];
+  try {
+    return await fn();
+  } finally {
+    processes[which] = appGlobals.tollgateGate;
+    appGlobals.tollgateGate = own;
+  }
 }
 
 /**
@@ -119,7 +137,7 @@ export async function callApi(
   token: string | undefined,
   method: string,
   path: string,
-  { body, headers }: CallOptions = {},
+  { body, headers, processes }: CallOptions = {},
 ): Promise<Response> {
   const url = `${TEST_BASE_URL}${path}`;
   const init = {
@@ -131,9 +149,13 @@ export async function callApi(
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   };
-  const admission = await app.admitRequest(new NextRequest(url, init));
+  const admit = () => app.admitRequest(new NextRequest(url, init));
+  const admission = await (processes ? inProcess(processes, "proxy", admit) : admit());
   if (!admission.admitted) return admission.response;
+  // The proxy hands on the token of a Basic exchange in place of the credentials (proxy.ts).
+  if (admission.authorization) init.headers = { ...init.headers, authorization: admission.authorization };
   const { handler, params } = routeOf(app, method, new URL(url).pathname);
   // Next passes no params to routes without dynamic segments.
-  return handler(new Request(url, init), params ? { params: Promise.resolve(params) } : {});
+  const handle = () => handler(new Request(url, init), params ? { params: Promise.resolve(params) } : {});
+  return processes ? inProcess(processes, "handler", handle) : handle();
 }

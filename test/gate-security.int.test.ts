@@ -306,7 +306,7 @@ describe("identity cannot be forged", () => {
       where: { clientId: "revoked-client" },
       data: { revokedAt: new Date() },
     });
-    (await import("@/lib/api/resolve-customer")).forgetCaller("revoked-client@clients");
+    await (await import("@/lib/api/resolve-customer")).forgetCaller("revoked-client@clients");
     await expectRefused(await call({ token }), { status: 403, type: "unknown-customer" });
   });
 });

@@ -5,14 +5,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { calendarMonth } from "@/lib/metering/usage-window";
-import {
-  appGlobals,
-  callApi,
-  loadApp,
-  startTestEnvironment,
-  type App,
-  type TestEnvironment,
-} from "./app-harness";
+import { resetProcessState } from "@/lib/process-state";
+import { callApi, loadApp, startTestEnvironment, type App, type TestEnvironment } from "./app-harness";
 import { givePlan } from "./fixtures";
 
 let env: TestEnvironment;
@@ -23,9 +17,7 @@ beforeAll(async () => {
   app = await loadApp();
 });
 afterAll(() => env?.close());
-beforeEach(() => {
-  delete appGlobals.tollgateRateLimiters;
-});
+beforeEach(() => resetProcessState("rate-limiters"));
 
 /** A customer with a machine client whose tokens carry every scope. */
 async function machineCustomer(name: string): Promise<{ customerId: string; token: string }> {

@@ -1,40 +1,32 @@
 import "server-only";
+import { afterResponse } from "@/lib/after-response";
+import { instanceCache } from "@/lib/cache/instance-cache";
 import type { Database } from "@/lib/db";
 import type { VerifiedToken } from "@/lib/gate";
+import { processSingleton } from "@/lib/process-state";
 
-/** How long a subject-to-customer answer is reused in this process. */
-const TTL_MS = 2_000;
 /** `last_used_at` is written at most this often per machine client (not on every call). */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-interface Resolved {
-  customerId: string | null;
-  expires: number;
-}
-
-// On globalThis: Next bundles route handlers and server actions separately, and a revocation in a
-// server action (forgetCaller) must reach the cache the route handlers read.
-const globalForCallers = globalThis as typeof globalThis & {
-  tollgateCallers?: { cache: Map<string, Resolved>; lastUsedWrites: Map<string, number> };
-};
-const { cache, lastUsedWrites } = (globalForCallers.tollgateCallers ??= {
-  cache: new Map(),
-  lastUsedWrites: new Map(),
-});
+/** The customer of a subject, or null for none (unknown, or a revoked client). */
+const callerCache = () => instanceCache<{ customerId: string | null }>("caller");
+/** When each machine client's `last_used_at` was last written from this process. */
+const lastUsedWrites = () => processSingleton("caller:last-used", () => new Map<string, number>());
 
 /**
  * The customer a verified caller acts for: people through the users table (`sub` = Auth0 user id),
  * machines through the API clients table (`sub` = `<client_id>@clients`), refusing revoked clients.
- * Answers are reused for two seconds; `forgetCaller` drops one at once (used when a client is revoked
- * here), so a revocation takes effect immediately on this instance and within two seconds on others.
+ * Answers are reused for `CALLER_CACHE_SECONDS` (2 s); `forgetCaller` drops one at once here and,
+ * through Redis, on every other instance, so a revocation holds everywhere within that bound.
  */
 export async function resolveCustomer(
   db: Database,
   caller: Pick<VerifiedToken, "subject" | "kind">,
   now = Date.now(),
 ): Promise<string | null> {
-  const hit = cache.get(caller.subject);
-  if (hit && hit.expires > now) return hit.customerId;
+  const cache = callerCache();
+  const hit = cache.get(caller.subject, now);
+  if (hit) return hit.customerId;
 
   let customerId: string | null = null;
   if (caller.kind === "machine") {
@@ -53,22 +45,25 @@ export async function resolveCustomer(
     });
     customerId = user?.customerId ?? null;
   }
-  if (cache.size > 10_000) cache.clear();
-  cache.set(caller.subject, { customerId, expires: now + TTL_MS });
+  cache.set(caller.subject, { customerId }, now);
   return customerId;
 }
 
-/** Forgets what is known about a subject, e.g. right after its client was revoked. */
-export function forgetCaller(subject: string): void {
-  cache.delete(subject);
+/** Forgets what every instance knows about a subject, e.g. right after its client was revoked. */
+export function forgetCaller(subject: string): Promise<void> {
+  return callerCache().invalidate(subject);
 }
 
 function touchClient(db: Database, clientId: string, now: number): void {
-  const last = lastUsedWrites.get(clientId) ?? 0;
-  if (now - last < LAST_USED_RESOLUTION_MS) return;
-  lastUsedWrites.set(clientId, now);
-  // Best effort and off the request's path: a lost write only makes "last used" a minute older.
-  db.apiClient.update({ where: { clientId }, data: { lastUsedAt: new Date(now) } }).catch(() => {
-    lastUsedWrites.delete(clientId);
+  const writes = lastUsedWrites();
+  if (now - (writes.get(clientId) ?? 0) < LAST_USED_RESOLUTION_MS) return;
+  if (writes.size >= 10_000) writes.clear();
+  writes.set(clientId, now);
+  // After the answer, and kept alive until done where the platform freezes idle functions: a lost
+  // write only makes "last used" a minute older.
+  afterResponse("caller.touch_client", async () => {
+    await db.apiClient.update({ where: { clientId }, data: { lastUsedAt: new Date(now) } }).catch(() => {
+      writes.delete(clientId);
+    });
   });
 }

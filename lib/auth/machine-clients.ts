@@ -75,7 +75,7 @@ export async function revokeMachineClient(db: Database, customerId: string, id: 
   const client = owned.revokedAt
     ? owned
     : await db.apiClient.update({ where: { id: owned.id }, data: { revokedAt: new Date() } });
-  forgetCaller(`${client.clientId}@clients`);
+  await forgetCaller(`${client.clientId}@clients`);
   await deleteMachineClient(client.clientId);
   return client;
 }

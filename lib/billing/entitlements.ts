@@ -1,17 +1,11 @@
 import "server-only";
+import { instanceCache } from "@/lib/cache/instance-cache";
 import type { Database } from "@/lib/db";
 import { decideAccess, PAST_DUE_GRACE_MS, type CustomerAccess } from "./access";
 
 export { mayUse, PAST_DUE_GRACE_MS, type CustomerAccess } from "./access";
 
-/** How long an answer is reused in this process; the webhook forgets it at once after a change here. */
-export const ACCESS_CACHE_TTL_MS = 5_000;
-const MAX_CACHED = 10_000;
-
-const globalForAccess = globalThis as typeof globalThis & {
-  tollgateAccessCache?: Map<string, { access: CustomerAccess; expires: number }>;
-};
-const cache = (globalForAccess.tollgateAccessCache ??= new Map());
+const accessCache = () => instanceCache<CustomerAccess>("customer-access");
 
 export interface AccessOptions {
   now?: Date;
@@ -21,8 +15,8 @@ export interface AccessOptions {
 
 /**
  * What a customer may do now, from Postgres only (kept true by the Stripe webhook): plan, status,
- * features and limits. Answers are cached for five seconds per process; other instances see a change
- * within that time, this one at once (`forgetCustomerAccess`).
+ * features and limits. Answers are cached per process for `CUSTOMER_ACCESS_CACHE_SECONDS` (5 s);
+ * `forgetCustomerAccess` drops one here at once and, through Redis, on every other instance.
  *
  * @example if (!mayUse(await getCustomerAccess(db, customerId), "create:widgets")) deny 402
  */
@@ -31,8 +25,9 @@ export async function getCustomerAccess(
   customerId: string,
   { now = new Date(), pastDueGraceMs = PAST_DUE_GRACE_MS }: AccessOptions = {},
 ): Promise<CustomerAccess> {
-  const hit = cache.get(customerId);
-  if (hit && hit.expires > now.getTime()) return hit.access;
+  const cache = accessCache();
+  const hit = cache.get(customerId, now.getTime());
+  if (hit) return hit;
   const [subscriptions, entitlements] = await Promise.all([
     db.subscription.findMany({
       where: { customerId, status: { in: ["active", "trialing", "past_due"] } },
@@ -46,12 +41,11 @@ export async function getCustomerAccess(
     now,
     pastDueGraceMs,
   );
-  if (cache.size >= MAX_CACHED) cache.clear();
-  cache.set(customerId, { access, expires: now.getTime() + ACCESS_CACHE_TTL_MS });
+  cache.set(customerId, access, now.getTime());
   return access;
 }
 
-/** Drops a customer's cached access; the webhook calls it after every write for that customer. */
-export function forgetCustomerAccess(customerId: string): void {
-  cache.delete(customerId);
+/** Drops a customer's cached access everywhere; the webhook calls it after every write for that customer. */
+export function forgetCustomerAccess(customerId: string): Promise<void> {
+  return accessCache().invalidate(customerId);
 }

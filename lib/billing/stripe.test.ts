@@ -15,12 +15,7 @@ describe("the Stripe client", () => {
       { host: "stripe.internal.example.com", port: 443, protocol: "https" },
     ],
   ])("points at %s", (_name, apiUrl, expected) => {
-    const stripe = createStripeClient({
-      mode: "local",
-      secretKey: "sk_test_x",
-      webhookSecret: "whsec_x",
-      apiUrl,
-    });
+    const stripe = createStripeClient({ secretKey: "sk_test_x", apiUrl });
     const settings = (stripe as unknown as { _api: Record<string, unknown> })._api;
     expect(settings).toMatchObject({ ...expected, version: STRIPE_API_VERSION, maxNetworkRetries: 2 });
   });

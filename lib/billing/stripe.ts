@@ -15,7 +15,7 @@ export const STRIPE_API_VERSION = "2026-10-28.endive" satisfies Stripe.LatestApi
 const MAX_NETWORK_RETRIES = 2;
 
 /** Builds a Stripe client for a configuration; `getStripe()` is the app's shared one. */
-export function createStripeClient(stripe: Config["stripe"]): Stripe {
+export function createStripeClient(stripe: Pick<Config["stripe"], "secretKey" | "apiUrl">): Stripe {
   const target = stripe.apiUrl ? new URL(stripe.apiUrl) : undefined;
   return new Stripe(stripe.secretKey, {
     apiVersion: STRIPE_API_VERSION,

@@ -46,7 +46,13 @@ describe("loadConfig", () => {
       STRIPE_WEBHOOK_SECRET: "whsec_123",
     });
     expect(config.mode).toBe("connected");
-    expect(config.db).toEqual({ kind: "postgres", url: "postgres://u:p@db.example.com:5432/app" });
+    expect(config.db).toEqual({
+      kind: "postgres",
+      url: "postgres://u:p@db.example.com:5432/app",
+      directUrl: "postgres://u:p@db.example.com:5432/app",
+      poolMax: 10,
+      poolIdleTimeoutMs: 10_000,
+    });
     expect(config.gate.issuer).toBe("https://tenant.eu.auth0.com/");
     expect(config.stripe.apiUrl).toBeUndefined();
     // The Auth0 SDK never talks to a connected tenant over http.
@@ -135,6 +141,41 @@ describe("loadConfig", () => {
     expect(loadConfig(connected).gate.basicExchange).toBe(false);
     expect(loadConfig({ ...connected, GATE_BASIC_EXCHANGE: "1" }).gate.basicExchange).toBe(true);
     expect(configError({ GATE_BASIC_EXCHANGE: "yes" }).issues[0]).toMatch(/^GATE_BASIC_EXCHANGE:/);
+  });
+
+  it("takes a direct URL for migrations beside the pooled one, and sizes the pool for the host", () => {
+    const pooled = "postgres://u:p@ep-x-pooler.neon.tech/app?sslmode=require";
+    const direct = "postgres://u:p@ep-x.neon.tech/app?sslmode=require";
+    expect(loadConfig({ DATABASE_URL: pooled, DATABASE_URL_UNPOOLED: direct, VERCEL: "1" }).db).toEqual({
+      kind: "postgres",
+      url: pooled,
+      directUrl: direct,
+      poolMax: 5,
+      poolIdleTimeoutMs: 5_000,
+    });
+    expect(
+      loadConfig({ DATABASE_URL: pooled, DATABASE_POOL_MAX: "3", DATABASE_POOL_IDLE_TIMEOUT_MS: "1000" }).db,
+    ).toMatchObject({ directUrl: pooled, poolMax: 3, poolIdleTimeoutMs: 1_000 });
+    expect(configError({ DATABASE_URL_UNPOOLED: direct }).issues[0]).toMatch(/^DATABASE_URL: required when/);
+  });
+
+  it("reports from the API and on a timer where the process lives on, from the API alone on Vercel", () => {
+    expect(loadConfig({}).usageReport).toEqual({ intervalSeconds: 60, timer: true, budgetSeconds: 25 });
+    expect(loadConfig({ VERCEL: "1" }).usageReport).toEqual({
+      intervalSeconds: 60,
+      timer: false,
+      budgetSeconds: 25,
+    });
+    expect(loadConfig({ USAGE_REPORT_INTERVAL_SECONDS: "0" }).usageReport.timer).toBe(false);
+  });
+
+  it("takes Redis as redis:// or rediss:// only", () => {
+    expect(loadConfig({ REDIS_URL: "rediss://default:token@eu1.upstash.io:6379" }).redisUrl).toBe(
+      "rediss://default:token@eu1.upstash.io:6379",
+    );
+    expect(configError({ REDIS_URL: "http://localhost:6379" }).issues[0]).toMatch(
+      /^REDIS_URL: must be redis/,
+    );
   });
 
   it("refuses local mode in production unless allowed explicitly", () => {

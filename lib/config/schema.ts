@@ -25,6 +25,13 @@ const serviceUrl = z.url().refine(
   { message: "must be https:// (http:// is allowed only for localhost)" },
 );
 
+const postgresUrl = z
+  .url()
+  .refine((v) => /^postgres(ql)?:$/.test(new URL(v).protocol), "must be postgres://");
+const redisUrl = z
+  .url()
+  .refine((v) => /^rediss?:$/.test(new URL(v).protocol), "must be redis:// or rediss://");
+
 const seconds = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 const csv = (fallback: string) =>
   z
@@ -56,9 +63,10 @@ const envSchema = z.object({
   TOLLGATE_BENCH: optional(z.enum(["1", "true"])),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 
-  DATABASE_URL: optional(
-    z.url().refine((v) => /^postgres(ql)?:$/.test(new URL(v).protocol), "must be postgres://"),
-  ),
+  DATABASE_URL: optional(postgresUrl),
+  DATABASE_URL_UNPOOLED: optional(postgresUrl),
+  DATABASE_POOL_MAX: optional(z.coerce.number().int().min(1).max(100)),
+  DATABASE_POOL_IDLE_TIMEOUT_MS: optional(z.coerce.number().int().min(100)),
   PGLITE_DATA_DIR: optional(z.string()),
   DB_HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
 
@@ -90,7 +98,14 @@ const envSchema = z.object({
   STRIPE_WEBHOOK_SECRET: optional(z.string().startsWith("whsec_", "starts with whsec_")),
   STRIPE_API_URL: optional(serviceUrl),
 
+  STRIPE_METER_EVENTS_API: z.enum(["auto", "v2", "v1"]).default("auto"),
+
+  REDIS_URL: optional(redisUrl),
+  CUSTOMER_ACCESS_CACHE_SECONDS: z.coerce.number().nonnegative().default(5),
+  CALLER_CACHE_SECONDS: z.coerce.number().nonnegative().default(2),
+
   USAGE_REPORT_INTERVAL_SECONDS: seconds(60),
+  USAGE_REPORT_BUDGET_SECONDS: z.coerce.number().int().min(1).max(800).default(25),
   RATE_LIMIT_SCALE: z.coerce.number().positive().default(1),
   VERCEL: optional(z.string()),
   CRON_SECRET: optional(z.string().min(16, "at least 16 characters")),
@@ -98,6 +113,8 @@ const envSchema = z.object({
 
 const HINTS: Record<string, string> = {
   DATABASE_URL: "leave unset for embedded PGlite, or e.g. postgres://user:pass@host:5432/db",
+  DATABASE_URL_UNPOOLED: "the direct (not pooled) URL of the same database, for migrations",
+  REDIS_URL: "e.g. redis://127.0.0.1:6379, or rediss://default:token@host:6379 (Upstash)",
   AUTH0_DOMAIN: "your tenant domain from the Auth0 dashboard, without https://",
   AUTH0_CLIENT_ID: "Auth0 dashboard > Applications > your Regular Web Application",
   AUTH0_CLIENT_SECRET: "Auth0 dashboard > Applications > your Regular Web Application",
@@ -110,6 +127,32 @@ const HINTS: Record<string, string> = {
 };
 
 export type Mode = "local" | "connected";
+
+/** Where the data lives: a PostgreSQL server, through a pool sized for the host, or embedded PGlite. */
+export type DatabaseConfig =
+  | {
+      kind: "postgres";
+      /** The app's URL: a pooled one (PgBouncer, Supavisor, Neon's pooler) in production. */
+      url: string;
+      /** A direct connection for migrations, whose session-level advisory lock a pooler breaks. */
+      directUrl?: string;
+      poolMax?: number;
+      poolIdleTimeoutMs?: number;
+    }
+  | { kind: "pglite"; dataDir: string };
+
+function databaseConfig(env: z.infer<typeof envSchema>, serverless: boolean): DatabaseConfig {
+  if (!env.DATABASE_URL) return { kind: "pglite", dataDir: env.PGLITE_DATA_DIR ?? LOCAL.pgliteDataDir };
+  return {
+    kind: "postgres",
+    url: env.DATABASE_URL,
+    directUrl: env.DATABASE_URL_UNPOOLED ?? env.DATABASE_URL,
+    // Every instance holds a pool of its own: where instances are many, keep it small and let go of
+    // idle connections quickly, so the database's connection limit holds.
+    poolMax: env.DATABASE_POOL_MAX ?? (serverless ? 5 : 10),
+    poolIdleTimeoutMs: env.DATABASE_POOL_IDLE_TIMEOUT_MS ?? (serverless ? 5_000 : 10_000),
+  };
+}
 
 export type Config = ReturnType<typeof buildConfig>;
 
@@ -154,6 +197,9 @@ function buildConfig(env: z.infer<typeof envSchema>) {
   }
   if (env.AUTH0_MANAGEMENT_CLIENT_ID)
     require("AUTH0_MANAGEMENT_CLIENT_SECRET", "AUTH0_MANAGEMENT_CLIENT_ID is set");
+  if (env.DATABASE_URL_UNPOOLED && !env.DATABASE_URL) {
+    problems.push("DATABASE_URL: required when DATABASE_URL_UNPOOLED is set (the pooled URL the app uses)");
+  }
   const stripeMode: Mode = env.STRIPE_SECRET_KEY ? "connected" : "local";
   if (stripeMode === "connected") require("STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY is set");
 
@@ -172,6 +218,7 @@ function buildConfig(env: z.infer<typeof envSchema>) {
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
+  const serverless = Boolean(env.VERCEL);
   const issuer = env.AUTH0_ISSUER ?? (env.AUTH0_DOMAIN ? `https://${env.AUTH0_DOMAIN}/` : LOCAL.issuerUrl);
 
   return {
@@ -180,9 +227,16 @@ function buildConfig(env: z.infer<typeof envSchema>) {
     logLevel: env.LOG_LEVEL,
     /** Serve the benchmark's reference routes (/api/bench/*); only `npm run bench` sets it. */
     benchRoutes: Boolean(env.TOLLGATE_BENCH),
-    db: env.DATABASE_URL
-      ? ({ kind: "postgres", url: env.DATABASE_URL } as const)
-      : ({ kind: "pglite", dataDir: env.PGLITE_DATA_DIR ?? LOCAL.pgliteDataDir } as const),
+    /** On Vercel: many short-lived instances, each of which may be frozen between requests. */
+    serverless,
+    db: databaseConfig(env, serverless),
+    /** Shared rate limits and cache invalidations across instances; unset: PostgreSQL and TTLs. */
+    redisUrl: env.REDIS_URL,
+    /**
+     * How stale a process's cached answers may be: a plan change (webhook) and a revoked client reach
+     * other instances within these bounds, and within milliseconds when Redis carries invalidations.
+     */
+    cacheSeconds: { customerAccess: env.CUSTOMER_ACCESS_CACHE_SECONDS, caller: env.CALLER_CACHE_SECONDS },
     dbHealthTimeoutMs: env.DB_HEALTH_TIMEOUT_MS,
     auth: {
       mode: authMode,
@@ -236,14 +290,22 @@ function buildConfig(env: z.infer<typeof envSchema>) {
       secretKey: env.STRIPE_SECRET_KEY ?? LOCAL.stripeSecretKey,
       webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? LOCAL.stripeWebhookSecret,
       apiUrl: env.STRIPE_API_URL ?? (stripeMode === "local" ? LOCAL.stripeApiUrl : undefined),
+      /** Meter events through the v2 stream (batches of 100), v1 (one call each), or v2 falling back to v1. */
+      meterEventsApi: env.STRIPE_METER_EVENTS_API,
     },
-    /**
-     * How often a long-running server (`npm run dev`, `npm start`) reports usage to Stripe by itself;
-     * 0 disables it. On Vercel the cron route does it instead (vercel.json).
-     */
     /** Multiplies every plan's rate limit (load tests and benchmarks; incidents). Default 1. */
     rateLimitScale: env.RATE_LIMIT_SCALE,
-    usageReportIntervalSeconds: env.VERCEL ? 0 : env.USAGE_REPORT_INTERVAL_SECONDS,
+    usageReport: {
+      /**
+       * Each instance starts a reporter run at most this often, after a metered answer (and, in a
+       * long-running server, on a timer as well); 0 turns both off, leaving the cron route.
+       */
+      intervalSeconds: env.USAGE_REPORT_INTERVAL_SECONDS,
+      /** A timer only where the process outlives its requests (`npm start`, `npm run dev`). */
+      timer: !serverless && env.USAGE_REPORT_INTERVAL_SECONDS > 0,
+      /** How long one run may keep sending before it stops and leaves the rest to the next. */
+      budgetSeconds: env.USAGE_REPORT_BUDGET_SECONDS,
+    },
     cronSecret: env.CRON_SECRET ?? (env.NODE_ENV === "production" ? undefined : LOCAL.cronSecret),
   };
 }

@@ -1,13 +1,14 @@
 import "server-only";
-import pg from "pg";
 import {
   RateLimiterMemory,
   RateLimiterPostgres,
+  RateLimiterRedis,
   RateLimiterRes,
   type RateLimiterAbstract,
 } from "rate-limiter-flexible";
-import { getConfig } from "@/lib/config";
-import { log } from "@/lib/log";
+import { getDb } from "@/lib/db";
+import { processSingleton } from "@/lib/process-state";
+import { getRedis, redisReady } from "@/lib/redis";
 
 /** A plan's request rate: `points` calls per `durationSeconds`. */
 export interface RatePolicy {
@@ -24,30 +25,40 @@ export interface RateDecision {
   policy: RatePolicy;
 }
 
-// rate-limiter-flexible (maintained, atomic per store): PostgreSQL when DATABASE_URL is set, so every
-// instance shares the count; in memory with embedded PGlite, which is single-process by nature, so
-// memory is exact there. One limiter per policy, kept on globalThis across Next's bundles and reloads.
-const globalForLimits = globalThis as typeof globalThis & {
-  tollgateRateLimiters?: Map<string, Promise<RateLimiterAbstract>>;
-  tollgateRatePool?: pg.Pool;
-};
-
+// rate-limiter-flexible (maintained, atomic per store), one limiter per policy per process:
+// - Redis (REDIS_URL): one counter every instance shares, a single round trip per call; while Redis is
+//   unreachable each instance limits on its own in memory (the insurance limiter), so the API stays up
+//   and limited, at up to the plan's rate per instance.
+// - PostgreSQL without Redis: shared through the `rate_limits` table (a row update per call).
+// - In memory with embedded PGlite, which is one process by nature, so memory is exact there.
 function limiterFor(policy: RatePolicy): Promise<RateLimiterAbstract> {
-  const limiters = (globalForLimits.tollgateRateLimiters ??= new Map());
+  const limiters = processSingleton("rate-limiters", () => new Map<string, Promise<RateLimiterAbstract>>());
   const id = `${policy.name}:${policy.points}:${policy.durationSeconds}`;
   let limiter = limiters.get(id);
   if (!limiter) {
     limiter = createLimiter(policy);
     limiters.set(id, limiter);
+    // A store that failed to set up (its table could not be created) is tried again by the next call.
+    limiter.catch(() => limiters.delete(id));
   }
   return limiter;
 }
 
 function createLimiter(policy: RatePolicy): Promise<RateLimiterAbstract> {
   const options = { keyPrefix: `rl_${policy.name}`, points: policy.points, duration: policy.durationSeconds };
-  const { db } = getConfig();
-  if (db.kind !== "postgres") return Promise.resolve(new RateLimiterMemory(options));
-  const pool = (globalForLimits.tollgateRatePool ??= ratePool(db.url));
+  const redis = getRedis();
+  if (redis) {
+    return Promise.resolve(
+      new RateLimiterRedis({
+        ...options,
+        storeClient: redis,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory(options),
+      }),
+    );
+  }
+  const pool = getDb().$pool;
+  if (!pool) return Promise.resolve(new RateLimiterMemory(options));
   return new Promise((resolve, reject) => {
     // The library creates its table (`rate_limits`) on first use, outside Prisma's migrations.
     const limiter: RateLimiterPostgres = new RateLimiterPostgres(
@@ -63,17 +74,11 @@ function createLimiter(policy: RatePolicy): Promise<RateLimiterAbstract> {
   });
 }
 
-function ratePool(url: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
-  // An idle connection that the server drops (a restart, a failover) is reported on the pool; without
-  // a listener Node treats it as an uncaught exception and the whole server exits. The pool replaces
-  // the connection by itself, and calls in flight fail on their own (answered 503).
-  pool.on("error", (error) => log.warn("metering.rate_limit_connection_lost", { error: error.message }));
-  return pool;
-}
-
 /** Counts one call of `key` (a customer) against a policy. */
 export async function consumeRate(policy: RatePolicy, key: string): Promise<RateDecision> {
+  const redis = getRedis();
+  // A new instance's first calls wait for its connection rather than count only in memory.
+  if (redis) await redisReady(redis);
   const limiter = await limiterFor(policy);
   try {
     const result = await limiter.consume(key, 1);

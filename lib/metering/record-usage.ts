@@ -1,5 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
+import { afterResponse } from "@/lib/after-response";
 import type { Database } from "@/lib/db";
 import { isDatabaseUnavailable } from "@/lib/db/database-unavailable";
 import { Prisma } from "@/lib/generated/prisma/client";
@@ -161,9 +162,12 @@ function pruneMarkers(db: Database, recorder: Recorder): void {
   const now = Date.now();
   if (now - recorder.prunedAt < PRUNE_INTERVAL_MS) return;
   recorder.prunedAt = now;
-  // Off the calls' path, and harmless to skip: the next one catches up.
-  db.$executeRaw`DELETE FROM usage_writes WHERE created_at < now() - interval '10 minutes'`.catch(
-    (error: unknown) => log.warn("metering.prune_failed", { error: errorMessage(error) }),
+  // Off the calls' path (kept alive until done where idle functions are frozen), and harmless to
+  // skip: the next one catches up.
+  afterResponse(
+    "metering.prune",
+    async () =>
+      await db.$executeRaw`DELETE FROM usage_writes WHERE created_at < now() - interval '10 minutes'`,
   );
 }
 

@@ -44,13 +44,10 @@ let app: Awaited<ReturnType<typeof reloadApp>>;
 
 /** The app's modules with fresh process state, on the database of DATABASE_URL. */
 async function reloadApp() {
-  if (app) {
-    await app.db.$disconnect();
-    await appGlobals.tollgateRatePool?.end().catch(() => undefined);
-  }
+  // The rate limiter's store shares the app's pool, which $disconnect ends.
+  if (app) await app.db.$disconnect();
   // Connected to DATABASE_URL, which the last test moves: the next ones connect to it as it is then.
   delete appGlobals.tollgateDb;
-  delete appGlobals.tollgateRatePool;
   return {
     ...(await loadApp()),
     db: (await import("@/lib/db")).getDb(),
@@ -140,7 +137,6 @@ beforeAll(async () => {
 afterAll(async () => {
   vi.unstubAllEnvs();
   await app?.db.$disconnect();
-  await appGlobals.tollgateRatePool?.end().catch(() => undefined);
   await sandbox?.close();
   webhookBridge?.closeAllConnections();
   await new Promise((resolve) => (webhookBridge ? webhookBridge.close(resolve) : resolve(undefined)));

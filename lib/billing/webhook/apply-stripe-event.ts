@@ -84,6 +84,6 @@ export async function applyStripeEvent(db: Database, stripe: Stripe, event: Stri
     return { receipt: receipt("applied", await handler(context)), customerId: row.id };
   }, TRANSACTION);
 
-  if (result.customerId) forgetCustomerAccess(result.customerId);
+  if (result.customerId) await forgetCustomerAccess(result.customerId);
   return result.receipt;
 }

@@ -12,6 +12,7 @@ import { PLANS } from "@/lib/billing/plans";
 import { setupCatalog } from "@/lib/billing/setup-catalog";
 import { LOCAL } from "@/lib/config/local-defaults";
 import type { Database } from "@/lib/db";
+import { resetProcessState } from "@/lib/process-state";
 import { createMigratedDatabase, type TestDatabase } from "@/test/database";
 import { priceIdFor, subscribeThroughCheckout } from "@/test/stripe-checkout";
 
@@ -19,7 +20,6 @@ const SECRET = LOCAL.stripeWebhookSecret;
 const globals = globalThis as {
   tollgateDb?: Database;
   tollgateStripe?: Stripe;
-  tollgateAccessCache?: unknown;
 };
 
 let sandbox: StripeSandbox;
@@ -56,7 +56,7 @@ const subscribe = (stripeCustomerId: string, plan: "pro" | "scale") =>
 /** Posts one event to the webhook route with a valid signature, against `database`. */
 async function deliver(database: Database, event: Stripe.Event): Promise<number> {
   globals.tollgateDb = database;
-  delete globals.tollgateAccessCache;
+  resetProcessState("cache:customer-access");
   const payload = JSON.stringify(event);
   const signature = stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
   const response = await POST(
