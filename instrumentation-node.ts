@@ -2,7 +2,8 @@
 // sees Node-only APIs (process.exit) and warns about them.
 import { ConfigError, getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
-import { startReporterLoop } from "@/lib/metering/reporter-loop";
+import { getRedis } from "@/lib/redis";
+import { startReporterTimer } from "@/lib/metering/reporter";
 
 export async function registerNode(): Promise<void> {
   // An incomplete configuration stops the server here, naming each missing variable: when this hook
@@ -16,6 +17,8 @@ export async function registerNode(): Promise<void> {
   }
   // Open the database now, so the first request does not wait for embedded PGlite to boot.
   await getDb().$ready;
-  // Long-running servers report usage to Stripe themselves; on Vercel the cron route does.
-  startReporterLoop();
+  // Connect to Redis (when configured) before the first call needs its shared rate limits.
+  getRedis();
+  // Every instance reports after metered answers; a long-running one also on a timer.
+  startReporterTimer();
 }

@@ -1,7 +1,9 @@
 /**
  * `npm run report:usage`: reports unreported usage to Stripe until nothing is left, then exits; the
- * same reporter the cron route and the server interval run. Safe to kill at any point and run again,
- * or to run beside them: every delta is sent under its own deterministic identifier.
+ * same reporter the API's own runs and the cron route use, through the API STRIPE_METER_EVENTS_API
+ * chooses. Safe to kill at any point and run again, or to run beside them: every delta is sent under
+ * its own deterministic identifier. It takes no lease, so it also drains what a crashed instance's
+ * lease still holds.
  */
 import { createStripeClient } from "@/lib/billing/stripe";
 import { loadConfig } from "@/lib/config/schema";
@@ -14,13 +16,16 @@ const stripe = createStripeClient(config.stripe);
 let exitCode = 0;
 try {
   for (let run = 1; ; run++) {
-    const summary = await reportUsage(db, stripe);
+    const summary = await reportUsage(db, stripe, {
+      api: config.stripe.meterEventsApi,
+      deadline: Date.now() + config.usageReport.budgetSeconds * 1000,
+    });
     console.log(JSON.stringify({ run, ...summary }));
     if (summary.failed > 0 && run >= 10) {
       exitCode = 1;
       break;
     }
-    if (summary.planned === 0 && summary.sent + summary.duplicates + summary.failed === 0) break;
+    if (summary.drained && summary.failed === 0) break;
   }
 } finally {
   await db.$disconnect();

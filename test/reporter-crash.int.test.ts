@@ -18,24 +18,31 @@ import { dropDatabase, freshDatabaseUrl } from "@/scripts/lib/fresh-database";
 import { migrateDatabase } from "@/scripts/lib/migrate-database";
 import { TEST_BACKEND } from "./database";
 
-const CUSTOMERS = 40;
+const CUSTOMERS = 100;
 const HOURS = 10;
-let sandbox: StripeSandbox;
-let env: NodeJS.ProcessEnv;
-let pgliteDir: string | undefined;
-const served = new Map<string, number>();
 /** Marks the reporter processes of this run, to find any that outlive a kill. */
 const RUN = randomUUID();
 
-beforeAll(async () => {
-  sandbox = await createStripeSandbox({ port: 0 });
-  env = {
+interface Setup {
+  sandbox: StripeSandbox;
+  env: NodeJS.ProcessEnv;
+  /** Units served per Stripe customer id. */
+  served: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/** A database on disk (or a fresh one on the server) with usage to report, and a sandbox for it. */
+async function setup(api: "v1" | "v2"): Promise<Setup> {
+  const sandbox = await createStripeSandbox({ port: 0 });
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     STRIPE_SECRET_KEY: "",
     STRIPE_API_URL: sandbox.url,
+    STRIPE_METER_EVENTS_API: api,
     LOG_LEVEL: "error",
     TOLLGATE_REPORTER_RUN: RUN,
   };
+  let pgliteDir: string | undefined;
   if (process.env.DATABASE_URL) {
     env.DATABASE_URL = await freshDatabaseUrl(process.env.DATABASE_URL, "tollgate_crash");
   } else {
@@ -58,6 +65,7 @@ beforeAll(async () => {
   // The database is opened by one process at a time (embedded PGlite): this one, then the reporter's.
   const db = createPrismaClient(loadConfig(env).db);
   const start = Date.now() - HOURS * 3_600_000;
+  const served = new Map<string, number>();
   for (let index = 0; index < CUSTOMERS; index++) {
     const stripeCustomer = await stripe.customers.create({ email: `crash-${index}@example.com` });
     const customer = await db.customer.create({
@@ -78,19 +86,36 @@ beforeAll(async () => {
     served.set(stripeCustomer.id, units);
   }
   await db.$disconnect();
-});
+  return {
+    sandbox,
+    env,
+    served,
+    async close() {
+      await sandbox.close();
+      if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
+      else if (env.DATABASE_URL) await dropDatabase(env.DATABASE_URL);
+    },
+  };
+}
 
-afterAll(async () => {
-  await sandbox.close();
-  if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
-  else if (env.DATABASE_URL) await dropDatabase(env.DATABASE_URL);
-});
+/** Deltas not yet acknowledged by Stripe: outbox rows still pending, and counters not yet planned. */
+async function unacknowledged(env: NodeJS.ProcessEnv): Promise<number> {
+  const db = createPrismaClient(loadConfig(env).db);
+  try {
+    const pending = await db.usageReport.count({ where: { status: "pending" } });
+    const [unplanned] = await db.$queryRaw<{ n: bigint }[]>`
+      SELECT count(*) AS n FROM usage_counters WHERE units > reported_units`;
+    return pending + Number(unplanned?.n ?? 0);
+  } finally {
+    await db.$disconnect();
+  }
+}
 
 /**
  * `npm run report:usage` as one process: node with tsx's loader, not the `tsx` command, which runs the
  * script in a child process that a SIGKILL of the command would leave running on its own.
  */
-function reporter(): ReturnType<typeof spawn> {
+function reporter(env: NodeJS.ProcessEnv): ReturnType<typeof spawn> {
   return spawn(
     process.execPath,
     ["--conditions=react-server", "--import", "tsx", "scripts/report-usage.ts"],
@@ -119,12 +144,23 @@ const exited = (child: ReturnType<typeof spawn>) =>
     child.on("exit", (code, signal) => resolve({ code, signal })),
   );
 
-describe(`a reporter killed mid-batch on ${TEST_BACKEND}`, () => {
+describe.each([
+  // v2 sends batches of 100: killed once the first batch has landed, with most still to send.
+  ["v2", 100],
+  ["v1", 40],
+] as const)(`a reporter killed mid-run on ${TEST_BACKEND}, sending through %s`, (api, killAfterEvents) => {
+  let context: Setup;
+  beforeAll(async () => {
+    context = await setup(api);
+  }, 120_000);
+  afterAll(() => context?.close());
+
   it("leaves nothing lost and nothing counted twice once it runs again", { timeout: 120_000 }, async () => {
+    const { sandbox, env, served } = context;
     const deltas = CUSTOMERS * HOURS;
-    const first = reporter();
+    const first = reporter(env);
     const firstExit = exited(first);
-    while (sandbox.state.meterEvents.length < 40) {
+    while (sandbox.state.meterEvents.length < killAfterEvents) {
       if (first.exitCode !== null) throw new Error("the reporter finished before it could be killed");
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
@@ -133,10 +169,12 @@ describe(`a reporter killed mid-batch on ${TEST_BACKEND}`, () => {
     // Nothing of the reporter carries on (a child process would keep reporting after its parent died).
     expect(processesOfThisRun()).toEqual([]);
     const atKill = sandbox.state.meterEvents.length;
-    expect(atKill).toBeLessThan(deltas); // killed in the middle, not after
+    const leftAtKill = await unacknowledged(env);
+    expect(leftAtKill).toBeGreaterThan(0); // killed in the middle, not after
 
-    const second = await exited(reporter());
+    const second = await exited(reporter(env));
     expect(second.code).toBe(0);
+    expect(await unacknowledged(env)).toBe(0);
 
     expect(sandbox.state.meterEvents).toHaveLength(deltas); // each delta accepted once, whatever was resent
     const reported = new Map<string, number>();
@@ -146,8 +184,9 @@ describe(`a reporter killed mid-batch on ${TEST_BACKEND}`, () => {
     }
     expect(reported).toEqual(served);
     console.info(
-      `Reporter SIGKILL on ${TEST_BACKEND}: killed after ${atKill} of ${deltas} meter events; the next run ` +
-        `left ${deltas} events, one per delta, and reported totals = served units for ${served.size} customers.`,
+      `Reporter SIGKILL on ${TEST_BACKEND} (${api}): killed with ${atKill} of ${deltas} meter events in Stripe ` +
+        `and ${leftAtKill} deltas unacknowledged; the next run left ${deltas} events, one per delta, and ` +
+        `reported totals = served units for ${served.size} customers.`,
     );
   });
 });

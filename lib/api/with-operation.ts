@@ -4,6 +4,7 @@ import { z } from "zod";
 import { getDb, type Database } from "@/lib/db";
 import { isDatabaseUnavailable } from "@/lib/db/database-unavailable";
 import { log, withLogContext } from "@/lib/log";
+import { reportUsageSoon } from "@/lib/metering/reporter";
 import { unitsFor, type InputOf, type Operation, type ResultOf } from "./catalog";
 import { enforcePlan, type PlanAdmission } from "./enforce-plan";
 import type { VerifiedToken } from "@/lib/gate";
@@ -143,6 +144,8 @@ export function withOperation<O extends Operation>(
         { "retry-after": "5" },
       );
     }
+    // Metered usage reaches Stripe from the API itself: a run after this answer, now and then.
+    if (units > 0) reportUsageSoon();
     const headers = { ...plan.headers, [REQUEST_ID_HEADER]: requestId, "cache-control": "no-store" };
     if (operation.response.status === 204) return new Response(null, { status: 204, headers });
     return Response.json(result, { status: operation.response.status, headers });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
 import type { Database } from "@/lib/db";
@@ -45,13 +46,31 @@ describe("GET /api/cron/usage", () => {
     const response = await GET(request(`Bearer ${SECRET}`));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
+      ran: true,
       planned: 0,
       sent: 0,
       duplicates: 0,
       failed: 0,
       expired: 0,
       waiting: 0,
+      api: null,
+      drained: true,
     });
+  });
+
+  it("leaves the work to a run another instance holds the lease for, and runs once it is given back", async () => {
+    const { GET } = await loadRoute({ CRON_SECRET: SECRET, STRIPE_API_URL: sandbox.url });
+    await database.db.jobLease.upsert({
+      where: { name: "usage-reporter" },
+      create: { name: "usage-reporter", holder: randomUUID(), expiresAt: new Date(Date.now() + 60_000) },
+      update: { holder: randomUUID(), expiresAt: new Date(Date.now() + 60_000) },
+    });
+    const busy = await GET(request(`Bearer ${SECRET}`));
+    expect(busy.status).toBe(200);
+    expect(await busy.json()).toEqual({ ran: false, reason: "another reporter is running" });
+
+    await database.db.jobLease.update({ where: { name: "usage-reporter" }, data: { expiresAt: new Date() } });
+    expect(await (await GET(request(`Bearer ${SECRET}`))).json()).toMatchObject({ ran: true, drained: true });
   });
 
   it("is off until CRON_SECRET is set in production", async () => {

@@ -2,12 +2,14 @@ import { randomUUID, timingSafeEqual } from "node:crypto";
 import { getConfig } from "@/lib/config";
 import { problemResponse } from "@/lib/api/problems";
 import { withLogContext } from "@/lib/log";
-import { runUsageReport } from "@/lib/metering/reporter-loop";
+import { runUsageReport } from "@/lib/metering/reporter";
 
 export const dynamic = "force-dynamic";
-export const maxDuration = 60;
+// Vercel's limit on every plan with Fluid compute; the run stops starting batches 10 s before it.
+export const maxDuration = 300;
+const BUDGET_MS = 290_000;
 
-// GET /api/cron/usage – report unreported usage to Stripe (Vercel Cron, every minute; vercel.json)
+// GET /api/cron/usage – report what the API's own runs left (Vercel Cron: daily on Hobby; vercel.json)
 export async function GET(request: Request) {
   const requestId = randomUUID();
   const secret = getConfig().cronSecret;
@@ -24,8 +26,8 @@ export async function GET(request: Request) {
       requestId,
     });
   }
-  const summary = await withLogContext({ requestId }, () => runUsageReport());
-  return Response.json(summary, { headers: { "cache-control": "no-store", "x-request-id": requestId } });
+  const run = await withLogContext({ requestId }, () => runUsageReport(BUDGET_MS));
+  return Response.json(run, { headers: { "cache-control": "no-store", "x-request-id": requestId } });
 }
 
 function bearerMatches(header: string | null, secret: string): boolean {
