@@ -7,8 +7,9 @@ import { contentSecurityPolicy, STRICT_TRANSPORT_SECURITY } from "@/lib/security
 
 // The API gate (Next 16 proxy, Node.js runtime): every /api/v1 request is matched against the endpoint
 // catalog and its access token verified before any route handler runs. Admitted requests go through
-// unchanged: route handlers authenticate the token again (lib/api/with-operation.ts, a cache hit), so
-// a proxy bypass can never serve a request and no header a client could forge is ever trusted.
+// unchanged (Basic credentials become the token they were exchanged for): route handlers authenticate
+// the token again (lib/api/with-operation.ts), so a proxy bypass can never serve a request and no
+// header a client could forge is ever trusted.
 // Pages get the Auth0 SDK's routes and rolling session, a per-response CSP nonce, and the dashboard
 // a sign-in redirect (its pages check the session again themselves).
 export async function proxy(request: NextRequest) {
@@ -18,7 +19,11 @@ export async function proxy(request: NextRequest) {
 
   if (pathname === "/api/v1" || pathname.startsWith("/api/v1/")) {
     const admission = await admitRequest(request);
-    return admission.admitted ? NextResponse.next() : admission.response;
+    if (!admission.admitted) return admission.response;
+    if (!admission.authorization) return NextResponse.next();
+    const headers = new Headers(request.headers);
+    headers.set("authorization", admission.authorization);
+    return NextResponse.next({ request: { headers } });
   }
   return pageProxy(request);
 }

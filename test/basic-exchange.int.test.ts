@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
 import { createLocalIssuer, type LocalIssuer } from "@/dev/issuer";
 import type { Database } from "@/lib/db";
-import { appGlobals, callApi, loadApp, type App } from "./app-harness";
+import { appGlobals, callApi, loadApp, type App, type SplitProcesses } from "./app-harness";
 import { givePlan } from "./fixtures";
 import { createMigratedDatabase, type TestDatabase } from "./database";
 
@@ -101,6 +101,23 @@ describe("HTTP Basic client credentials", () => {
     expect(exchanges() - before).toBe(1);
     for (let i = 0; i < 5; i++) expect((await call(basic(READER.id, READER.secret))).status).toBe(200);
     expect(exchanges() - before).toBe(1);
+  });
+
+  it("are exchanged once when the proxy and the handler run in separate processes (Vercel)", async () => {
+    modules = await loadAppWith();
+    const processes: SplitProcesses = {};
+    const before = exchanges();
+    for (let i = 0; i < 3; i++) {
+      const response = await callApi(modules, undefined, "GET", "/api/v1/widgets", {
+        headers: { authorization: basic(READER.id, READER.secret) },
+        processes,
+      });
+      expect(response.status).toBe(200);
+    }
+    // The proxy hands the handler its token: the handler verifies it and never asks the issuer.
+    expect(exchanges() - before).toBe(1);
+    const handlerGate = processes.handler as { gate: { tokenCache: { size: number } | null } };
+    expect(handlerGate.gate.tokenCache?.size).toBe(1);
   });
 
   it("get the same scopes check as a bearer token: 403 insufficient_scope for an operation not granted", async () => {

@@ -5,14 +5,18 @@ import { authenticateCall } from "./authenticate-call";
 import { catalog } from "./operations";
 import { problemResponse } from "./problems";
 
-/** The proxy's verdict on an API request: refuse with `response`, or let it through to its handler. */
-export type Admission = { admitted: false; response: Response } | { admitted: true; requestId: string };
+/**
+ * The proxy's verdict on an API request: refuse with `response`, or let it through to its handler.
+ * `authorization` replaces the request's own when the proxy exchanged Basic credentials for a token.
+ */
+export type Admission =
+  { admitted: false; response: Response } | { admitted: true; requestId: string; authorization?: string };
 
 /**
  * Decides whether an `/api/v1` request may reach its route handler: the operation must exist in the
  * catalog (404) for this method (405), and the caller must authenticate with the operation's scopes
- * (see `authenticateCall`: 401/403/400/429/503). Nothing is forwarded to the handler: it authenticates
- * the request again from the token itself (a cache hit), so no header a client could forge is trusted.
+ * (see `authenticateCall`: 401/403/400/429/503). No identity is forwarded to the handler: it
+ * authenticates the request again from the token itself, so no header a client could forge is trusted.
  */
 export function admitRequest(request: Request): Promise<Admission> {
   const requestId = randomUUID();
@@ -46,7 +50,13 @@ async function admit(request: Request, requestId: string): Promise<Admission> {
   }
 
   const authentication = await authenticateCall(request, match.operation, { requestId, instance });
-  return authentication.ok ? { admitted: true, requestId } : refuse(authentication.response);
+  if (!authentication.ok) return refuse(authentication.response);
+  // The handler may run in another process (Vercel deploys the proxy apart from the functions): hand it
+  // the token this exchange got, so it verifies that token instead of exchanging the credentials
+  // again. It trusts nothing it is given: a bearer token is verified like any other.
+  return authentication.exchanged
+    ? { admitted: true, requestId, authorization: `Bearer ${authentication.exchanged}` }
+    : { admitted: true, requestId };
 }
 
 function refuse(response: Response): Admission {

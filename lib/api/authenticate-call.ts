@@ -63,8 +63,12 @@ export interface CallContext {
   instance: string;
 }
 
-/** The outcome of authenticating a call: the verified token, or the refusal to send. */
-export type Authentication = { ok: true; token: VerifiedToken } | { ok: false; response: Response };
+/**
+ * The outcome of authenticating a call: the verified token, or the refusal to send. `exchanged` is the
+ * access token a Basic exchange got, for the proxy to hand on to the handler (see `admitRequest`).
+ */
+export type Authentication =
+  { ok: true; token: VerifiedToken; exchanged?: string } | { ok: false; response: Response };
 
 /**
  * Authenticates an API call for an operation: the bearer token (or, with GATE_BASIC_EXCHANGE, Basic
@@ -72,7 +76,8 @@ export type Authentication = { ok: true; token: VerifiedToken } | { ok: false; r
  * scopes. Refusals are RFC 6750 + RFC 9457 responses; the precise reason goes to the log only.
  *
  * The proxy calls it before routing and the route handler calls it again (defence in depth against
- * proxy bypasses); the second call is a token-cache hit.
+ * proxy bypasses): a token-cache hit where both run in one process (`next start`), one more
+ * verification where they do not (Vercel runs the proxy apart from the functions).
  *
  * Credentials the issuer refuses on a Basic exchange answer 401 `invalid_token` with both a
  * `Basic realm="api"` and a `Bearer` challenge; too many failed exchanges for one client id answer 429,
@@ -85,11 +90,13 @@ export async function authenticateCall(
 ): Promise<Authentication> {
   const { gate, basicExchange, tokenCookie } = gateState();
   try {
-    const token =
-      basicExchange && BASIC.test(request.headers.get("authorization") ?? "")
-        ? await authenticateBasic(request, { gate, basicExchange, tokenCookie }, operation.scopes)
-        : await gate.authenticate(request, operation.scopes);
-    return { ok: true, token };
+    if (basicExchange && BASIC.test(request.headers.get("authorization") ?? "")) {
+      return {
+        ok: true,
+        ...(await authenticateBasic(request, { gate, basicExchange, tokenCookie }, operation.scopes)),
+      };
+    }
+    return { ok: true, token: await gate.authenticate(request, operation.scopes) };
   } catch (error) {
     if (error instanceof ClientCredentialsError) {
       log.info("gate.basic_exchange_failed", {
@@ -127,14 +134,13 @@ async function authenticateBasic(
     tokenCookie,
   }: Pick<GateState, "gate" | "tokenCookie"> & { basicExchange: ClientCredentialsExchange },
   scopes: ScopeRequirement,
-): Promise<VerifiedToken> {
+): Promise<{ token: VerifiedToken; exchanged?: string }> {
   const credentials = extractToken(request, { cookieName: tokenCookie });
-  if (credentials?.kind !== "basic") return gate.authenticate(request, scopes);
-  const caller = await gate.verify(
-    await basicExchange.exchange(credentials.clientId, credentials.clientSecret),
-  );
-  checkScopes(caller.scopes, scopes);
-  return caller;
+  if (credentials?.kind !== "basic") return { token: await gate.authenticate(request, scopes) };
+  const exchanged = await basicExchange.exchange(credentials.clientId, credentials.clientSecret);
+  const token = await gate.verify(exchanged);
+  checkScopes(token.scopes, scopes);
+  return { token, exchanged };
 }
 
 const BASIC_REFUSED =
