@@ -1,9 +1,10 @@
 /**
  * `npm test`: every suite, with what it needs set up first. Unit and integration tests run on embedded
  * PGlite, or on the PostgreSQL server in DATABASE_URL when set (each test file gets its own fresh
- * database there); then the browser tests run against a production build on a fresh database.
+ * database there); then the browser tests run against a production build on a fresh database, and
+ * the multi-instance tests against several `next start` instances of that build (one on PGlite).
  */
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { DEMO_MACHINE_CLIENTS } from "@/dev/demo-data";
 import type { Config } from "@/lib/config/schema";
 import { ensureBrowser } from "./lib/browser";
@@ -22,9 +23,13 @@ const LOGS = {
   vitest: "test-results/vitest.log",
   e2eServer: "test-results/e2e-server.log",
   playwright: "test-results/playwright.log",
+  cluster: "test-results/cluster.log",
 };
+/** Where the multi-instance tests keep each `next start` instance's output. */
+const CLUSTER_LOGS = "test-results/cluster";
 mkdirSync("test-results", { recursive: true });
 for (const file of Object.values(LOGS)) rmSync(file, { force: true });
+rmSync(CLUSTER_LOGS, { recursive: true, force: true });
 
 step(`Generating the Prisma client; tests run on ${backend}`);
 await run("npx", ["prisma", "generate"], env);
@@ -69,6 +74,19 @@ try {
   await services.close();
 }
 
+step(
+  env.DATABASE_URL
+    ? "Three instances on one PostgreSQL database and Redis, behind a round-robin balancer"
+    : "One instance on PGlite (it owns its files) behind a balancer: the same checks as on several",
+);
+// After the browser tests: the cluster starts the local issuer and Stripe sandbox on the same ports.
+await run(
+  "npx",
+  ["vitest", "run", "--config", "vitest.cluster.config.ts"],
+  { ...env, LOG_LEVEL: "info" },
+  { logFile: LOGS.cluster },
+);
+
 step("Scanning the run's logs for tokens, secrets and webhook bodies");
 scanLogs(knownSecrets(e2eConfig, issuedSecrets));
 
@@ -88,7 +106,11 @@ function knownSecrets(config: Config, issued: string[]): KnownSecret[] {
 }
 
 function scanLogs(secrets: KnownSecret[]): void {
-  const findings = Object.values(LOGS).flatMap((file) => scanLog(file, readFileSync(file, "utf8"), secrets));
+  const files = [
+    ...Object.values(LOGS),
+    ...readdirSync(CLUSTER_LOGS).map((name) => `${CLUSTER_LOGS}/${name}`),
+  ];
+  const findings = files.flatMap((file) => scanLog(file, readFileSync(file, "utf8"), secrets));
   const server = countLogLines(readFileSync(LOGS.e2eServer, "utf8"));
   const tests = countLogLines(readFileSync(LOGS.vitest, "utf8"));
   console.log(
