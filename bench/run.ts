@@ -7,11 +7,13 @@ import { benchBilling } from "./billing";
 import { benchGate } from "./gate";
 import { formatTable, writeResult, type AreaResult } from "./lib/report";
 import { benchMetering } from "./metering";
+import { benchScale } from "./scale";
 
 const AREAS: Record<string, () => Promise<AreaResult>> = {
   gate: benchGate,
   billing: benchBilling,
   metering: benchMetering,
+  scale: benchScale,
 };
 
 const requested = process.argv.slice(2).filter((arg) => arg !== "--");

@@ -3,7 +3,9 @@
  * repository (HEAD), with local services standing in for the accounts, through the production code
  * path (connected mode: Postgres, an Auth0 tenant over HTTPS, a Stripe API):
  *
- * - Postgres: a fresh database on the local server (PG_SERVER_URL, default 127.0.0.1:5432).
+ * - Postgres: a fresh database on the local server (PG_SERVER_URL, default 127.0.0.1:5432), the app
+ *   reaching it through PgBouncer in transaction mode (the pooled URL), migrations directly.
+ * - Redis: the machine's own (REHEARSAL_REDIS_URL, default 127.0.0.1:6379).
  * - Auth0: the local issuer over HTTPS with a throw-away certificate, started as an empty tenant that
  *   holds only the Machine to Machine application the document has people make by hand, granted
  *   exactly the scopes it lists.
@@ -39,11 +41,14 @@ import {
 } from "./lib/deploy-doc";
 import { DocShell, type CommandResult } from "./lib/doc-shell";
 import { dropDatabase, freshDatabaseUrl } from "./lib/fresh-database";
+import { poolerUnavailable, startPooler } from "./lib/pgbouncer";
 import { selfSignedCertificate, type SelfSignedCertificate } from "./lib/self-signed-certificate";
 
 const REPO = resolve(import.meta.dirname, "..");
 const ARTIFACTS = join(REPO, "test-results", "deploy-rehearsal");
 const PG_SERVER_URL = process.env.PG_SERVER_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+/** The Redis a person would copy the URL of (Upstash, ...): the machine's own. */
+const REDIS_URL = process.env.REHEARSAL_REDIS_URL ?? "redis://127.0.0.1:6379";
 /** The Machine to Machine application a person creates by hand in the Auth0 dashboard. */
 const M2M = {
   clientId: `rehearsal-m2m-${randomBytes(4).toString("hex")}`,
@@ -160,12 +165,23 @@ async function main(): Promise<void> {
     check(appVariables.has(name), `step 4 names ${name}, which .env.example lacks`);
 
   // ---- the stand-ins for the accounts --------------------------------------------------------------
-  step("Stand-ins for the accounts: PostgreSQL, an Auth0 tenant over HTTPS, Stripe");
+  step("Stand-ins for the accounts: PostgreSQL behind PgBouncer, Redis, an Auth0 tenant over HTTPS, Stripe");
   const appPort = await freePort();
   const appBaseUrl = `http://localhost:${appPort}`;
   const databaseUrl = await freshDatabaseUrl(PG_SERVER_URL, "tollgate_deploy");
   onCleanup("drop the database", () => dropDatabase(databaseUrl));
   note(`database ${new URL(databaseUrl).pathname.slice(1)} on ${new URL(databaseUrl).host}`);
+  // The provider's transaction pooler: the app goes through it, migrations around it.
+  const unavailable = poolerUnavailable();
+  check(!process.env.CI || !unavailable, `CI rehearses the pooled URL through PgBouncer: ${unavailable}`);
+  const pooler = unavailable ? null : await startPooler(PG_SERVER_URL);
+  if (pooler) onCleanup("stop PgBouncer", () => pooler.close());
+  const pooledUrl = pooler ? pooler.pooled(databaseUrl) : databaseUrl;
+  note(
+    pooler
+      ? `pooled URL through PgBouncer (transaction mode) on ${new URL(pooledUrl).host}`
+      : `no PgBouncer here (${unavailable}): the pooled URL is the direct one`,
+  );
 
   const { host, address } = await tenantHost();
   const certificate: SelfSignedCertificate = selfSignedCertificate([host]);
@@ -205,9 +221,17 @@ async function main(): Promise<void> {
   onCleanup("stop the Stripe sandbox", () => sandbox.close());
   note(`Stripe API ${sandbox.url}; its webhook endpoint posts to ${appBaseUrl}/api/stripe/webhook`);
 
+  /** The units Stripe's meter holds. */
+  const meteredUnits = () =>
+    sandbox.state.meterEvents
+      .filter((event) => event.event_name === "api_units")
+      .reduce((sum, event) => sum + Number(event.payload.value ?? 0), 0);
+
   /** Values a person copies from an account into an `export` line. */
   const accountValues: Record<string, string | undefined> = {
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: pooledUrl,
+    DATABASE_URL_UNPOOLED: databaseUrl,
+    REDIS_URL: REDIS_URL,
     AUTH0_DOMAIN: auth0Domain,
     AUTH0_MANAGEMENT_CLIENT_ID: M2M.clientId,
     AUTH0_MANAGEMENT_CLIENT_SECRET: M2M.secret,
@@ -268,17 +292,23 @@ async function main(): Promise<void> {
   }
 
   // ---- 1. Postgres ---------------------------------------------------------------------------------
-  step("1. Postgres");
+  step("1. Postgres (and Redis)");
   {
-    const [exportUrl = "", migrate = "", again = ""] = block(1, 0, 3);
-    await command(exportUrl);
+    const [exportPooled = "", exportDirect = "", migrate = "", again = ""] = block(1, 0, 4);
+    await command(exportPooled);
+    await command(exportDirect);
     const first = await command(migrate);
+    check(
+      first.output.includes(new URL(databaseUrl).host),
+      "db:migrate did not connect to the direct URL (DATABASE_URL_UNPOOLED)",
+    );
     check(/applied /.test(first.output), "the first db:migrate applied no migration");
     const second = await command(again);
     check(
       /up to date, no migration to apply/.test(second.output),
       'the second db:migrate did not say "up to date"',
     );
+    for (const text of block(1, 1, 1)) await command(text);
   }
 
   // ---- 2. Auth0 ------------------------------------------------------------------------------------
@@ -520,6 +550,17 @@ async function main(): Promise<void> {
       `no access token from the tenant: "${shell.env.TOKEN}"`,
     );
     check(/HTTP 200$/m.test((await command(read)).output), "GET /api/v1/widgets did not answer 200 on Free");
+    // No cron has run: the API reports its own usage after the answer (what a Hobby deploy relies on).
+    const reportedAt = Date.now();
+    while (meteredUnits() < 1 && Date.now() - reportedAt < 30_000)
+      await new Promise((wait) => setTimeout(wait, 250));
+    check(
+      meteredUnits() === 1,
+      `the read's unit did not reach Stripe without the cron (${meteredUnits()} units)`,
+    );
+    note(
+      `the read's unit reached Stripe ${Date.now() - reportedAt} ms after the answer, reported by the API itself`,
+    );
     check(
       /HTTP 402$/m.test((await command(write)).output),
       "POST /api/v1/widgets did not answer 402 on Free",
@@ -547,11 +588,15 @@ async function main(): Promise<void> {
       answer = await command(paidWrite);
     }
     check(/HTTP 201$/m.test(answer.output), "POST /api/v1/widgets did not answer 201 after the upgrade");
-    const report = await command(cron);
-    check(report.output.trim().startsWith("{"), `the cron route answered ${report.output}`);
-    const units = sandbox.state.meterEvents
-      .filter((event) => event.event_name === "api_units")
-      .reduce((sum, event) => sum + Number(event.payload.value ?? 0), 0);
+    // The write's unit waits for the next run: the API's own starts at most once a minute per
+    // instance, so the cron route reports it (run again while the API's own run holds the lease).
+    for (let tries = 0; ; tries++) {
+      const report = await command(cron);
+      check(report.output.trim().startsWith("{"), `the cron route answered ${report.output}`);
+      if (meteredUnits() >= 2 || tries >= 10) break;
+      await new Promise((wait) => setTimeout(wait, 1_000));
+    }
+    const units = meteredUnits();
     // Served and metered: the read on Free and the write on Pro (the refused 402 costs nothing).
     check(units === 2, `Stripe received ${units} api_units, expected 2`);
     note(`Stripe meter api_units: ${units} units, as served`);

@@ -5,9 +5,14 @@ import { applyMigrations } from "@/lib/db/migrations";
 export const MIGRATIONS_DIR = "prisma/migrations";
 export const SCHEMA_PATH = "prisma/schema.prisma";
 
-/** Applies pending migrations to the database an environment configures; returns their names. */
+/**
+ * Applies pending migrations to the database an environment configures; returns their names. On
+ * PostgreSQL it connects to DATABASE_URL_UNPOOLED when set: Prisma's migration lock is a session-level
+ * advisory lock, which a transaction pooler (the usual DATABASE_URL in production) cannot keep.
+ */
 export async function migrateDatabase(env: NodeJS.ProcessEnv, log: (line: string) => void = console.log) {
-  const { db } = loadConfig(env);
+  const config = loadConfig(env).db;
+  const db = config.kind === "postgres" ? { kind: config.kind, url: config.directUrl ?? config.url } : config;
   const adapter = createDatabaseAdapter(db);
   const where =
     db.kind === "postgres"

@@ -14,6 +14,7 @@ import { createStripeClient } from "@/lib/billing/stripe";
 import { API_CALLS_METER } from "@/lib/api/operations";
 import { calendarMonth } from "@/lib/metering/usage-window";
 import { dropDatabase, freshDatabaseUrl } from "@/scripts/lib/fresh-database";
+import { poolerUnavailable, startPooler, type Pooler } from "@/scripts/lib/pgbouncer";
 import { subscribeThroughCheckout } from "@/test/stripe-checkout";
 import { requireRedis, TEST_REDIS_URL } from "@/test/redis";
 import { startCluster, type Cluster } from "./cluster";
@@ -45,6 +46,7 @@ const CRON_SECRET = "cluster-cron-secret-0123456789";
 
 let cluster: Cluster;
 let databaseUrl: string | undefined;
+let pooler: Pooler | undefined;
 let customers: Array<MachineCustomer & { token: string }>;
 const served: Served = new Map();
 const figures: string[] = [];
@@ -54,10 +56,14 @@ beforeAll(async () => {
     BACKEND === "postgres"
       ? await freshDatabaseUrl(process.env.DATABASE_URL ?? "", "tollgate_cluster")
       : undefined;
+  // The instances connect through a transaction pooler, as to a production database; migrations
+  // go around it.
+  if (databaseUrl && requirePooler()) pooler = await startPooler(process.env.DATABASE_URL ?? "");
   let made: MachineCustomer[] = [];
   cluster = await startCluster({
     instances: INSTANCES,
     databaseUrl,
+    pooledDatabaseUrl: databaseUrl ? pooler?.pooled(databaseUrl) : undefined,
     redisUrl: REDIS,
     env: {
       CRON_SECRET,
@@ -93,11 +99,22 @@ afterAll(async () => {
   await app?.db.$disconnect();
   resetProcessState();
   console.log(
-    `[cluster] ${BACKEND}, ${INSTANCES} instance(s)${REDIS ? " + Redis" : ""}:\n  ${figures.join("\n  ")}`,
+    `[cluster] ${BACKEND}${pooler ? " through PgBouncer" : ""}, ${INSTANCES} instance(s)` +
+      `${REDIS ? " + Redis" : ""}:\n  ${figures.join("\n  ")}`,
   );
   await cluster?.close();
+  await pooler?.close();
   if (databaseUrl) await dropDatabase(databaseUrl);
 });
+
+/** Whether PgBouncer can run: required on CI (installed there), skipped with a note elsewhere. */
+function requirePooler(): boolean {
+  const unavailable = poolerUnavailable();
+  if (!unavailable) return true;
+  if (process.env.CI) throw new Error(`The cluster runs through PgBouncer on CI: ${unavailable}`);
+  console.warn(`The cluster connects directly, not through a pooler: ${unavailable}`);
+  return false;
+}
 
 /** The customer playing a part: 0 cap, 1 rate limit, 2 revocation, 3 webhook, 4.. load. */
 const customer = (index: number) => {

@@ -17,6 +17,11 @@ export interface ClusterOptions {
   port?: number;
   /** A PostgreSQL database URL; unset: embedded PGlite, one instance only (it owns its files). */
   databaseUrl?: string;
+  /**
+   * The same database through a transaction pooler, for the instances, as production connects
+   * (`databaseUrl` is then DATABASE_URL_UNPOOLED, for migrations).
+   */
+  pooledDatabaseUrl?: string;
   redisUrl?: string;
   /** More variables for the instances (undefined removes one). */
   env?: Record<string, string | undefined>;
@@ -44,6 +49,8 @@ export interface Cluster {
   services: LocalServices;
   /** Requests the balancer passed on, and those it answered 502 because the instance went away. */
   readonly balanced: { forwarded: number; failed: number };
+  /** Balances over the first `count` instances only (all by default), e.g. to measure one against three. */
+  balanceOver(count: number): void;
   close(): Promise<void>;
 }
 
@@ -59,7 +66,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1",
     APP_BASE_URL: url,
     LOG_LEVEL: "info",
-    DATABASE_URL: options.databaseUrl,
+    DATABASE_URL: options.pooledDatabaseUrl ?? options.databaseUrl,
+    DATABASE_URL_UNPOOLED: options.pooledDatabaseUrl ? options.databaseUrl : undefined,
     REDIS_URL: options.redisUrl,
     ...options.env,
   };
@@ -90,6 +98,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       env,
       services,
       balanced: balancer.stats,
+      balanceOver: (count) => {
+        balancer.targets.count = count;
+      },
       async close() {
         for (const stop of stopping) await stop();
       },
@@ -149,43 +160,60 @@ async function startInstance(port: number, env: NodeJS.ProcessEnv, logDir: strin
 async function startBalancer(
   port: number,
   instances: ClusterInstance[],
-): Promise<{ close(): Promise<void>; stats: { forwarded: number; failed: number } }> {
+): Promise<{
+  close(): Promise<void>;
+  stats: { forwarded: number; failed: number };
+  targets: { count: number };
+}> {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const stats = { forwarded: 0, failed: 0 };
+  const targets = { count: instances.length };
   let next = 0;
   const server: Server = createServer((req, res) => {
-    const live = instances.filter((instance) => instance.alive);
-    const target = live[next++ % Math.max(1, live.length)];
-    if (!target) {
-      res.writeHead(503).end();
-      return;
-    }
-    stats.forwarded += 1;
-    const upstream = httpRequest(
-      {
-        host: "127.0.0.1",
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-        agent,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-        answer.on("error", () => res.destroy());
-      },
-    );
-    upstream.on("error", () => {
-      stats.failed += 1;
-      if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" }).end("instance went away");
-      else res.destroy();
-    });
-    req.pipe(upstream);
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => forward(Buffer.concat(chunks), true));
+    const forward = (body: Buffer, mayRetry: boolean): void => {
+      const live = instances.slice(0, targets.count).filter((instance) => instance.alive);
+      const target = live[next++ % Math.max(1, live.length)];
+      if (!target) {
+        res.writeHead(503).end();
+        return;
+      }
+      stats.forwarded += 1;
+      const upstream = httpRequest(
+        {
+          host: "127.0.0.1",
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          answer.on("error", () => res.destroy());
+        },
+      );
+      upstream.on("error", (error: NodeJS.ErrnoException) => {
+        // A live instance closing an idle kept-alive connection just as it is reused never saw the
+        // request (Node: `reusedSocket`): send it again, once, as proxies do. Never to a killed one.
+        if (mayRetry && target.alive && upstream.reusedSocket && error.code === "ECONNRESET") {
+          forward(body, false);
+          return;
+        }
+        stats.failed += 1;
+        if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" }).end("instance went away");
+        else res.destroy();
+      });
+      upstream.end(body);
+    };
   });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {
     stats,
+    targets,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
