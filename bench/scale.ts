@@ -129,7 +129,7 @@ async function benchCluster() {
     databaseUrl,
     pooledDatabaseUrl: pooler?.pooled(databaseUrl),
     redisUrl: REDIS_URL,
-    logDir: "bench/results/logs",
+    logDir: "test-results/bench-scale",
     env: {
       LOG_LEVEL: "warn",
       RATE_LIMIT_SCALE: String(RATE_LIMIT_SCALE),
