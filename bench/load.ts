@@ -21,13 +21,12 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import pg from "pg";
-import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
 import { createStripeClient } from "@/lib/billing/stripe";
-import { issueMachineClient } from "@/lib/auth/machine-clients";
 import { API_CALLS_METER } from "@/lib/api/operations";
 import { loadConfig } from "@/lib/config/schema";
 import { createPrismaClient } from "@/lib/db/client";
 import { dropDatabase, freshDatabaseUrl } from "@/scripts/lib/fresh-database";
+import { createMachineCustomers, machineToken, type MachineCustomer } from "@/test/cluster/customers";
 import { subscribeThroughCheckout } from "@/test/stripe-checkout";
 import { paceableRate, runFixedRate, type FixedRateRun } from "./lib/fixed-rate";
 import { listeningPid, parentPid, rssKiB } from "./lib/process-memory";
@@ -53,13 +52,6 @@ const MAX_STEPS = 10;
 const RESOLUTION = 0.1;
 const MAX_RSS_GROWTH = 0.1;
 const POSTGRES_SERVER = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-
-interface LoadCustomer {
-  id: string;
-  stripeCustomerId: string;
-  clientId: string;
-  clientSecret: string;
-}
 
 /** A fixed-rate run as bench/results/load.json records it. */
 interface Step {
@@ -141,53 +133,6 @@ function describe(step: Step): string {
   );
 }
 
-/** Customers with a machine client each, made before `next start` opens the database. */
-async function createCustomers(env: NodeJS.ProcessEnv): Promise<LoadCustomer[]> {
-  const config = loadConfig(env);
-  const db = createPrismaClient(config.db);
-  const stripe = createStripeClient(config.stripe);
-  const customers: LoadCustomer[] = [];
-  try {
-    for (let index = 0; index < CUSTOMERS; index++) {
-      const customer = await ensureStripeCustomer(db, stripe, {
-        auth0UserId: `auth0|load-${index}`,
-        email: `load-${index}@example.com`,
-      });
-      // Through the local issuer's Management API, as the dashboard does it.
-      const { client, clientSecret } = await issueMachineClient(db, customer.id, {
-        name: `load ${index}`,
-        scopes: ["get:widgets", "create:widgets"],
-      });
-      customers.push({
-        id: customer.id,
-        stripeCustomerId: customer.stripeCustomerId ?? "",
-        clientId: client.clientId,
-        clientSecret,
-      });
-    }
-  } finally {
-    await db.$disconnect();
-  }
-  return customers;
-}
-
-async function machineToken(env: NodeJS.ProcessEnv, customer: LoadCustomer): Promise<string> {
-  const config = loadConfig(env);
-  const response = await fetch(`${config.gate.issuer}oauth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: customer.clientId,
-      client_secret: customer.clientSecret,
-      audience: config.gate.audience,
-    }),
-  });
-  const body = (await response.json()) as { access_token?: string };
-  if (!response.ok || !body.access_token) throw new Error(`no token for ${customer.clientId}`);
-  return body.access_token;
-}
-
 /**
  * Creates each customer's widgets, waiting for the Scale subscription's webhook to land first (the
  * Free plan refuses writes with 402). Returns the widgets created: each is a metered call.
@@ -231,7 +176,7 @@ async function reportAll(server: BenchServer, cronSecret: string): Promise<numbe
   throw new Error("the reporter still had work after 20 runs");
 }
 
-async function stripeMeterTotal(env: NodeJS.ProcessEnv, customers: LoadCustomer[]): Promise<number> {
+async function stripeMeterTotal(env: NodeJS.ProcessEnv, customers: MachineCustomer[]): Promise<number> {
   const stripe = createStripeClient(loadConfig(env).stripe);
   const meter = (await stripe.billing.meters.list()).data.find((m) => m.event_name === API_CALLS_METER);
   if (!meter) throw new Error(`no ${API_CALLS_METER} meter in the sandbox`);
@@ -249,7 +194,7 @@ async function stripeMeterTotal(env: NodeJS.ProcessEnv, customers: LoadCustomer[
 }
 
 /** The usage counters of those customers, read once the server has exited (PGlite has one owner). */
-async function databaseCounters(env: NodeJS.ProcessEnv, customers: LoadCustomer[]) {
+async function databaseCounters(env: NodeJS.ProcessEnv, customers: MachineCustomer[]) {
   const db = createPrismaClient(loadConfig(env).db);
   try {
     const totals = await db.usageCounter.aggregate({
@@ -290,13 +235,14 @@ async function measureBackend(
   databaseUrl: string | undefined,
 ): Promise<BackendResult> {
   const cronSecret = randomBytes(24).toString("hex");
-  let customers: LoadCustomer[] = [];
+  let customers: MachineCustomer[] = [];
   const server = await startBenchServer({
     port: PORT,
     build,
     env: { DATABASE_URL: databaseUrl, CRON_SECRET: cronSecret },
     prepare: async (env) => {
-      customers = await createCustomers(env);
+      // Before `next start` opens the database (PGlite has one owner).
+      customers = await createMachineCustomers(env, { count: CUSTOMERS, prefix: "load" });
     },
   });
   const exited = server.server.exitCode === null ? once(server.server, "exit") : Promise.resolve();

@@ -25,7 +25,6 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { lookup } from "node:dns/promises";
-import { createServer } from "node:net";
 import { hostname, networkInterfaces, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { chromium, type Browser } from "@playwright/test";
@@ -42,6 +41,7 @@ import {
 import { DocShell, type CommandResult } from "./lib/doc-shell";
 import { dropDatabase, freshDatabaseUrl } from "./lib/fresh-database";
 import { poolerUnavailable, startPooler } from "./lib/pgbouncer";
+import { freePort } from "./lib/system";
 import { selfSignedCertificate, type SelfSignedCertificate } from "./lib/self-signed-certificate";
 
 const REPO = resolve(import.meta.dirname, "..");
@@ -83,18 +83,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
     console.error(`\n${signal}: cleaning up`);
     void cleanUp().finally(() => process.exit(130));
-  });
-}
-
-/** A free TCP port on loopback (the app's port must be known before it starts: APP_BASE_URL). */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolvePort(address.port) : reject()));
-    });
   });
 }
 

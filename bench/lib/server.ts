@@ -3,6 +3,7 @@ import { rmSync } from "node:fs";
 import { loadConfig } from "@/lib/config/schema";
 import { startLocalServices, type LocalServices } from "@/dev/start-local-services";
 import { run } from "@/scripts/lib/run";
+import { waitForHealth } from "@/scripts/lib/system";
 
 export interface BenchServer {
   url: string;
@@ -54,16 +55,7 @@ export async function startBenchServer(
     env,
     stdio: ["ignore", "ignore", "inherit"],
   });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (Date.now() > deadline) throw new Error(`next start did not answer on ${url} within 60 s`);
-    const ok = await fetch(`${url}/__health`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  await waitForHealth(url, server, { timeoutMs: 60_000 });
   return {
     url,
     env,

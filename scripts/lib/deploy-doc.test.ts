@@ -15,11 +15,15 @@ const doc = parseDeployDoc(readFileSync("docs/deploy.md", "utf8"));
 describe("docs/deploy.md as the rehearsal reads it", () => {
   it("has the five numbered steps with their shell blocks", () => {
     expect(doc.map((section) => section.number)).toEqual([1, 2, 3, 4, 5]);
-    expect(doc.map((section) => section.blocks.length)).toEqual([1, 2, 2, 2, 3]);
-    expect(sectionOf(doc, 1).blocks[0]).toEqual([
-      "export DATABASE_URL='postgres://user:password@host:5432/tollgate?sslmode=require'",
-      "npm run db:migrate          # applies every migration",
-      'npm run db:migrate          # the second run prints "up to date, no migration to apply"',
+    expect(doc.map((section) => section.blocks.length)).toEqual([2, 2, 2, 2, 3]);
+    expect(sectionOf(doc, 1).blocks).toEqual([
+      [
+        "export DATABASE_URL='postgres://user:password@pooler-host:6543/tollgate?sslmode=require'",
+        "export DATABASE_URL_UNPOOLED='postgres://user:password@direct-host:5432/tollgate?sslmode=require'",
+        "npm run db:migrate          # applies every migration, over the direct URL",
+        'npm run db:migrate          # the second run prints "up to date, no migration to apply"',
+      ],
+      ["export REDIS_URL='rediss://default:password@your-redis-host:6379'"],
     ]);
   });
 

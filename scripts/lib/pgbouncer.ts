@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort, osUser } from "./system";
 
 // A transaction-mode connection pooler in front of a PostgreSQL server, as production databases
 // offer one (Neon's -pooler host, Supabase's Supavisor on 6543, PgBouncer itself): the app's
@@ -21,17 +22,6 @@ const BINARY = "/usr/sbin/pgbouncer";
 export function poolerUnavailable(): string | null {
   if (!existsSync(BINARY)) return `${BINARY} is not installed (apt-get install pgbouncer)`;
   return null;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
 }
 
 /**
@@ -66,10 +56,11 @@ export async function startPooler(serverUrl: string): Promise<Pooler> {
     ].join("\n"),
   );
   const asRoot = process.getuid?.() === 0;
-  if (asRoot) {
-    const ids = spawnSync("id", ["-u", "postgres"], { encoding: "utf8" });
-    const uid = Number(ids.stdout.trim());
-    const gid = Number(spawnSync("id", ["-g", "postgres"], { encoding: "utf8" }).stdout.trim());
+  const owner = asRoot ? osUser("postgres") : null;
+  if (asRoot && !owner)
+    throw new Error("PgBouncer will not run as root, and there is no postgres user to run it as");
+  if (owner) {
+    const { uid, gid } = owner;
     chownSync(dir, uid, gid);
     for (const file of ["userlist.txt", "pgbouncer.ini"]) chownSync(join(dir, file), uid, gid);
     chmodSync(dir, 0o700);

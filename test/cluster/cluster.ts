@@ -10,6 +10,7 @@ import { Agent, createServer, request as httpRequest, type Server } from "node:h
 import { startLocalServices, type LocalServices } from "@/dev/start-local-services";
 import { loadConfig } from "@/lib/config/schema";
 import { listeningPid } from "@/bench/lib/process-memory";
+import { waitForHealth } from "@/scripts/lib/system";
 
 export interface ClusterOptions {
   instances: number;
@@ -123,18 +124,7 @@ async function startInstance(port: number, env: NodeJS.ProcessEnv, logDir: strin
   const url = `http://127.0.0.1:${port}`;
   let alive = true;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`next start on ${port} exited (${child.exitCode}); see ${logDir}`);
-    if (Date.now() > deadline) throw new Error(`next start did not answer on ${url} within 90 s`);
-    const healthy = await fetch(`${url}/__health`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (healthy) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  await waitForHealth(url, child, { logs: `${logDir}/instance-${port}.log` });
   return {
     port,
     url,
