@@ -1,9 +1,14 @@
 import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
+import { localProductionSecrets } from "./dev/production-secrets";
 
 // The e2e server: a production build (`npm run build` first) on its own port and its own embedded
 // database, so it never touches a developer's `npm run dev` data. scripts/test.ts builds and migrates.
 const port = Number(process.env.E2E_PORT ?? 3100);
+// `npm test` passes the secrets it gave its own sandbox; a bare `npx playwright test` makes fresh ones,
+// which both servers below inherit (a production build refuses the published local defaults).
+if (!process.env.AUTH0_SECRET || !process.env.STRIPE_WEBHOOK_SECRET)
+  Object.assign(process.env, localProductionSecrets());
 const baseURL = `http://localhost:${port}`;
 const systemChromium = "/usr/bin/chromium";
 

@@ -21,8 +21,11 @@ export async function benchMetering(): Promise<AreaResult> {
   const { givePlan } = await import("@/test/fixtures");
   const { reportUsage } = await import("@/lib/metering/report-usage");
 
-  const handler = (context: Parameters<Parameters<typeof withOperation<typeof listWidgets>>[1]>[0]) =>
-    widgets.listWidgets(context.db, context.customerId, context.input.query);
+  const handler = async (context: Parameters<Parameters<typeof withOperation<typeof listWidgets>>[1]>[0]) => {
+    const page = await widgets.listWidgets(context.db, context.customerId, context.input.query);
+    if (!page) throw new Error("the bench sends no cursor");
+    return page;
+  };
   const metered = withOperation(listWidgets, handler);
   const unmetered = withOperation({ ...listWidgets, cost: { ...listWidgets.cost, units: 0 } }, handler);
 

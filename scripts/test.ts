@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { DEMO_MACHINE_CLIENTS } from "@/dev/demo-data";
+import { localProductionSecrets } from "@/dev/production-secrets";
 import type { Config } from "@/lib/config/schema";
 import { ensureBrowser } from "./lib/browser";
 import { freshDatabaseUrl } from "./lib/fresh-database";
@@ -55,6 +56,9 @@ if (env.DATABASE_URL) {
 // The local issuer and Stripe sandbox run in this process for the browser tests; the sandbox sends
 // its webhooks to the e2e server.
 e2eEnv.APP_BASE_URL = `http://localhost:${E2E_PORT}`;
+// A production build on the local services refuses their published secrets: fresh ones, shared with
+// the sandbox started below (it signs webhooks with the same secret).
+Object.assign(e2eEnv, localProductionSecrets());
 const { startLocalServices } = await import("@/dev/start-local-services");
 const { loadConfig } = await import("@/lib/config/schema");
 const e2eConfig = loadConfig(e2eEnv);

@@ -163,6 +163,52 @@ describe("HTTP Basic client credentials", () => {
     expect(exchanges() - before).toBeLessThanOrEqual(5);
   });
 
+  it("flooded with wrong secrets for a client id from one address, still work for its owner elsewhere", async () => {
+    modules = await loadAppWith(); // no cached token: the owner's next call must reach the issuer
+    const from = (address: string, authorization: string) =>
+      callApi(modules, undefined, "GET", "/api/v1/widgets", {
+        headers: { authorization, "x-forwarded-for": `${address}, 10.0.0.1` },
+      });
+    const before = exchanges();
+    const flood = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => from("203.0.113.7", basic(READER.id, `guess-${index}`))),
+    );
+    expect(new Set(flood.map((response) => response.status))).toEqual(new Set([401, 429]));
+    expect(exchanges() - before).toBeLessThanOrEqual(5);
+    // The owner, from another address, has no cached token and is not held back by the flood.
+    expect((await from("198.51.100.2", basic(READER.id, READER.secret))).status).toBe(200);
+  });
+
+  it("from one address with random client ids reach the issuer at most 30 times a minute", async () => {
+    modules = await loadAppWith();
+    const before = exchanges();
+    const statuses: number[] = [];
+    for (let index = 0; index < 45; index++) {
+      const response = await callApi(modules, undefined, "GET", "/api/v1/widgets", {
+        headers: { authorization: basic(`random-${index}`, "x"), "x-forwarded-for": "203.0.113.9" },
+      });
+      statuses.push(response.status);
+    }
+    expect(exchanges() - before).toBe(30);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(15);
+  });
+
+  it("from many addresses reach the issuer no more often than GATE_BASIC_EXCHANGES_PER_MINUTE in all", async () => {
+    modules = await loadAppWith({ GATE_BASIC_EXCHANGES_PER_MINUTE: "12" });
+    const before = exchanges();
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, index) =>
+        callApi(modules, undefined, "GET", "/api/v1/widgets", {
+          headers: { authorization: basic(`spread-${index}`, "x"), "x-forwarded-for": `198.18.0.${index}` },
+        }),
+      ),
+    );
+    expect(exchanges() - before).toBe(12);
+    const throttled = responses.filter((response) => response.status === 429);
+    expect(throttled).toHaveLength(18);
+    expect(Number(throttled[0]?.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
   it("are not exchanged when GATE_BASIC_EXCHANGE=0: 401 with a Bearer challenge and no error code", async () => {
     modules = await loadAppWith({ GATE_BASIC_EXCHANGE: "0" });
     const before = exchanges();

@@ -234,6 +234,31 @@ describe("the gate refuses", () => {
     await expectRefused(await call({ token }), INVALID_TOKEN);
   });
 
+  it("the token cookie on a request another site made (<img src>), spending nothing (GATE_TOKEN_COOKIE)", async () => {
+    vi.stubEnv("GATE_TOKEN_COOKIE", "tollgate_at");
+    const withCookie = await loadGateApp();
+    try {
+      const cookie = `tollgate_at=${await signTestToken(key, claims())}`;
+      const unitsBefore = await env.db.usageCounter.aggregate({ _sum: { units: true } });
+      for (const site of ["cross-site", "same-site", undefined]) {
+        const response = await callApi(withCookie, undefined, "GET", "/api/v1/widgets", {
+          headers: { cookie, ...(site ? { "sec-fetch-site": site } : {}) },
+        });
+        await expectRefused(response, { status: 403, type: "cross-site-request", challenge: null });
+      }
+      const unitsAfter = await env.db.usageCounter.aggregate({ _sum: { units: true } });
+      expect(unitsAfter._sum.units).toEqual(unitsBefore._sum.units);
+      // The same cookie from this site's own page is fine.
+      const sameOrigin = await callApi(withCookie, undefined, "GET", "/api/v1/widgets", {
+        headers: { cookie, "sec-fetch-site": "same-origin" },
+      });
+      expect(sameOrigin.status).toBe(200);
+    } finally {
+      vi.stubEnv("GATE_TOKEN_COOKIE", "");
+      modules = await loadGateApp();
+    }
+  });
+
   it("an unknown /api/v1 path with 404 and a declared path's other method with 405 and Allow", async () => {
     const token = await signTestToken(key, claims());
     await expectRefused(await call({ token, path: "/api/v1/nothing-here" }), {
@@ -287,6 +312,20 @@ describe("identity cannot be forged", () => {
       type: "insufficient-scope",
       challenge: /insufficient_scope/,
     });
+  });
+
+  it("answers a cursor of another customer's widget as it answers an unknown one: 400, nothing about it", async () => {
+    const other = await env.db.customer.create({ data: { email: "cursor-victim@example.com" } });
+    const theirs = await env.db.widget.create({
+      data: { customerId: other.id, name: "theirs", color: "#000000", sizeCm: 1 },
+    });
+    const token = await signTestToken(key, claims());
+    const bodies = [];
+    for (const cursor of [theirs.id, crypto.randomUUID()]) {
+      const response = await call({ token, path: `/api/v1/widgets?cursor=${cursor}` });
+      bodies.push(await expectRefused(response, { status: 400, type: "invalid-request", challenge: null }));
+    }
+    expect(bodies[0]?.detail).toBe(bodies[1]?.detail);
   });
 
   it("refuses a valid token whose subject is linked to no customer, with a clear 403", async () => {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { loadConfig } from "@/lib/config/schema";
+import { localProductionSecrets } from "@/dev/production-secrets";
 import { startLocalServices, type LocalServices } from "@/dev/start-local-services";
 import { run } from "@/scripts/lib/run";
 import { waitForHealth } from "@/scripts/lib/system";
@@ -34,6 +35,7 @@ export async function startBenchServer(
     NEXT_TELEMETRY_DISABLED: "1",
     TOLLGATE_BENCH: "1",
     TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1",
+    ...localProductionSecrets(),
     LOG_LEVEL: "warn",
     // Measure the gate and metering, not the demo plans' rate limits (5 to 100 calls a second).
     RATE_LIMIT_SCALE: "1000",

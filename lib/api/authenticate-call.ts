@@ -18,6 +18,7 @@ import {
 } from "@/lib/gate/client-credentials-exchange";
 import { log } from "@/lib/log";
 import type { Operation } from "./catalog";
+import { exchangeBudget, sourceAddress } from "./exchange-budget";
 import { problemResponse } from "./problems";
 
 interface GateState {
@@ -44,6 +45,7 @@ function gateState(): GateState {
         ? createClientCredentialsExchange({
             tokenUrl: `${config.gate.issuer}oauth/token`,
             audience: config.gate.audience,
+            budget: exchangeBudget(config.gate.basicExchangesPerMinute),
           })
         : null,
       tokenCookie: config.gate.tokenCookie,
@@ -137,7 +139,11 @@ async function authenticateBasic(
 ): Promise<{ token: VerifiedToken; exchanged?: string }> {
   const credentials = extractToken(request, { cookieName: tokenCookie });
   if (credentials?.kind !== "basic") return { token: await gate.authenticate(request, scopes) };
-  const exchanged = await basicExchange.exchange(credentials.clientId, credentials.clientSecret);
+  const exchanged = await basicExchange.exchange(
+    credentials.clientId,
+    credentials.clientSecret,
+    sourceAddress(request.headers),
+  );
   const token = await gate.verify(exchanged);
   checkScopes(token.scopes, scopes);
   return { token, exchanged };
@@ -165,7 +171,7 @@ function basicExchangeErrorResponse(
     return problemResponse("rate_limited", {
       ...where,
       detail:
-        "Too many failed client credential exchanges for this client. Retry after the Retry-After delay.",
+        "Too many client credential exchanges for this client from your address, from your address, or in all. Retry after the Retry-After delay.",
       headers: { "retry-after": retryAfter },
     });
   }

@@ -14,6 +14,7 @@ export const PROBLEM_TYPES = {
   unknown_customer: { status: 403, title: "The caller is not linked to a customer", inOpenApi: false },
   not_found: { status: 404, title: "Not found", inOpenApi: true },
   method_not_allowed: { status: 405, title: "Method not allowed", inOpenApi: false },
+  payload_too_large: { status: 413, title: "The request body is too large", inOpenApi: false },
   unsupported_media_type: { status: 415, title: "Send the body as application/json", inOpenApi: false },
   quota_exceeded: { status: 429, title: "Monthly quota used up", inOpenApi: false },
   rate_limited: { status: 429, title: "Too many requests", inOpenApi: true },

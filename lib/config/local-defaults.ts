@@ -17,5 +17,6 @@ export const LOCAL = {
   stripeApiUrl: "http://localhost:4020",
   stripeSecretKey: "sk_test_tollgate_local",
   stripeWebhookSecret: "whsec_tollgate_local",
+  stripeEventDestinationSecret: "whsec_tollgate_local_events",
   cronSecret: "local-cron-secret",
 } as const;

@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { LOCAL } from "./local-defaults";
 import { ConfigError, loadConfig } from "./schema";
 
+/** Secrets of this deployment's own, as a production server needs them. */
+const OWN_SECRETS = { AUTH0_SECRET: "s".repeat(64), STRIPE_WEBHOOK_SECRET: "whsec_own_secret_for_tests" };
+
 function configError(env: Record<string, string>): ConfigError {
   try {
     loadConfig(env);
@@ -169,6 +172,19 @@ describe("loadConfig", () => {
     expect(loadConfig({ USAGE_REPORT_INTERVAL_SECONDS: "0" }).usageReport.timer).toBe(false);
   });
 
+  it("signs the event destination's thin events with its own secret, the local one only in local development", () => {
+    expect(loadConfig({}).stripe.eventDestinationSecret).toBe(LOCAL.stripeEventDestinationSecret);
+    const connected = { STRIPE_SECRET_KEY: "sk_test_1", STRIPE_WEBHOOK_SECRET: "whsec_1" };
+    expect(loadConfig(connected).stripe.eventDestinationSecret).toBeUndefined();
+    expect(
+      loadConfig({ ...connected, STRIPE_EVENT_DESTINATION_SECRET: "whsec_events" }).stripe
+        .eventDestinationSecret,
+    ).toBe("whsec_events");
+    expect(configError({ STRIPE_EVENT_DESTINATION_SECRET: "events-secret" }).issues[0]).toMatch(
+      /^STRIPE_EVENT_DESTINATION_SECRET: starts with whsec_/,
+    );
+  });
+
   it("takes Redis as redis:// or rediss:// only", () => {
     expect(loadConfig({ REDIS_URL: "rediss://default:token@eu1.upstash.io:6379" }).redisUrl).toBe(
       "rediss://default:token@eu1.upstash.io:6379",
@@ -183,8 +199,51 @@ describe("loadConfig", () => {
     expect(error.issues[0]).toMatch(
       /DATABASE_URL, AUTH0_DOMAIN, STRIPE_SECRET_KEY: a production server refuses/,
     );
-    expect(loadConfig({ NODE_ENV: "production", TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1" }).mode).toBe(
-      "local",
+    expect(
+      loadConfig({ NODE_ENV: "production", TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1", ...OWN_SECRETS }).mode,
+    ).toBe("local");
+  });
+
+  it("refuses the published local secrets in production, even with TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION", () => {
+    const allowed = { NODE_ENV: "production", TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1" };
+    // Unset, the session and webhook secrets would be the repository's: anyone could mint a session
+    // cookie for any user, or sign a Stripe event.
+    expect(configError(allowed).issues.map((line) => line.split(":")[0])).toEqual([
+      "AUTH0_SECRET",
+      "STRIPE_WEBHOOK_SECRET",
+    ]);
+    const published = { AUTH0_SECRET: LOCAL.sessionSecret, STRIPE_WEBHOOK_SECRET: LOCAL.stripeWebhookSecret };
+    expect(configError({ ...allowed, ...published }).issues).toHaveLength(2);
+    expect(
+      configError({
+        ...allowed,
+        ...OWN_SECRETS,
+        STRIPE_EVENT_DESTINATION_SECRET: LOCAL.stripeEventDestinationSecret,
+      }).issues[0],
+    ).toMatch(/^STRIPE_EVENT_DESTINATION_SECRET: not the local default/);
+    expect(loadConfig({ ...allowed, ...OWN_SECRETS }).auth.sessionSecret).toBe(OWN_SECRETS.AUTH0_SECRET);
+  });
+
+  it("requires an https APP_BASE_URL in production (http only for localhost)", () => {
+    const production = { NODE_ENV: "production", TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1", ...OWN_SECRETS };
+    expect(configError({ ...production, APP_BASE_URL: "http://app.example.com" }).issues[0]).toMatch(
+      /^APP_BASE_URL: must be https/,
     );
+    expect(loadConfig({ ...production, APP_BASE_URL: "http://localhost:3100" }).auth.appBaseUrl).toBe(
+      "http://localhost:3100",
+    );
+    expect(loadConfig({ APP_BASE_URL: "http://app.example.com" }).auth.appBaseUrl).toBe(
+      "http://app.example.com",
+    );
+  });
+
+  it("requires CRON_SECRET on Vercel in production, where the daily cron needs it", () => {
+    const production = { NODE_ENV: "production", TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1", ...OWN_SECRETS };
+    expect(configError({ ...production, VERCEL: "1" }).issues[0]).toMatch(/^CRON_SECRET: required on Vercel/);
+    expect(loadConfig({ ...production, VERCEL: "1", CRON_SECRET: "c".repeat(32) }).cronSecret).toBe(
+      "c".repeat(32),
+    );
+    // Elsewhere `npm start` reports on its own timer: the cron route is off without a secret.
+    expect(loadConfig(production).cronSecret).toBeUndefined();
   });
 });

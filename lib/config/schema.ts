@@ -16,14 +16,15 @@ const optional = <T extends z.ZodType>(schema: T) =>
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
+function isHttpsOrLoopback(value: string): boolean {
+  const url = new URL(value);
+  return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
+}
+
 /** `https://` anywhere, `http://` only for loopback hosts (the local services, tests). */
-const serviceUrl = z.url().refine(
-  (value) => {
-    const url = new URL(value);
-    return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname));
-  },
-  { message: "must be https:// (http:// is allowed only for localhost)" },
-);
+const serviceUrl = z.url().refine((value) => isHttpsOrLoopback(value), {
+  message: "must be https:// (http:// is allowed only for localhost)",
+});
 
 const postgresUrl = z
   .url()
@@ -93,9 +94,11 @@ const envSchema = z.object({
   GATE_JWKS_COOLDOWN_SECONDS: seconds(30),
   GATE_JWKS_MAX_AGE_SECONDS: seconds(6 * 3600),
   GATE_BASIC_EXCHANGE: optional(z.enum(["0", "1", "true", "false"])),
+  GATE_BASIC_EXCHANGES_PER_MINUTE: z.coerce.number().int().positive().default(600),
 
   STRIPE_SECRET_KEY: optional(z.string().regex(/^(sk|rk)_(test|live)_/, "a Stripe secret key (sk_test_...)")),
   STRIPE_WEBHOOK_SECRET: optional(z.string().startsWith("whsec_", "starts with whsec_")),
+  STRIPE_EVENT_DESTINATION_SECRET: optional(z.string().startsWith("whsec_", "starts with whsec_")),
   STRIPE_API_URL: optional(serviceUrl),
 
   STRIPE_METER_EVENTS_API: z.enum(["auto", "v2", "v1"]).default("auto"),
@@ -123,10 +126,51 @@ const HINTS: Record<string, string> = {
   AUTH0_AUDIENCE: "Auth0 dashboard > APIs > your API's Identifier",
   AUTH0_MANAGEMENT_CLIENT_SECRET: "Auth0 dashboard > Applications > your Machine-to-Machine application",
   STRIPE_WEBHOOK_SECRET: "Stripe dashboard > Developers > Webhooks > signing secret",
+  STRIPE_EVENT_DESTINATION_SECRET: "Stripe dashboard > Developers > Event destinations > signing secret",
   CRON_SECRET: "generate with: openssl rand -hex 32",
 };
 
 export type Mode = "local" | "connected";
+
+/**
+ * What a production server needs beyond completeness: secrets nobody else knows, an https address,
+ * and, on Vercel, the cron's secret. The local defaults' secrets are published in this repository:
+ * with TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION they would let anyone mint a session cookie for any user or
+ * sign Stripe events, so that flag requires real ones.
+ */
+function productionProblems(env: z.infer<typeof envSchema>): string[] {
+  const problems: string[] = [];
+  if (env.TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION) {
+    const published = { AUTH0_SECRET: LOCAL.sessionSecret, STRIPE_WEBHOOK_SECRET: LOCAL.stripeWebhookSecret };
+    for (const [name, value] of Object.entries(published) as Array<[keyof typeof published, string]>) {
+      if (env[name] === undefined || env[name] === value) {
+        problems.push(
+          `${name}: required in production with TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION, and not the local default ` +
+            `published in this repository (${HINTS[name] ?? "see .env.example"})`,
+        );
+      }
+    }
+  }
+  if (env.STRIPE_EVENT_DESTINATION_SECRET === LOCAL.stripeEventDestinationSecret) {
+    problems.push(
+      "STRIPE_EVENT_DESTINATION_SECRET: not the local default published in this repository in production " +
+        `(${HINTS.STRIPE_EVENT_DESTINATION_SECRET})`,
+    );
+  }
+  if (env.APP_BASE_URL && !isHttpsOrLoopback(env.APP_BASE_URL)) {
+    problems.push(
+      "APP_BASE_URL: must be https:// in production (the session cookie is only safe over TLS); " +
+        "http:// is allowed only for localhost",
+    );
+  }
+  if (env.VERCEL && env.CRON_SECRET === undefined) {
+    problems.push(
+      "CRON_SECRET: required on Vercel, whose daily cron (vercel.json) reports the usage no call " +
+        `triggered and authenticates with it (${HINTS.CRON_SECRET})`,
+    );
+  }
+  return problems;
+}
 
 /** Where the data lives: a PostgreSQL server, through a pool sized for the host, or embedded PGlite. */
 export type DatabaseConfig =
@@ -216,6 +260,7 @@ function buildConfig(env: z.infer<typeof envSchema>) {
         "or TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION=1 to run the local services on purpose",
     );
   }
+  if (env.NODE_ENV === "production") problems.push(...productionProblems(env));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const serverless = Boolean(env.VERCEL);
@@ -284,11 +329,22 @@ function buildConfig(env: z.infer<typeof envSchema>) {
         env.GATE_BASIC_EXCHANGE === undefined
           ? authMode === "local"
           : env.GATE_BASIC_EXCHANGE === "1" || env.GATE_BASIC_EXCHANGE === "true",
+      /** Basic exchanges that may reach the issuer per minute across all instances. */
+      basicExchangesPerMinute: env.GATE_BASIC_EXCHANGES_PER_MINUTE,
     },
     stripe: {
       mode: stripeMode,
       secretKey: env.STRIPE_SECRET_KEY ?? LOCAL.stripeSecretKey,
       webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? LOCAL.stripeWebhookSecret,
+      /**
+       * Signs the thin events of the event destination (`/api/stripe/events`: meter error reports);
+       * unset (and never the published local one in production), the route refuses every delivery.
+       */
+      eventDestinationSecret:
+        env.STRIPE_EVENT_DESTINATION_SECRET ??
+        (stripeMode === "local" && env.NODE_ENV !== "production"
+          ? LOCAL.stripeEventDestinationSecret
+          : undefined),
       apiUrl: env.STRIPE_API_URL ?? (stripeMode === "local" ? LOCAL.stripeApiUrl : undefined),
       /** Meter events through the v2 stream (batches of 100), v1 (one call each), or v2 falling back to v1. */
       meterEventsApi: env.STRIPE_METER_EVENTS_API,

@@ -16,8 +16,8 @@ export interface ClientCredentialsExchangeOptions {
   maxEntries?: number;
   /** How long a failed pair is refused without asking the issuer again; default 5. */
   failureSeconds?: number;
-  /** Rejected exchanges plus exchanges in flight allowed per client id per `failureSeconds`; default 5. */
-  maxFailuresPerClient?: number;
+  /** Decides which exchanges may reach the issuer (per client and source address, and in all). */
+  budget: ExchangeBudget;
   /** Exchanges in flight at once in this process; default 32. */
   maxConcurrentExchanges?: number;
   refreshBeforeSeconds?: number;
@@ -27,22 +27,30 @@ export interface ClientCredentialsExchangeOptions {
   now?: () => number;
 }
 
+/**
+ * Which exchanges may reach the issuer. Kept outside the exchange so that it can live in a store every
+ * instance shares: a budget per process is a budget per instance, multiplied by their number.
+ */
+export interface ExchangeBudget {
+  /** Counts an exchange of `clientId` from `source` about to reach the issuer: null to go ahead, else seconds to wait. */
+  admit(clientId: string, source: string): Promise<number | null>;
+  /** The issuer accepted the credentials: the admission is given back. */
+  accepted(clientId: string, source: string): Promise<void>;
+}
+
 /** Exchanges client credentials sent with HTTP Basic for access tokens, with caches and limits. */
 export interface ClientCredentialsExchange {
-  /** The access token for these credentials, cached or from one exchange. Throws ClientCredentialsError. */
-  exchange(clientId: string, clientSecret: string): Promise<string>;
+  /**
+   * The access token for these credentials, cached or from one exchange; `source` is the caller's
+   * address, for the budget. Throws ClientCredentialsError.
+   */
+  exchange(clientId: string, clientSecret: string, source: string): Promise<string>;
   clear(): void;
 }
 
 // Auth0 client ids are 32 characters and secrets 64; anything far longer is refused without a request.
 const MAX_CLIENT_ID_LENGTH = 256;
 const MAX_SECRET_LENGTH = 1024;
-
-interface ClientBudget {
-  /** When recent rejections happened (at most `maxFailuresPerClient`, oldest first). */
-  failedAt: number[];
-  inFlight: number;
-}
 
 /**
  * Lets a machine call the API with `curl -u client_id:client_secret` (as Kong's OIDC plugin does): the
@@ -52,10 +60,9 @@ interface ClientBudget {
  * - Cached per (client id, keyed SHA-256 of the secret) until the token's expiry, so a repeat costs a hash
  *   and a Map lookup; the secret itself is kept only inside the token source that needs it.
  * - One exchange per pair under concurrency; a failed pair is refused for `failureSeconds`.
- * - A flood of different wrong secrets for one client id reaches the issuer at most
- *   `maxFailuresPerClient` times per `failureSeconds`; beyond that, ERR_TOKEN_REQUEST_THROTTLED. A pair
- *   with a cached token is unaffected, so an attacker who knows a client id cannot lock its owner out
- *   while its token is cached (only its next exchange may be delayed by a few seconds).
+ * - Every new pair's exchange asks `budget` first (ERR_TOKEN_REQUEST_THROTTLED when it says wait). A
+ *   pair with a cached token never does, so an attacker who knows a client id cannot lock its owner
+ *   out while its token is cached; and the app's budget counts per source address, so neither after.
  *
  * @example
  *   const exchange = createClientCredentialsExchange({ tokenUrl: `${issuer}oauth/token`, audience });
@@ -67,18 +74,18 @@ export function createClientCredentialsExchange(
   const now = options.now ?? Date.now;
   const maxEntries = options.maxEntries ?? 10_000;
   const failureMs = (options.failureSeconds ?? 5) * 1000;
-  const maxFailures = options.maxFailuresPerClient ?? 5;
   const maxConcurrent = options.maxConcurrentExchanges ?? 32;
+  const { budget } = options;
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   // Keyed so that a memory dump does not hold plain SHA-256 digests of secrets to guess offline.
   const hashKey = randomBytes(32);
   const sources = new Map<string, ClientCredentials>();
   const failures = new Map<string, { until: number; error: ClientCredentialsError }>();
-  const budgets = new Map<string, ClientBudget>();
+  const admitting = new Map<string, Promise<ClientCredentials>>();
   let inFlight = 0;
 
   return {
-    async exchange(clientId, clientSecret) {
+    async exchange(clientId, clientSecret, origin) {
       if (clientId.length > MAX_CLIENT_ID_LENGTH || clientSecret.length > MAX_SECRET_LENGTH) {
         throw new ClientCredentialsError(
           "ERR_TOKEN_ENDPOINT_REJECTED",
@@ -90,22 +97,21 @@ export function createClientCredentialsExchange(
       }
       // The digest has a fixed length, so digest + client id is unambiguous.
       const key = createHmac("sha256", hashKey).update(clientSecret).digest("base64url") + clientId;
-      let source = sources.get(key);
+      // Callers that arrive while a new pair is being admitted wait for that admission, not one of their own.
+      const pending = sources.has(key) ? undefined : admitting.get(key);
+      let source = pending ? await pending : sources.get(key);
       if (!source) {
+        // Synchronous from here until the admission is registered: no await may let a twin through.
         const failure = failures.get(key);
         if (failure && now() < failure.until) throw failure.error;
         failures.delete(key);
-        source = createClientCredentials({
-          tokenUrl: options.tokenUrl,
-          clientId,
-          clientSecret,
-          endpointParams: { audience: options.audience },
-          refreshBeforeSeconds: options.refreshBeforeSeconds,
-          timeoutMs: options.timeoutMs,
-          fetch: budgetedFetch(clientId),
-          now,
-        });
-        remember(sources, key, source, maxEntries);
+        const admission = admit(key, clientId, clientSecret, origin);
+        admitting.set(key, admission);
+        try {
+          source = await admission;
+        } finally {
+          admitting.delete(key);
+        }
       }
       try {
         return await source.getToken();
@@ -121,7 +127,6 @@ export function createClientCredentialsExchange(
               retryAfterSeconds: failureMs / 1000,
             });
             remember(failures, key, { until: now() + failureMs, error: refused }, maxEntries);
-            if (error.code === "ERR_TOKEN_ENDPOINT_REJECTED") budgetOf(clientId).failedAt.push(now());
             throw refused;
           }
         }
@@ -131,46 +136,52 @@ export function createClientCredentialsExchange(
     clear() {
       sources.clear();
       failures.clear();
-      budgets.clear();
+      admitting.clear();
     },
   };
 
-  /** The fetch of one pair's token source: refuses when the client id or the process is over budget. */
-  function budgetedFetch(clientId: string): typeof fetch {
-    return async (input, init) => {
-      const budget = budgetOf(clientId);
-      const at = now();
-      while (budget.failedAt.length > 0 && (budget.failedAt[0] ?? 0) + failureMs <= at)
-        budget.failedAt.shift();
-      if (inFlight >= maxConcurrent || budget.failedAt.length + budget.inFlight >= maxFailures) {
-        const oldest = budget.failedAt[0];
-        const waitMs =
-          oldest !== undefined && budget.failedAt.length >= maxFailures ? oldest + failureMs - at : 1000;
-        throw new ClientCredentialsError(
-          "ERR_TOKEN_REQUEST_THROTTLED",
-          `too many exchanges for client ${clientId} or in this process`,
-          { retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) },
-        );
-      }
-      inFlight += 1;
-      budget.inFlight += 1;
-      try {
-        return await fetchImpl(input, init);
-      } finally {
-        inFlight -= 1;
-        budget.inFlight -= 1;
-      }
-    };
+  /** Asks the budget, then makes the pair's token source (whose first token is its exchange). */
+  async function admit(key: string, clientId: string, clientSecret: string, origin: string) {
+    const waitSeconds = await budget.admit(clientId, origin);
+    if (waitSeconds !== null) {
+      throw new ClientCredentialsError(
+        "ERR_TOKEN_REQUEST_THROTTLED",
+        `too many exchanges for client ${clientId} from ${origin}, from that address, or in all`,
+        { retryAfterSeconds: waitSeconds },
+      );
+    }
+    const source = createClientCredentials({
+      tokenUrl: options.tokenUrl,
+      clientId,
+      clientSecret,
+      endpointParams: { audience: options.audience },
+      refreshBeforeSeconds: options.refreshBeforeSeconds,
+      timeoutMs: options.timeoutMs,
+      fetch: limitedFetch,
+      now,
+    });
+    remember(sources, key, source, maxEntries);
+    // The admission is given back once the issuer accepts the pair: only failures use it up.
+    void source.getToken().then(
+      () => budget.accepted(clientId, origin),
+      () => undefined,
+    );
+    return source;
   }
 
-  function budgetOf(clientId: string): ClientBudget {
-    let budget = budgets.get(clientId);
-    if (!budget) {
-      budget = { failedAt: [], inFlight: 0 };
-      remember(budgets, clientId, budget, maxEntries);
+  /** The token sources' fetch: refuses when this process has `maxConcurrent` exchanges in flight. */
+  async function limitedFetch(input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> {
+    if (inFlight >= maxConcurrent) {
+      throw new ClientCredentialsError("ERR_TOKEN_REQUEST_THROTTLED", "too many exchanges in this process", {
+        retryAfterSeconds: 1,
+      });
     }
-    if (budget.failedAt.length > maxFailures) budget.failedAt.splice(0, budget.failedAt.length - maxFailures);
-    return budget;
+    inFlight += 1;
+    try {
+      return await fetchImpl(input, init);
+    } finally {
+      inFlight -= 1;
+    }
   }
 }
 

@@ -73,10 +73,16 @@ describe("createGate", () => {
     });
   });
 
-  it("reads the configured cookie", async () => {
+  it("reads the configured cookie on same-origin requests, and refuses it on another site's", async () => {
     const { gate: g } = gate();
-    const request = new Request(URL, { headers: { cookie: `tollgate_at=${await sign(keyA)}` } });
-    await expect(g.authenticate(request)).resolves.toMatchObject({ subject: "auth0|u1" });
+    const cookie = `tollgate_at=${await sign(keyA)}`;
+    const sameOrigin = new Request(URL, { headers: { cookie, "sec-fetch-site": "same-origin" } });
+    await expect(g.authenticate(sameOrigin)).resolves.toMatchObject({ subject: "auth0|u1" });
+    const crossSite = new Request(URL, { headers: { cookie, "sec-fetch-site": "cross-site" } });
+    await expect(g.authenticate(crossSite)).rejects.toMatchObject({
+      code: "ERR_COOKIE_CROSS_SITE",
+      status: 403,
+    });
   });
 
   it("no token: 401 with a bare challenge", async () => {

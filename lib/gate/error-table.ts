@@ -129,6 +129,15 @@ export const GATE_ERROR_TABLE: Readonly<Record<GateErrorCode, GateErrorEntry>> =
     detail:
       "Access tokens are not accepted in the URL query. Send it as Authorization: Bearer <access token>, and consider the token leaked (URLs are logged).",
   },
+  ERR_COOKIE_CROSS_SITE: {
+    status: 403,
+    bearerError: null,
+    challenge: false,
+    problem: "cross-site-request",
+    title: "Cross-site request refused",
+    detail:
+      "The access token came from a cookie on a request another site made. Call the API from this site, send X-Requested-With, or send the token as Authorization: Bearer <access token>.",
+  },
   ERR_INSUFFICIENT_SCOPE: {
     status: 403,
     bearerError: "insufficient_scope",

@@ -25,6 +25,8 @@ export type GateErrorCode =
   | "ERR_TOKEN_UNSUPPORTED_HEADER"
   /** `access_token` in the URL query: 400 `invalid_request` (RFC 6750 §3.1), never accepted. */
   | "ERR_TOKEN_IN_QUERY"
+  /** A token from the cookie on a request another site made (`<img src>`, a form): a CSRF attempt. */
+  | "ERR_COOKIE_CROSS_SITE"
   | "ERR_INSUFFICIENT_SCOPE"
   | "ERR_ROLE_REQUIRED"
   /** The issuer's JWKS cannot be fetched and no cached keys are young enough: fail closed (503). */

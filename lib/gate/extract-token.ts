@@ -30,7 +30,8 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
  * has already leaked into URLs and logs and RFC 6750 §2.3 advises against the method.
  *
  * @throws {GateError} ERR_TOKEN_IN_QUERY; ERR_TOKEN_MALFORMED for an empty bearer, several tokens or
- *   schemes in one header, characters outside b64token, or undecodable Basic credentials.
+ *   schemes in one header, characters outside b64token, or undecodable Basic credentials;
+ *   ERR_COOKIE_CROSS_SITE for a cookie token on a request another site made.
  */
 export function extractToken(request: RequestLike, options: ExtractTokenOptions = {}): Credentials | null {
   rejectTokenInQuery(request.url);
@@ -45,6 +46,7 @@ export function extractToken(request: RequestLike, options: ExtractTokenOptions 
     const token = readCookie(request.headers.get("cookie"), options.cookieName);
     if (token !== undefined) {
       if (!B64TOKEN.test(token)) throw new GateError("ERR_TOKEN_MALFORMED", "token cookie is not a b64token");
+      rejectCrossSite(request.headers);
       return { kind: "bearer", token, source: "cookie" };
     }
   }
@@ -63,6 +65,21 @@ export function extractBearerToken(request: RequestLike, options: ExtractTokenOp
   throw new GateError(
     "ERR_TOKEN_MISSING",
     credentials ? "Basic credentials where a bearer token is required" : "no bearer token",
+  );
+}
+
+/**
+ * A browser sends cookies with requests other sites make (`<img src>`, forms, `fetch` without CORS):
+ * a token taken from a cookie is accepted only on a same-origin request (Fetch Metadata's
+ * `Sec-Fetch-Site`, or `none` for one the user typed), or one carrying `X-Requested-With`, which no
+ * other site can add without a CORS preflight this API never grants.
+ */
+function rejectCrossSite(headers: Headers): void {
+  const site = headers.get("sec-fetch-site");
+  if (site === "same-origin" || site === "none" || headers.get("x-requested-with")) return;
+  throw new GateError(
+    "ERR_COOKIE_CROSS_SITE",
+    site ? `token cookie on a ${site} request` : "token cookie without Sec-Fetch-Site or X-Requested-With",
   );
 }
 

@@ -89,6 +89,12 @@ export async function consumeRate(policy: RatePolicy, key: string): Promise<Rate
   }
 }
 
+/** Gives back a call counted by `consumeRate` (one that turned out not to count, e.g. a success). */
+export async function refundRate(policy: RatePolicy, key: string): Promise<void> {
+  const limiter = await limiterFor(policy);
+  await limiter.reward(key, 1);
+}
+
 function decision(policy: RatePolicy, allowed: boolean, result: RateLimiterRes): RateDecision {
   return {
     allowed,

@@ -19,7 +19,7 @@ describe(`widgets on ${TEST_BACKEND}`, () => {
     const widget = await createWidget(database.db, alice, { name: "Gear", color: "#112233", size_cm: 4 });
     expect(await getWidget(database.db, bob, widget.id)).toBeNull();
     expect(await deleteWidget(database.db, bob, widget.id)).toBe(false);
-    expect((await listWidgets(database.db, bob, { limit: 20 })).data).toEqual([]);
+    expect((await listWidgets(database.db, bob, { limit: 20 }))?.data).toEqual([]);
     expect(await getWidget(database.db, alice, widget.id)).toEqual(widget);
     expect(await deleteWidget(database.db, alice, widget.id)).toBe(true);
     expect(await getWidget(database.db, alice, widget.id)).toBeNull();
@@ -38,11 +38,22 @@ describe(`widgets on ${TEST_BACKEND}`, () => {
       })),
     });
     const first = await listWidgets(database.db, bob, { limit: 2 });
-    expect(first.data.map((widget) => widget.name)).toEqual(["e", "d"]);
-    const second = await listWidgets(database.db, bob, { limit: 2, cursor: first.next_cursor ?? undefined });
-    expect(second.data.map((widget) => widget.name)).toEqual(["c", "b"]);
-    const last = await listWidgets(database.db, bob, { limit: 2, cursor: second.next_cursor ?? undefined });
+    expect(first?.data.map((widget) => widget.name)).toEqual(["e", "d"]);
+    const second = await listWidgets(database.db, bob, { limit: 2, cursor: first?.next_cursor ?? undefined });
+    expect(second?.data.map((widget) => widget.name)).toEqual(["c", "b"]);
+    const last = await listWidgets(database.db, bob, { limit: 2, cursor: second?.next_cursor ?? undefined });
     expect(last).toMatchObject({ data: [{ name: "a" }], next_cursor: null });
+  });
+
+  it("takes a cursor only from the caller's own widgets: another's id says nothing about it", async () => {
+    const mallory = (await database.db.customer.create({ data: { email: "mallory-cursor@example.com" } })).id;
+    const victim = (await database.db.customer.create({ data: { email: "victim-cursor@example.com" } })).id;
+    const secret = await createWidget(database.db, victim, { name: "secret", color: "#000000", size_cm: 1 });
+    await createWidget(database.db, mallory, { name: "mine", color: "#000000", size_cm: 1 });
+    // An existing widget of someone else and an id that exists nowhere answer alike.
+    expect(await listWidgets(database.db, mallory, { limit: 10, cursor: secret.id })).toBeNull();
+    expect(await listWidgets(database.db, mallory, { limit: 10, cursor: crypto.randomUUID() })).toBeNull();
+    expect((await listWidgets(database.db, victim, { limit: 10, cursor: secret.id }))?.data).toEqual([]);
   });
 
   it("renders an SVG with the name escaped", () => {

@@ -22,17 +22,39 @@ export function toWidgetView(row: WidgetRow): WidgetView {
   };
 }
 
-/** A page of a customer's widgets, newest first; `cursor` is the last id of the previous page. */
+/** A page of widgets, and the cursor of the next page (null on the last). */
+export interface WidgetPage {
+  data: WidgetView[];
+  next_cursor: string | null;
+}
+
+/**
+ * A page of a customer's widgets, newest first; `cursor` is the last id of the previous page. Null when
+ * the cursor is not one of the customer's widgets: it is looked up within them, never globally, so
+ * another customer's widget id says nothing about that widget (Prisma's own `cursor` ignores `where`).
+ */
 export async function listWidgets(
   db: Database,
   customerId: string,
   page: { limit: number; cursor?: string },
-) {
+): Promise<WidgetPage | null> {
+  let after: { id: string; createdAt: Date } | null = null;
+  if (page.cursor) {
+    after = await db.widget.findFirst({
+      where: { id: page.cursor, customerId },
+      select: { id: true, createdAt: true },
+    });
+    if (!after) return null;
+  }
   const rows = await db.widget.findMany({
-    where: { customerId },
+    where: after
+      ? {
+          customerId,
+          OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
+        }
+      : { customerId },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: page.limit + 1,
-    ...(page.cursor ? { cursor: { id: page.cursor }, skip: 1 } : {}),
   });
   const hasMore = rows.length > page.limit;
   const data = rows.slice(0, page.limit);

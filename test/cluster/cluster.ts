@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import { Agent, createServer, request as httpRequest, type Server } from "node:http";
+import { localProductionSecrets } from "@/dev/production-secrets";
 import { startLocalServices, type LocalServices } from "@/dev/start-local-services";
 import { loadConfig } from "@/lib/config/schema";
 import { listeningPid } from "@/bench/lib/process-memory";
@@ -65,6 +66,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     ...process.env,
     NEXT_TELEMETRY_DISABLED: "1",
     TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1",
+    ...localProductionSecrets(),
     APP_BASE_URL: url,
     LOG_LEVEL: "info",
     DATABASE_URL: options.pooledDatabaseUrl ?? options.databaseUrl,

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { localProductionSecrets } from "@/dev/production-secrets";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
 import type { Database } from "@/lib/db";
 import { createMigratedDatabase, type TestDatabase } from "@/test/database";
@@ -53,6 +54,7 @@ describe("GET /api/cron/usage", () => {
       failed: 0,
       expired: 0,
       waiting: 0,
+      settled: { held: 0, resent: 0, unverified: 0 },
       api: null,
       drained: true,
     });
@@ -77,6 +79,7 @@ describe("GET /api/cron/usage", () => {
     const { GET } = await loadRoute({
       NODE_ENV: "production",
       TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1",
+      ...localProductionSecrets(),
       CRON_SECRET: undefined,
     });
     expect((await GET(request("Bearer anything"))).status).toBe(503);

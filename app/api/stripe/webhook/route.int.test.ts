@@ -156,6 +156,46 @@ describe("signature checks", () => {
     expect(await counts()).toEqual(before);
   });
 
+  it("refuses an unsigned or oversized body before reading it, and a chunked one once it passes 1 MB", async () => {
+    const before = await counts();
+    let pulled = 0;
+    /** A body that counts what is read of it: 64 chunks of 64 KiB (4 MiB), never ending on its own. */
+    const counted = () =>
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          pulled += 1;
+          controller.enqueue(new Uint8Array(65_536).fill(0x20));
+          if (pulled >= 64) controller.close();
+        },
+      });
+    const send = (headers: Record<string, string>) =>
+      POST(
+        new Request("http://localhost/api/stripe/webhook", {
+          method: "POST",
+          headers,
+          body: counted(),
+          duplex: "half",
+        } as RequestInit),
+      );
+
+    const unsigned = await send({ "content-type": "application/json" });
+    expect(unsigned.status).toBe(400);
+    expect(pulled).toBeLessThanOrEqual(1); // a stream may pull once as it is set up; nothing is read
+    pulled = 0;
+    const declared = await send({
+      "stripe-signature": "t=1,v1=x",
+      "content-length": String(4 * 1024 * 1024),
+    });
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toMatchObject({ type: "https://tollgate.dev/problems/payload-too-large" });
+    expect(pulled).toBeLessThanOrEqual(1);
+    pulled = 0;
+    const chunked = await send({ "stripe-signature": "t=1,v1=x" });
+    expect(chunked.status).toBe(413);
+    expect(pulled).toBeLessThanOrEqual(18); // stopped just past 1 MiB, not at 4 MiB
+    expect(await counts()).toEqual(before);
+  });
+
   it("accepts the same event correctly signed", async () => {
     expect((await deliver(event)).outcome).toBe("applied");
   });

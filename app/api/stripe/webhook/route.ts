@@ -1,17 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { problemResponse } from "@/lib/api/problems";
 import { receiveStripeWebhook } from "@/lib/billing/webhook/receive-stripe-webhook";
+import { readSignedDelivery } from "@/lib/http/read-body";
 import { withLogContext } from "@/lib/log";
+
+/** Stripe's events are a few kilobytes; nothing larger is read. */
+const MAX_BODY_BYTES = 1024 * 1024;
 
 // POST /api/stripe/webhook – apply a signed Stripe event to Postgres
 export async function POST(request: Request): Promise<Response> {
   const requestId = randomUUID();
-  // The signature covers the exact bytes sent: read the raw text, never parsed-and-reserialised JSON.
-  const body = await request.text();
-  const result = await withLogContext({ requestId }, () =>
-    receiveStripeWebhook(body, request.headers.get("stripe-signature")),
-  );
   const instance = new URL(request.url).pathname;
+  const delivery = await readSignedDelivery(request, { maxBytes: MAX_BODY_BYTES, instance, requestId });
+  if (delivery instanceof Response) return delivery;
+  const { body, signature } = delivery;
+  const result = await withLogContext({ requestId }, () => receiveStripeWebhook(body, signature));
   switch (result.status) {
     case 200:
       return Response.json(result.receipt, {
