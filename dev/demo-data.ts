@@ -45,8 +45,11 @@ export function issuerSeedClients(audience: string = LOCAL.audience) {
   }));
 }
 
-/** Demo people, for seeding users and their customers. */
-export const DEMO_PEOPLE = DEMO_USERS.map((user) => ({
+/**
+ * Demo people, for seeding users and their customers: those with a verified email only, as the
+ * dashboard opens an account for no one else.
+ */
+export const DEMO_PEOPLE = DEMO_USERS.filter((user) => user.email_verified).map((user) => ({
   auth0UserId: user.user_id,
   email: user.email,
   name: user.name,

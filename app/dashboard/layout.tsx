@@ -2,7 +2,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { requireAccount } from "@/lib/auth/session";
 import { BillingError } from "@/lib/billing/errors";
-import { MissingEmailError } from "@/lib/auth/session";
+import { MissingEmailError } from "@/lib/auth/errors";
 
 const TABS = [
   { href: "/dashboard", label: "Overview" },

@@ -29,6 +29,8 @@ const OIDC_SCOPES = new Set(["openid", "profile", "email", "offline_access"]);
 /** What the provider needs to know about the issuer it serves. */
 export interface ProviderSettings {
   issuerUrl: string;
+  /** The claim people's access tokens carry their roles in (see LocalIssuerOptions.rolesClaim). */
+  rolesClaim?: string;
 }
 
 /** Auth0's token endpoint denial: 403 `access_denied` with a description saying what is missing. */
@@ -127,6 +129,7 @@ export function buildProvider(settings: ProviderSettings, state: IssuerState): P
     let scope = token.scope;
     let permissions: string[];
     let gty: string | undefined;
+    let roles: Record<string, string[]> = {};
     const server = apiFor(Array.isArray(aud) ? aud[0] : aud);
     // "Add Permissions in the Access Token" (Auth0 offers it only with RBAC on).
     const addPermissions = server?.token_dialect === "access_token_authz";
@@ -136,6 +139,7 @@ export function buildProvider(settings: ProviderSettings, state: IssuerState): P
       permissions = scope ? scope.split(" ") : [];
     } else {
       const user = token.accountId ? state.users.get(token.accountId) : undefined;
+      if (settings.rolesClaim && user) roles = { [settings.rolesClaim]: [...user.roles] };
       const defined = new Set(server?.scopes.map((item) => item.value));
       permissions = user ? permissionsOf(user).filter((permission) => defined.has(permission)) : [];
       // The token's scope keeps the requested OIDC scopes, and the API scopes granted: with RBAC
@@ -160,6 +164,7 @@ export function buildProvider(settings: ProviderSettings, state: IssuerState): P
       ...(scope ? { scope } : {}),
       ...(gty ? { gty } : {}),
       azp: clientId,
+      ...roles,
       ...(addPermissions && (token.kind === "ClientCredentials" || server?.enforce_policies === true)
         ? { permissions }
         : {}),

@@ -14,7 +14,8 @@ import { LOCAL_ISSUER, MANAGEMENT_SCOPES, managementAudience } from "./constants
 import { BodyError, sendJson } from "./http-util";
 import { createInteractionHandler } from "./interactions";
 import { generateSigningKey, IssuerState, type Auth0Client } from "./issuer-state";
-import { createManagementApi } from "./management-api";
+import { EMAIL_VERIFICATION_PATH, MAILBOX_PATH, createMailboxHandler } from "./mailbox";
+import { createManagementApi, type ManagementRequest, type ManagementThrottle } from "./management-api";
 import { DEMO_USERS, permissionsOf, type DemoUser } from "./users";
 
 /** A client to create at start-up, with an optional client grant (Auth0: APIs > Machine to Machine). */
@@ -69,6 +70,12 @@ export interface LocalIssuerOptions {
   appBaseUrl?: string;
   /** A JSON file that keeps created clients, grants, user metadata and keys across restarts. */
   stateFile?: string;
+  /**
+   * Put each person's roles in their access tokens under this claim, as the Auth0 post-login Action
+   * `api.accessToken.setCustomClaim(claim, event.authorization.roles)` does (GATE_ROLES_CLAIM).
+   * Default: no roles claim, as on a tenant without that Action.
+   */
+  rolesClaim?: string;
 }
 
 /** A running local issuer. */
@@ -87,6 +94,10 @@ export interface LocalIssuer {
    * publishing the previous keys so tokens they signed stay valid; `false` drops them.
    */
   rotateKeys(options?: { keepOld?: boolean }): Promise<{ kid: string }>;
+  /** Test hook: the next matching Management API requests answer 429 with Retry-After. */
+  throttleManagementApi(throttle: ManagementThrottle): void;
+  /** Every Management API request answered so far, oldest first, with its status. */
+  managementRequests(): ManagementRequest[];
   state: IssuerState;
   close(): Promise<void>;
 }
@@ -117,7 +128,8 @@ export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promi
 
   const handleInteraction = createInteractionHandler(getProvider, state);
   // Set once the issuer URL (and so the Management API audience) is known, after listening.
-  const late: { handleManagement?: ReturnType<typeof createManagementApi> } = {};
+  const late: { management?: ReturnType<typeof createManagementApi> } = {};
+  const handleMailbox = createMailboxHandler(state, appBaseUrl);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!providerCallback) {
@@ -127,9 +139,9 @@ export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promi
     const url = new URL(req.url ?? "/", issuerUrl);
     const path = url.pathname;
     try {
-      if (path.startsWith("/api/v2/") && late.handleManagement)
-        return await late.handleManagement(req, res, url);
+      if (path.startsWith("/api/v2/") && late.management) return await late.management.handle(req, res, url);
       if (path.startsWith("/interaction/")) return await handleInteraction(req, res, url);
+      if (path === MAILBOX_PATH || path === EMAIL_VERIFICATION_PATH) return handleMailbox(req, res, url);
       if (path === "/v2/logout" && req.method === "GET") {
         return await handleAuth0Logout(req, res, url, getProvider(), state);
       }
@@ -160,7 +172,7 @@ export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promi
   }
 
   function install(): void {
-    provider = buildProvider({ issuerUrl }, state);
+    provider = buildProvider({ issuerUrl, rolesClaim: options.rolesClaim }, state);
     provider.on("server_error", (_ctx, error) => {
       console.error("[issuer] server_error", error instanceof Error ? error.message : error);
     });
@@ -245,7 +257,7 @@ export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promi
   if (!loadedKeys) state.keys = [await generateSigningKey()];
   state.save();
 
-  late.handleManagement = createManagementApi({
+  late.management = createManagementApi({
     issuerUrl,
     state,
     hooks: {
@@ -269,6 +281,8 @@ export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promi
     managementAudience: mgmtAudience,
     currentKid: () => state.keys[0]?.kid ?? "",
     rotateKeys,
+    throttleManagementApi: (throttle) => late.management?.throttle(throttle),
+    managementRequests: () => late.management?.requests() ?? [],
     state,
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -86,6 +86,28 @@ export interface Auth0User extends Omit<DemoUser, "app_metadata" | "user_metadat
   logins_count: number;
 }
 
+/** A job as the Management API's /api/v2/jobs endpoints return it (verification emails only here). */
+export interface Auth0Job {
+  id: string;
+  type: "verification_email";
+  status: "pending" | "completed";
+  created_at: string;
+}
+
+/**
+ * An email the issuer "sent": kept in its local mailbox (/_local/mailbox) instead, with the link that
+ * Auth0's verification email carries (`/u/email-verification?ticket=...`).
+ */
+export interface LocalEmail {
+  job_id: string;
+  user_id: string;
+  to: string;
+  ticket: string;
+  sent_at: string;
+  /** Set when the link was opened. */
+  opened_at?: string;
+}
+
 /** An RS256 signing key; `privateJwk` carries its `kid`, `alg` and `use`. */
 export interface SigningKey {
   kid: string;
@@ -107,6 +129,8 @@ const persistedSchema = z.object({
     z.object({
       app_metadata: z.record(z.string(), z.unknown()),
       user_metadata: z.record(z.string(), z.unknown()),
+      // Absent from state files written before the issuer verified emails.
+      email_verified: z.boolean().optional(),
     }),
   ),
   keys: z.array(z.object({ privateJwk: z.record(z.string(), z.unknown()), created_at: z.string() })),
@@ -156,6 +180,10 @@ export class IssuerState {
   /** APIs by id; look one up by identifier with `findResourceServer`. */
   readonly resourceServers = new Map<string, Auth0ResourceServer>();
   readonly users = new Map<string, Auth0User>();
+  /** Verification email jobs by id. */
+  readonly jobs = new Map<string, Auth0Job>();
+  /** Emails sent, oldest first; not persisted (a restart empties the mailbox, links die with it). */
+  readonly mailbox: LocalEmail[] = [];
   keys: SigningKey[] = [];
   /** oidc-provider models, keyed `${model}:${id}`. */
   readonly models = new Map<string, StoredEntry>();
@@ -191,9 +219,9 @@ export class IssuerState {
         this.clientGrants.set(grant.id, grant);
       }
     }
-    for (const [userId, metadata] of Object.entries(parsed.data.users)) {
+    for (const [userId, { email_verified, ...metadata }] of Object.entries(parsed.data.users)) {
       const user = this.users.get(userId);
-      if (user) Object.assign(user, metadata);
+      if (user) Object.assign(user, metadata, email_verified === undefined ? {} : { email_verified });
     }
     this.keys = await Promise.all(
       parsed.data.keys.map((key) => signingKeyFromJwk(key.privateJwk, key.created_at)),
@@ -216,7 +244,11 @@ export class IssuerState {
       users: Object.fromEntries(
         [...this.users.values()].map((user) => [
           user.user_id,
-          { app_metadata: user.app_metadata, user_metadata: user.user_metadata },
+          {
+            app_metadata: user.app_metadata,
+            user_metadata: user.user_metadata,
+            email_verified: user.email_verified,
+          },
         ]),
       ),
       keys: this.keys.map((key) => ({ privateJwk: { ...key.privateJwk }, created_at: key.created_at })),
@@ -273,6 +305,48 @@ export class IssuerState {
     user.updated_at = new Date().toISOString();
     this.save();
     return user;
+  }
+
+  /** Sets whether a user's email is verified (PATCH /api/v2/users/{id} with `email_verified`). */
+  setEmailVerified(userId: string, verified: boolean): Auth0User | undefined {
+    const user = this.users.get(userId);
+    if (!user) return undefined;
+    user.email_verified = verified;
+    user.updated_at = new Date().toISOString();
+    this.save();
+    return user;
+  }
+
+  // ---- verification emails ----
+
+  /**
+   * Queues a verification email job and delivers the email to the local mailbox at once: the job is
+   * answered `pending`, as Auth0 answers it, and reads `completed` afterwards.
+   */
+  sendVerificationEmail(user: Auth0User): Auth0Job {
+    const job: Auth0Job = {
+      id: `job_${randomAlphanumeric(16)}`,
+      type: "verification_email",
+      status: "pending",
+      created_at: new Date().toISOString(),
+    };
+    this.jobs.set(job.id, { ...job, status: "completed" });
+    this.mailbox.push({
+      job_id: job.id,
+      user_id: user.user_id,
+      to: user.email,
+      ticket: randomBytes(24).toString("base64url"),
+      sent_at: job.created_at,
+    });
+    return job;
+  }
+
+  /** Opens a verification link: marks its user's email verified. Undefined for an unknown ticket. */
+  openVerificationLink(ticket: string): Auth0User | undefined {
+    const email = this.mailbox.find((candidate) => candidate.ticket === ticket);
+    if (!email) return undefined;
+    email.opened_at ??= new Date().toISOString();
+    return this.setEmailVerified(email.user_id, true);
   }
 
   // ---- clients and client grants ----

@@ -18,9 +18,11 @@ type ManagementErrorCode =
   | "inexistent_resource_server"
   | "inexistent_client_grant"
   | "inexistent_key"
+  | "inexistent_job"
   | "client_grant_conflict"
   | "resource_server_conflict"
-  | "operation_not_supported";
+  | "operation_not_supported"
+  | "too_many_requests";
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",
@@ -29,14 +31,16 @@ const STATUS_TEXT: Record<number, string> = {
   404: "Not Found",
   409: "Conflict",
   413: "Payload Too Large",
+  429: "Too Many Requests",
 };
 
 /** An error answered in Auth0's Management API shape: `{ statusCode, error, message, errorCode }`. */
 class ManagementError extends Error {
   constructor(
-    readonly statusCode: 400 | 401 | 403 | 404 | 409 | 413,
+    readonly statusCode: 400 | 401 | 403 | 404 | 409 | 413 | 429,
     message: string,
     readonly errorCode: ManagementErrorCode,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = "ManagementError";
@@ -137,6 +141,22 @@ const metadataPatch = z.record(z.string(), z.unknown());
 const updateUserSchema = z.strictObject({
   app_metadata: metadataPatch.optional(),
   user_metadata: metadataPatch.optional(),
+  email_verified: z.boolean().optional(),
+});
+
+// POST /api/v2/jobs/verification-email: `identity` names a social, enterprise or passwordless identity;
+// this issuer's users are all database users, which need only `user_id`.
+const verificationEmailSchema = z.strictObject({
+  user_id: z.string().min(1),
+  client_id: z.string().min(1).optional(),
+  identity: z
+    .strictObject({
+      user_id: z.string().min(1),
+      provider: z.string().min(1),
+      connection_id: z.string().optional(),
+    })
+    .optional(),
+  organization_id: z.string().optional(),
 });
 
 const pagination = {
@@ -233,6 +253,31 @@ export interface ManagementHooks {
 }
 
 /**
+ * A test hook: the next `times` matching requests are answered 429, as a tenant over its Management API
+ * rate limit answers them (Auth0's free tenants sustain about 2 requests a second).
+ */
+export interface ManagementThrottle {
+  /** Seconds sent in `Retry-After`, and added to now for `X-RateLimit-Reset` (epoch seconds). */
+  retryAfterSeconds: number;
+  /** How many requests to refuse; default 1. */
+  times?: number;
+  /** Only requests with this method (e.g. `POST`). */
+  method?: string;
+  /** Only requests whose path starts with this (e.g. `/api/v2/client-grants`). */
+  path?: string;
+}
+
+/** How many answered requests the issuer remembers (the oldest are forgotten first). */
+const MAX_LOGGED_REQUESTS = 10_000;
+
+/** One Management API request as the issuer answered it (tests count calls with these). */
+export interface ManagementRequest {
+  method: string;
+  path: string;
+  status: number;
+}
+
+/**
  * The subset of Auth0's Management API v2 that Tollgate uses, with Auth0's request and response
  * shapes, protected as Auth0 protects it: a bearer token from client credentials for
  * `${issuer}api/v2/`, verified against the issuer's own keys, with the scope each endpoint needs.
@@ -243,6 +288,8 @@ export function createManagementApi(options: {
   hooks: ManagementHooks;
 }) {
   const { issuerUrl, state } = options;
+  const throttles: Array<ManagementThrottle & { times: number }> = [];
+  const requests: ManagementRequest[] = [];
   const audience = managementAudience(issuerUrl);
   const apiByIdentifier = (identifier: string) =>
     [...state.resourceServers.values()].find((server) => server.identifier === identifier);
@@ -485,16 +532,41 @@ export function createManagementApi(options: {
         return { status: 200, body: project(user, query.fields, query.include_fields) };
       },
     },
-    // PATCH /api/v2/users/{id} – merge app_metadata / user_metadata
+    // PATCH /api/v2/users/{id} – merge app_metadata / user_metadata, set email_verified
     {
       method: "PATCH",
       pattern: /^\/api\/v2\/users\/([^/]+)$/,
       scopes: ["update:users"],
       async handle({ req, params }) {
-        const body = await parseJson(req, updateUserSchema);
-        const user = state.updateUserMetadata(params[0] ?? "", body);
+        const { email_verified, ...metadata } = await parseJson(req, updateUserSchema);
+        const userId = params[0] ?? "";
+        if (email_verified !== undefined) state.setEmailVerified(userId, email_verified);
+        const user = state.updateUserMetadata(userId, metadata);
         if (!user) throw new ManagementError(404, "The user does not exist.", "inexistent_user");
         return { status: 200, body: user };
+      },
+    },
+    // POST /api/v2/jobs/verification-email – email a user the link that verifies their address
+    {
+      method: "POST",
+      pattern: /^\/api\/v2\/jobs\/verification-email$/,
+      scopes: ["update:users"],
+      async handle({ req }) {
+        const body = await parseJson(req, verificationEmailSchema);
+        const user = state.users.get(body.user_id);
+        if (!user) throw new ManagementError(404, "The user does not exist.", "inexistent_user");
+        return { status: 201, body: state.sendVerificationEmail(user) };
+      },
+    },
+    // GET /api/v2/jobs/{id} – a job's status
+    {
+      method: "GET",
+      pattern: /^\/api\/v2\/jobs\/([^/]+)$/,
+      scopes: ["read:users"],
+      async handle({ params }) {
+        const job = state.jobs.get(params[0] ?? "");
+        if (!job) throw new ManagementError(404, "The job does not exist.", "inexistent_job");
+        return { status: 200, body: job };
       },
     },
     // GET /api/v2/keys/signing – the signing keys, current first
@@ -571,8 +643,37 @@ export function createManagementApi(options: {
     }
   }
 
-  return async function handleManagement(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  /** The first throttle matching the request, used up by one. */
+  function throttled(req: IncomingMessage, url: URL): ManagementError | undefined {
+    const index = throttles.findIndex(
+      (throttle) =>
+        (throttle.method === undefined || throttle.method === req.method) &&
+        (throttle.path === undefined || url.pathname.startsWith(throttle.path)),
+    );
+    const throttle = throttles[index];
+    if (!throttle) return undefined;
+    throttle.times -= 1;
+    if (throttle.times <= 0) throttles.splice(index, 1);
+    // Auth0 sends X-RateLimit-* on every rate-limited endpoint; Retry-After is sent too, for clients
+    // that read the standard header.
+    return new ManagementError(429, "Global limit has been reached", "too_many_requests", {
+      "retry-after": String(throttle.retryAfterSeconds),
+      "x-ratelimit-limit": "2",
+      "x-ratelimit-remaining": "0",
+      "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + throttle.retryAfterSeconds),
+    });
+  }
+
+  async function handleManagement(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const answer = (status: number, body: unknown, headers?: Record<string, string>) => {
+      requests.push({ method: req.method ?? "GET", path: url.pathname, status });
+      // A long `npm run dev` must not grow without bound; tests make far fewer requests than this.
+      if (requests.length > MAX_LOGGED_REQUESTS) requests.splice(0, requests.length - MAX_LOGGED_REQUESTS);
+      sendJson(res, status, body, headers);
+    };
     try {
+      const refusal = throttled(req, url);
+      if (refusal) throw refusal;
       const candidates = routes.filter((route) => route.pattern.test(url.pathname));
       if (candidates.length === 0) throw new ManagementError(404, "Not Found", "invalid_uri");
       const route = candidates.find((candidate) => candidate.method === req.method);
@@ -593,18 +694,32 @@ export function createManagementApi(options: {
         throw new ManagementError(400, "Invalid URI encoding", "invalid_uri");
       }
       const result = await route.handle({ req, url, params, scopes });
-      sendJson(res, result.status, result.body);
+      answer(result.status, result.body);
     } catch (error) {
       if (error instanceof ManagementError) {
-        sendJson(res, error.statusCode, {
-          statusCode: error.statusCode,
-          error: STATUS_TEXT[error.statusCode] ?? "Error",
-          message: error.message,
-          errorCode: error.errorCode,
-        });
+        answer(
+          error.statusCode,
+          {
+            statusCode: error.statusCode,
+            error: STATUS_TEXT[error.statusCode] ?? "Error",
+            message: error.message,
+            errorCode: error.errorCode,
+          },
+          error.headers,
+        );
         return;
       }
       throw error;
     }
+  }
+
+  return {
+    handle: handleManagement,
+    /** Answers the next matching requests 429 (see {@link ManagementThrottle}). */
+    throttle(throttle: ManagementThrottle): void {
+      throttles.push({ ...throttle, times: throttle.times ?? 1 });
+    },
+    /** Every request answered so far, oldest first. */
+    requests: (): ManagementRequest[] => [...requests],
   };
 }

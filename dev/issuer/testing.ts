@@ -204,3 +204,18 @@ export async function signIn(
   });
   return { status, body: body as TokenResponse & Record<string, unknown>, nonce, jar };
 }
+
+/**
+ * Opens the newest verification link the issuer mailed to `email`, as a person would: the link found
+ * on the local mailbox page, fetched over HTTP. Returns the link page's status.
+ */
+export async function openVerificationLink(issuer: Pick<LocalIssuer, "url">, email: string): Promise<number> {
+  const mailbox = await (await fetch(new URL("/_local/mailbox", issuer.url))).text();
+  const links = [...mailbox.matchAll(/<a href="([^"]+)">Verify ([^<]+)<\/a>/g)];
+  // The page lists the newest email first.
+  const link = links.find((match) => match[2] === email)?.[1];
+  if (!link) throw new Error(`no verification email to ${email} in the mailbox`);
+  const response = await fetch(new URL(link.replaceAll("&amp;", "&"), issuer.url));
+  await response.text();
+  return response.status;
+}

@@ -59,10 +59,21 @@ export const DEMO_USERS: readonly DemoUser[] = [
   {
     user_id: "auth0|carol",
     email: "carol@example.com",
-    email_verified: false,
+    email_verified: true,
     name: "Carol Newcomer",
     nickname: "carol",
     picture: "https://s.gravatar.com/avatar/carol?s=480&d=identicon",
+    roles: [],
+  },
+  // Signed up, never opened the verification email: the dashboard opens no account for her until she
+  // does (the issuer's mailbox, /_local/mailbox, holds the link once the app resends it).
+  {
+    user_id: "auth0|dana",
+    email: "dana@example.com",
+    email_verified: false,
+    name: "Dana Unverified",
+    nickname: "dana",
+    picture: "https://s.gravatar.com/avatar/dana?s=480&d=identicon",
     roles: [],
   },
 ];

@@ -2,21 +2,21 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { getAuth0 } from "@/lib/auth/auth0";
-import {
-  grantableScopes,
-  issueMachineClient,
-  MachineClientError,
-  revokeMachineClient,
-} from "@/lib/auth/machine-clients";
-import { ManagementError } from "@/lib/auth/management";
-import { requireAccount } from "@/lib/auth/session";
+import { checkApiAccess } from "@/lib/auth/api-access";
+import { createClientAsPerson, revokeClientAsPerson } from "@/lib/auth/client-actions";
+import { AuthError, type AuthErrorCode } from "@/lib/auth/errors";
+import { grantableScopes } from "@/lib/auth/machine-clients";
+import { getManagementApi } from "@/lib/auth/management";
+import { requireAccount, sessionAccessToken } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { log } from "@/lib/log";
 
+/** A refusal to show: `code` is stable (absent for unexpected failures), `message` says what to do. */
+export type ActionError = { status: "error"; message: string; code?: AuthErrorCode };
+
 export type CreateClientState =
   | { status: "idle" }
-  | { status: "error"; message: string }
+  | ActionError
   | { status: "created"; name: string; clientId: string; clientSecret: string; scopes: string[] };
 
 const createInput = z.object({
@@ -24,10 +24,10 @@ const createInput = z.object({
   scopes: z.array(z.string()).min(1, "Choose at least one scope."),
 });
 
-function plainMessage(error: unknown, fallback: string): string {
-  if (error instanceof MachineClientError || error instanceof ManagementError) return error.message;
+function refusal(error: unknown, fallback: string): ActionError {
+  if (error instanceof AuthError) return { status: "error", message: error.message, code: error.code };
   log.error("dashboard.client_action_failed", { error: String(error) });
-  return fallback;
+  return { status: "error", message: fallback };
 }
 
 // Server action – create a machine client for the signed-in customer; the secret is returned once
@@ -43,18 +43,19 @@ export async function createClientAction(
   const scopes = parsed.data.scopes.filter((scope) => allowed.has(scope));
   if (scopes.length !== parsed.data.scopes.length) return { status: "error", message: "Unknown scope." };
   try {
-    const { client, clientSecret } = await issueMachineClient(getDb(), account.customerId, {
-      name: parsed.data.name,
-      scopes,
-    });
+    const { client, clientSecret } = await createClientAsPerson(
+      { customerId: account.customerId, accessToken: await sessionAccessToken() },
+      { name: parsed.data.name, scopes },
+      { db: getDb(), management: getManagementApi() },
+    );
     revalidatePath("/dashboard/api");
     return { status: "created", name: client.name, clientId: client.clientId, clientSecret, scopes };
   } catch (error) {
-    return { status: "error", message: plainMessage(error, "The client could not be created. Try again.") };
+    return refusal(error, "The client could not be created. Try again.");
   }
 }
 
-export type RevokeClientState = { status: "idle" } | { status: "error" | "revoked"; message: string };
+export type RevokeClientState = { status: "idle" } | ActionError | { status: "revoked"; message: string };
 
 // Server action – revoke one of the signed-in customer's machine clients
 export async function revokeClientAction(
@@ -65,25 +66,28 @@ export async function revokeClientAction(
   const id = z.uuid().safeParse(form.get("id"));
   if (!id.success) return { status: "error", message: "That client does not exist." };
   try {
-    const client = await revokeMachineClient(getDb(), account.customerId, id.data);
+    const client = await revokeClientAsPerson(account.customerId, id.data, {
+      db: getDb(),
+      management: getManagementApi(),
+    });
     revalidatePath("/dashboard/api");
     return { status: "revoked", message: `${client.name} is revoked; its tokens no longer work.` };
   } catch (error) {
-    return { status: "error", message: plainMessage(error, "The client could not be revoked. Try again.") };
+    return refusal(error, "The client could not be revoked. Try again.");
   }
 }
 
-export type TokenState =
-  { status: "idle" } | { status: "error"; message: string } | { status: "ok"; token: string };
+export type TokenState = { status: "idle" } | ActionError | { status: "ok"; token: string };
 
-// Server action – the signed-in person's own access token for the API (refreshed when it is stale)
+// Server action – the signed-in person's own access token for the API (refreshed when it is stale),
+// only when the API itself would accept it (GATE_REQUIRED_ROLES)
 export async function revealTokenAction(): Promise<TokenState> {
   await requireAccount();
   try {
-    const { token } = await getAuth0().getAccessToken();
+    const token = await sessionAccessToken();
+    await checkApiAccess(token);
     return { status: "ok", token };
   } catch (error) {
-    log.warn("dashboard.token_unavailable", { error: String(error) });
-    return { status: "error", message: "Your session has no API token. Sign out and sign in again." };
+    return refusal(error, "Your API token could not be read. Sign out and sign in again.");
   }
 }

@@ -66,7 +66,11 @@ export function CreateClientForm({
       </form>
       <div aria-live="polite">
         {state.status === "error" && (
-          <p role="alert" className="rounded-md border border-red-300 bg-red-50 p-3 text-red-900">
+          <p
+            role="alert"
+            data-code={state.code}
+            className="rounded-md border border-red-300 bg-red-50 p-3 text-red-900"
+          >
             {state.message}
           </p>
         )}

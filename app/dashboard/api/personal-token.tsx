@@ -20,7 +20,7 @@ export function PersonalToken() {
       </button>
       <div aria-live="polite">
         {state.status === "error" && (
-          <p role="alert" className="text-red-900">
+          <p role="alert" data-code={state.code} className="text-red-900">
             {state.message}
           </p>
         )}
