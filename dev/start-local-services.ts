@@ -40,15 +40,23 @@ export async function startLocalServices(
     started.push(`Auth0-compatible issuer on ${issuer.url}`);
   }
   if (config.stripe.mode === "local") {
-    const webhookUrl = `${config.auth.appBaseUrl.replace(/\/$/, "")}/api/stripe/webhook`;
+    const appUrl = config.auth.appBaseUrl.replace(/\/$/, "");
+    const webhookUrl = `${appUrl}/api/stripe/webhook`;
+    // Meter error reports (thin events) go to the app's event destination route, signed with its secret.
+    const eventSecret = config.stripe.eventDestinationSecret;
+    const eventDestinationUrl = eventSecret ? `${appUrl}/api/stripe/events` : undefined;
     const sandbox = await createStripeSandbox({
       port: LOCAL.stripePort,
       webhookUrl,
       webhookSecret: config.stripe.webhookSecret,
+      eventDestinationUrl,
+      eventDestinationSecret: eventSecret,
       stateFile: options.stateFile === null ? undefined : LOCAL_STRIPE.stateFile,
     });
     closers.push(() => sandbox.close());
-    started.push(`Stripe sandbox on ${sandbox.url} (webhooks to ${webhookUrl})`);
+    started.push(
+      `Stripe sandbox on ${sandbox.url} (webhooks to ${webhookUrl}${eventDestinationUrl ? `, thin events to ${eventDestinationUrl}` : ""})`,
+    );
   }
   return {
     started,

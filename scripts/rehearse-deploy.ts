@@ -205,6 +205,7 @@ async function main(): Promise<void> {
     port: 0,
     apiKey: stripeKey,
     webhookUrl: `${appBaseUrl}/api/stripe/webhook`,
+    eventDestinationUrl: `${appBaseUrl}/api/stripe/events`,
   });
   onCleanup("stop the Stripe sandbox", () => sandbox.close());
   note(`Stripe API ${sandbox.url}; its webhook endpoint posts to ${appBaseUrl}/api/stripe/webhook`);
@@ -227,6 +228,8 @@ async function main(): Promise<void> {
     STRIPE_SECRET_KEY: stripeKey,
     // Copied from the webhook endpoint in the Stripe dashboard.
     STRIPE_WEBHOOK_SECRET: sandbox.webhookSecret,
+    // Copied from the event destination in the Stripe dashboard.
+    STRIPE_EVENT_DESTINATION_SECRET: sandbox.eventDestinationSecret,
     // Printed by `npm run setup:auth0`, shown by the dashboard: known later.
     AUTH0_CLIENT_ID: undefined,
     AUTH0_CLIENT_SECRET: undefined,
@@ -362,8 +365,8 @@ async function main(): Promise<void> {
       !/^\s+(created|updated)\s/m.test(second.output),
       "the second setup:stripe created or updated objects",
     );
-    note(`by hand: webhook endpoint ${webhookUrl} (the sandbox's), signing secret copied`);
-    for (const text of block(3, 1, 1)) await command(text);
+    note(`by hand: webhook endpoint ${webhookUrl} and event destination (the sandbox's), secrets copied`);
+    for (const text of block(3, 1, 2)) await command(text);
   }
 
   // ---- 4. Deploy: the variables, the build, the server --------------------------------------------

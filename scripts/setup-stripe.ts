@@ -5,6 +5,7 @@
  */
 import { getConfig } from "@/lib/config";
 import { setupCatalog, HANDLED_EVENT_TYPES } from "@/lib/billing/setup-catalog";
+import { HANDLED_NOTIFICATION_TYPES } from "@/lib/billing/event-destination/notification-types";
 import { getStripe, STRIPE_API_VERSION } from "@/lib/billing/stripe";
 
 async function main(): Promise<void> {
@@ -26,7 +27,12 @@ Webhook endpoint (Stripe dashboard > Developers > Webhooks > Add endpoint):
   URL:          ${new URL("/api/stripe/webhook", config.auth.appBaseUrl).toString()}
   API version:  ${STRIPE_API_VERSION}
   Events:       ${HANDLED_EVENT_TYPES.join("\n                ")}
-Then put its signing secret in STRIPE_WEBHOOK_SECRET.`);
+Then put its signing secret in STRIPE_WEBHOOK_SECRET.
+
+Event destination (Developers > Event destinations > Create; thin events, your account, webhook endpoint):
+  URL:          ${new URL("/api/stripe/events", config.auth.appBaseUrl).toString()}
+  Events:       ${HANDLED_NOTIFICATION_TYPES.join("\n                ")}
+Then put its signing secret in STRIPE_EVENT_DESTINATION_SECRET.`);
 }
 
 main().catch((error: unknown) => {

@@ -3,6 +3,7 @@
  * entitlement features attached to products, billing meters, meter events and their summaries, and
  * the active entitlements derived from subscriptions.
  */
+import { dropReason, metersByEventName } from "./api-meter-event-stream";
 import { isAligned } from "./billing-math";
 import { StripeApiError, invalidParam, missingParam, noSuch, unsupported } from "./errors";
 import { derivedId, newId } from "./ids";
@@ -738,7 +739,7 @@ export const catalogRoutes: Route[] = [
     const identifier = params.string("identifier") ?? newId("idmp", 24);
     if (identifier.length > 100)
       throw invalidParam("identifier", "identifier must be at most 100 characters.");
-    if (engine.state.meterEventIdentifiers.has(identifier)) {
+    if (engine.meterEventIdentifierInUse(identifier)) {
       // Stripe's wording (no `code`), which reporters match to treat a resend as delivered.
       throw new StripeApiError(
         400,
@@ -757,8 +758,22 @@ export const catalogRoutes: Route[] = [
       payload: values,
       timestamp,
     };
+    // Stripe checks the meter and the customer after answering 200, and drops the event when they fail
+    // (reported in a meter error report); so does the sandbox.
+    const meter = metersByEventName(engine.state.meters.values()).get(eventName);
+    const dropped = dropReason(engine.state, event, meter, timestamp, now);
+    if (dropped) {
+      engine.dropMeterEvent({
+        identifier,
+        event_name: eventName,
+        meter: meter?.id ?? null,
+        ...dropped,
+        at: now,
+      });
+      return event;
+    }
     engine.state.meterEvents.push(event);
-    engine.state.meterEventIdentifiers.add(identifier);
+    engine.useMeterEventIdentifier(identifier);
     return event;
   }),
 ];

@@ -160,7 +160,7 @@ function parseStreamBody(body: unknown): StreamEvent[] {
 }
 
 /** The meter of each event name: the active one when there is one (event names are unique among those). */
-function metersByEventName(meters: Iterable<MeterObject>): Map<string, MeterObject> {
+export function metersByEventName(meters: Iterable<MeterObject>): Map<string, MeterObject> {
   const byName = new Map<string, MeterObject>();
   for (const meter of meters) {
     const found = byName.get(meter.event_name);
@@ -170,20 +170,17 @@ function metersByEventName(meters: Iterable<MeterObject>): Map<string, MeterObje
   return byName;
 }
 
-/** Why Stripe would drop an event while processing it; undefined when it counts. */
-function dropReason(
+/**
+ * Why Stripe would drop an event while processing it (v1 and the stream alike: both answer 200 first);
+ * undefined when it counts. The timestamp checks only drop stream events: v1 refuses those at once.
+ */
+export function dropReason(
   state: SandboxState,
-  event: StreamEvent,
-  identifier: string,
+  event: { event_name: string; payload: Record<string, string> },
   meter: MeterObject | undefined,
   timestamp: number,
   now: number,
 ): { code: MeterEventErrorCode; message: string } | undefined {
-  if (state.meterEventIdentifiers.has(identifier))
-    return {
-      code: "duplicate_meter_event",
-      message: `An event already exists with identifier ${identifier}.`,
-    };
   if (!meter) return { code: "no_meter", message: `No meter has event_name \`${event.event_name}\`.` };
   if (meter.status !== "active")
     return {
@@ -225,8 +222,9 @@ function dropReason(
 }
 
 /**
- * `POST /v2/billing/meter_event_stream`: records each event Stripe would count and keeps the others
- * as meter event errors. O(1) per event (map and set lookups), so large batches stay cheap.
+ * `POST /v2/billing/meter_event_stream`: records each event Stripe would count and drops the others
+ * (meter event errors, reported in meter error reports). O(1) per event (map and set lookups), so
+ * large batches stay cheap.
  */
 export function recordStreamEvents(engine: SandboxEngine, body: unknown): Record<string, never> {
   const events = parseStreamBody(body);
@@ -237,9 +235,14 @@ export function recordStreamEvents(engine: SandboxEngine, body: unknown): Record
     const identifier = event.identifier ?? newId("idmp", 24);
     const meter = meters.get(event.event_name);
     const timestamp = event.timestamp ?? now;
-    const dropped = dropReason(state, event, identifier, meter, timestamp, now);
+    const dropped = engine.meterEventIdentifierInUse(identifier)
+      ? {
+          code: "duplicate_meter_event" as const,
+          message: `An event already exists with identifier ${identifier}.`,
+        }
+      : dropReason(state, event, meter, timestamp, now);
     if (dropped) {
-      state.meterEventErrors.push({
+      engine.dropMeterEvent({
         identifier,
         event_name: event.event_name,
         meter: meter?.id ?? null,
@@ -257,7 +260,7 @@ export function recordStreamEvents(engine: SandboxEngine, body: unknown): Record
       payload: event.payload,
       timestamp,
     });
-    state.meterEventIdentifiers.add(identifier);
+    engine.useMeterEventIdentifier(identifier);
   }
   return {};
 }

@@ -4,12 +4,19 @@ import type { AddressInfo } from "node:net";
 import { billingRoutes } from "./api-billing";
 import { catalogRoutes } from "./api-catalog";
 import { customerRoutes } from "./api-customers";
-import { SESSION_TOKEN_PREFIX, authenticateSessionToken, v2Routes } from "./api-meter-event-stream";
+import {
+  SESSION_TOKEN_PREFIX,
+  authenticateSessionToken,
+  v2Routes,
+  type V2Route,
+} from "./api-meter-event-stream";
 import { StripeApiError, StripeV2ApiError, invalidV2Field, unsupported } from "./errors";
 import { expandResponse } from "./expand";
 import { FormEncodingError, parseStripeForm, type FormObject } from "./form-encoding";
 import { handleHostedPage } from "./hosted-pages";
 import { newId } from "./ids";
+import { retrieveV2Event, thinEvent } from "./meter-error-reports";
+import type { ThinEventObject } from "./objects";
 import { Params } from "./params";
 import { matchRoute, type Route } from "./router";
 import { SandboxEngine, SANDBOX_API_VERSION } from "./sandbox-engine";
@@ -50,6 +57,17 @@ export interface StripeSandboxOptions {
   webhookOrder?: WebhookOptions["order"];
   webhookDuplicateRate?: number;
   webhookConcurrency?: number;
+  /**
+   * Where to POST thin events (the app's `/api/stripe/events`), as a Stripe event destination does:
+   * meter error reports for meter events answered 200 and dropped later. None: only recorded.
+   */
+  eventDestinationUrl?: string;
+  /** The event destination's signing secret; default a generated `whsec_...`. */
+  eventDestinationSecret?: string;
+  /** How long a meter event identifier stays taken, in sandbox seconds; default 86,400 (Stripe: at least 24 h). */
+  meterEventIdentifierTtlSeconds?: number;
+  /** Sample errors per code in a meter error report; default 5. */
+  meterErrorSamples?: number;
   /** A JSON file that keeps everything across restarts (`.data/stripe/state.json`). */
   stateFile?: string;
   /** Current Unix time in seconds, before `advanceClock` offsets; default the wall clock. */
@@ -66,6 +84,8 @@ export interface StripeSandbox {
   url: string;
   port: number;
   webhookSecret: string;
+  /** The event destination's signing secret (thin events). */
+  eventDestinationSecret: string;
   state: SandboxState;
   engine: SandboxEngine;
   /** Sandbox time (Unix seconds). */
@@ -84,6 +104,12 @@ export interface StripeSandbox {
   /** Resolves when no webhook is queued or in flight (waiting out retry delays). */
   webhooksIdle(): Promise<void>;
   readonly deliveries: DeliveryStats;
+  /** Retries every waiting thin event now and resolves when none is queued or in flight. */
+  deliverPendingEventNotifications(): Promise<DeliveryStats>;
+  /** Resolves when no thin event is queued or in flight (waiting out retry delays). */
+  eventNotificationsIdle(): Promise<void>;
+  /** Deliveries to the event destination. */
+  readonly eventDeliveries: DeliveryStats;
   /**
    * Meter event stream events dropped as Stripe drops them after answering 200 (no meter, unknown
    * customer, timestamp out of range, duplicate identifier, bad value), oldest first.
@@ -205,7 +231,25 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
     },
     (id) => state.events.get(id),
   );
-  const engine = new SandboxEngine(state, { now: options.now, onEvent: (event) => webhooks.enqueue(event) });
+  const eventDestinationSecret = options.eventDestinationSecret ?? `whsec_${randomBytes(24).toString("hex")}`;
+  const eventDestination = new WebhookDispatcher<ThinEventObject>(
+    {
+      url: options.eventDestinationUrl,
+      secret: eventDestinationSecret,
+      retryDelaysMs: options.webhookRetryDelaysMs,
+    },
+    (id) => {
+      const event = state.v2Events.get(id);
+      return event && thinEvent(event);
+    },
+  );
+  const engine = new SandboxEngine(state, {
+    now: options.now,
+    onEvent: (event) => webhooks.enqueue(event),
+    onV2Event: (event) => eventDestination.enqueue(thinEvent(event)),
+    meterEventIdentifierTtl: options.meterEventIdentifierTtlSeconds,
+    meterErrorSamples: options.meterErrorSamples,
+  });
   let faults: FaultOptions | null = null;
   let baseUrl = "";
 
@@ -213,6 +257,7 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
   let saveTimer: NodeJS.Timeout | undefined;
   const save = () => {
     state.pendingWebhooks = webhooks.pendingEventIds();
+    state.pendingEventNotifications = eventDestination.pendingEventIds();
     state.save();
   };
   const scheduleSave = () => {
@@ -224,12 +269,16 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
     saveTimer.unref();
   };
 
-  /** Runs a state change with the clock caught up first and persistence after. */
+  /**
+   * Runs a state change with the clock caught up first, then reports the meter events it dropped (as
+   * Stripe reports them after answering) and saves.
+   */
   const mutate = <T>(action: () => T): T => {
     engine.processClock();
     try {
       return action();
     } finally {
+      engine.reportMeterErrors();
       scheduleSave();
     }
   };
@@ -405,7 +454,11 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
       method === "POST" ? ((req.headers["idempotency-key"] as string | undefined) ?? null) : null;
     if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
     try {
-      const found = v2Routes.get(`${method} ${url.pathname}`);
+      const eventId = method === "GET" ? /^\/v2\/core\/events\/([^/]+)$/.exec(url.pathname)?.[1] : undefined;
+      const found: V2Route | undefined =
+        eventId === undefined
+          ? v2Routes.get(`${method} ${url.pathname}`)
+          : { auth: "secret_key", handler: (target) => retrieveV2Event(target, decodeURIComponent(eventId)) };
       if (found?.auth === "meter_event_session") authenticateSessionToken(engine, apiKeyOf(req));
       else {
         authenticate(req, options.apiKey);
@@ -461,7 +514,13 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
       }
       const fault = pickFault(url.pathname);
       if (fault && !fault.after) throw faultError(fault.status);
-      const result = mutate(() => found.handler(engine, body));
+      let result: object;
+      if (method === "GET") {
+        engine.processClock();
+        result = found.handler(engine, body);
+      } else {
+        result = mutate(() => found.handler(engine, body));
+      }
       if (idempotencyKey)
         state.idempotency.set(idempotencyKey, {
           fingerprint,
@@ -542,6 +601,11 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
         return sendJson(res, 200, webhooks.stats);
       case "GET /_sandbox/deliveries":
         return sendJson(res, 200, webhooks.stats);
+      case "POST /_sandbox/event_destination/flush":
+        await eventDestination.flush();
+        return sendJson(res, 200, eventDestination.stats);
+      case "GET /_sandbox/event_deliveries":
+        return sendJson(res, 200, eventDestination.stats);
       case "GET /_sandbox/meter_event_errors":
         return sendJson(res, 200, { data: state.meterEventErrors });
       case "POST /_sandbox/reset":
@@ -590,6 +654,10 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
     const event = state.events.get(id);
     if (event) webhooks.enqueue(event);
   }
+  for (const id of state.pendingEventNotifications) {
+    const event = state.v2Events.get(id);
+    if (event) eventDestination.enqueue(thinEvent(event));
+  }
   // Catch up with time that passed while the sandbox was stopped.
   mutate(() => undefined);
 
@@ -597,6 +665,7 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
     url: baseUrl,
     port,
     webhookSecret,
+    eventDestinationSecret,
     state,
     engine,
     now: () => engine.now(),
@@ -616,6 +685,14 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
     get deliveries() {
       return webhooks.stats;
     },
+    deliverPendingEventNotifications: async () => {
+      await eventDestination.flush();
+      return eventDestination.stats;
+    },
+    eventNotificationsIdle: () => eventDestination.idle(),
+    get eventDeliveries() {
+      return eventDestination.stats;
+    },
     get meterEventErrors() {
       return state.meterEventErrors;
     },
@@ -626,7 +703,7 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
     close: async () => {
       if (saveTimer) clearTimeout(saveTimer);
       saveTimer = undefined;
-      await webhooks.close();
+      await Promise.all([webhooks.close(), eventDestination.close()]);
       if (options.stateFile) save();
       await new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

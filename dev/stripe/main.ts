@@ -1,7 +1,9 @@
 /**
- * `tsx dev/stripe/main.ts [--fresh] [--webhook-url URL]`: the local Stripe sandbox on
- * LOCAL.stripePort, delivering webhooks to the app (default `${LOCAL.appBaseUrl}/api/stripe/webhook`)
- * signed with LOCAL.stripeWebhookSecret, keeping its state in .data/stripe/ across restarts.
+ * `tsx dev/stripe/main.ts [--fresh] [--webhook-url URL] [--event-destination-url URL]`: the local
+ * Stripe sandbox on LOCAL.stripePort, delivering webhooks to the app (default
+ * `${LOCAL.appBaseUrl}/api/stripe/webhook`) signed with LOCAL.stripeWebhookSecret and thin events to
+ * its event destination (default `${LOCAL.appBaseUrl}/api/stripe/events`) signed with
+ * LOCAL.stripeEventDestinationSecret, keeping its state in .data/stripe/ across restarts.
  */
 import { rmSync } from "node:fs";
 import { LOCAL } from "../../lib/config/local-defaults";
@@ -17,10 +19,13 @@ const argument = (name: string) => {
 if (process.argv.includes("--fresh")) rmSync(LOCAL_STRIPE.stateFile, { force: true });
 
 const webhookUrl = argument("--webhook-url") ?? `${LOCAL.appBaseUrl}/api/stripe/webhook`;
+const eventDestinationUrl = argument("--event-destination-url") ?? `${LOCAL.appBaseUrl}/api/stripe/events`;
 const sandbox = await createStripeSandbox({
   port: LOCAL.stripePort,
   webhookUrl,
   webhookSecret: LOCAL.stripeWebhookSecret,
+  eventDestinationUrl,
+  eventDestinationSecret: LOCAL.stripeEventDestinationSecret,
   stateFile: LOCAL_STRIPE.stateFile,
   log: process.argv.includes("--log"),
 });
@@ -29,6 +34,7 @@ console.log(`[stripe] sandbox on ${sandbox.url} (API version ${SANDBOX_API_VERSI
 console.log(
   `[stripe] secret key ${LOCAL.stripeSecretKey}; webhooks to ${webhookUrl} signed with ${sandbox.webhookSecret}`,
 );
+console.log(`[stripe] thin events to ${eventDestinationUrl} signed with ${sandbox.eventDestinationSecret}`);
 console.log(
   `[stripe] test helpers: POST ${sandbox.url}/_sandbox/advance {"days":31}, /_sandbox/fail_next_payment`,
 );

@@ -514,3 +514,61 @@ export interface EventObject {
   request: { id: string | null; idempotency_key: string | null };
   type: string;
 }
+
+/** The object a v2 event points at (`related_object`), with the path that retrieves it. */
+export interface V2RelatedObject {
+  id: string;
+  type: string;
+  url: string;
+}
+
+/**
+ * `data` of Stripe's meter error report events (`v1.billing.meter.error_report_triggered`, and
+ * `v1.billing.meter.no_meter_found` for events naming no meter): counts per error code, with a few
+ * sample errors that carry the meter event's `identifier`.
+ */
+export interface MeterErrorReportData {
+  developer_message_summary: string;
+  reason: {
+    error_count: number;
+    error_types: Array<{
+      code: string;
+      error_count: number;
+      sample_errors: Array<{ error_message: string; request: { identifier: string } }>;
+    }>;
+  };
+  validation_end: string;
+  validation_start: string;
+}
+
+/** What every v2 event has; `context` and `reason` are null on the wire, as in Stripe's examples. */
+interface V2EventBase {
+  id: string;
+  object: "v2.core.event";
+  context: null;
+  created: string;
+  livemode: false;
+  reason: null;
+}
+
+/** `v1.billing.meter.error_report_triggered`: events of an existing meter were dropped. */
+export interface MeterErrorReportTriggeredEventObject extends V2EventBase {
+  type: "v1.billing.meter.error_report_triggered";
+  data: MeterErrorReportData;
+  related_object: V2RelatedObject;
+}
+
+/** `v1.billing.meter.no_meter_found`: events naming no meter were dropped (no related object). */
+export interface NoMeterFoundEventObject extends V2EventBase {
+  type: "v1.billing.meter.no_meter_found";
+  data: MeterErrorReportData;
+}
+
+/** A v2 event as `GET /v2/core/events/:id` returns it (times are RFC 3339 strings). */
+export type V2EventObject = MeterErrorReportTriggeredEventObject | NoMeterFoundEventObject;
+
+/** What an event destination receives: the event without `data` (a thin event). */
+export type ThinEventObject = V2EventBase & {
+  type: V2EventObject["type"];
+  related_object?: V2RelatedObject;
+};

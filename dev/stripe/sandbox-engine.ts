@@ -31,8 +31,15 @@ import type {
   SubscriptionItemObject,
   SubscriptionObject,
   SubscriptionStatus,
+  V2EventObject,
 } from "./objects";
-import type { SandboxState, SubscriptionItemRecord, SubscriptionRecord } from "./sandbox-state";
+import { meterErrorReportEvents } from "./meter-error-reports";
+import type {
+  MeterEventErrorRecord,
+  SandboxState,
+  SubscriptionItemRecord,
+  SubscriptionRecord,
+} from "./sandbox-state";
 
 /** The API version the sandbox's objects follow: the one the installed SDK pins. */
 export const SANDBOX_API_VERSION: string = Stripe.API_VERSION;
@@ -47,7 +54,18 @@ export interface EngineOptions {
   now?: () => number;
   /** Called for every event created (the webhook dispatcher queues it). */
   onEvent?: (event: EventObject) => void;
+  /** Called for every v2 event created (the event destination's dispatcher queues it). */
+  onV2Event?: (event: V2EventObject) => void;
+  /** How long a meter event identifier stays taken, in sandbox seconds; Stripe: at least 24 hours. */
+  meterEventIdentifierTtl?: number;
+  /** Sample errors per error code in a meter error report (Stripe sends a few, not all). */
+  meterErrorSamples?: number;
 }
+
+/** Stripe enforces meter event identifiers for at least 24 hours; the sandbox forgets them then. */
+export const DEFAULT_IDENTIFIER_TTL = 86_400;
+/** Sample errors per code in a meter error report; Stripe does not document its number. */
+export const DEFAULT_METER_ERROR_SAMPLES = 5;
 
 /** The request an event came from (`event.request`), set by the HTTP layer while it handles one. */
 export interface RequestInfo {
@@ -57,6 +75,8 @@ export interface RequestInfo {
 
 export class SandboxEngine {
   request: RequestInfo = { id: null, idempotencyKey: null };
+  /** Meter events dropped since the last meter error report. */
+  private unreportedDrops: MeterEventErrorRecord[] = [];
 
   constructor(
     readonly state: SandboxState,
@@ -95,6 +115,41 @@ export class SandboxEngine {
     this.state.events.set(event.id, event);
     this.options.onEvent?.(event);
     return event;
+  }
+
+  // ---- meter event identifiers and asynchronous drops ----
+
+  /** Whether a meter event identifier is still taken (used within the enforcement window). */
+  meterEventIdentifierInUse(identifier: string): boolean {
+    const usedAt = this.state.meterEventIdentifiers.get(identifier);
+    const ttl = this.options.meterEventIdentifierTtl ?? DEFAULT_IDENTIFIER_TTL;
+    return usedAt !== undefined && this.now() - usedAt < ttl;
+  }
+
+  /** Marks an identifier taken from now, by an event that counts. */
+  useMeterEventIdentifier(identifier: string): void {
+    this.state.meterEventIdentifiers.set(identifier, this.now());
+  }
+
+  /**
+   * Drops a meter event that was answered 200, as Stripe does when it validates it later; it shows in
+   * the next meter error report, except a duplicate, which Stripe drops without one.
+   */
+  dropMeterEvent(record: MeterEventErrorRecord): void {
+    this.state.meterEventErrors.push(record);
+    if (record.code !== "duplicate_meter_event") this.unreportedDrops.push(record);
+  }
+
+  /** Emits the meter error reports of the drops since the last call (the HTTP layer calls it per request). */
+  reportMeterErrors(): void {
+    if (this.unreportedDrops.length === 0) return;
+    const drops = this.unreportedDrops;
+    this.unreportedDrops = [];
+    const samples = this.options.meterErrorSamples ?? DEFAULT_METER_ERROR_SAMPLES;
+    for (const event of meterErrorReportEvents(drops, this.now(), samples)) {
+      this.state.v2Events.set(event.id, event);
+      this.options.onV2Event?.(event);
+    }
   }
 
   // ---- lookups ----

@@ -15,6 +15,7 @@ import type {
   PriceTierObject,
   ProductObject,
   SubscriptionObject,
+  V2EventObject,
 } from "./objects";
 
 /** A subscription item as stored: the price by id, rendered into the full object on read. */
@@ -109,6 +110,9 @@ const persistedSchema = z.object({
   /** Optional: state files written before the v2 meter event stream have neither. */
   meterEventErrors: z.array(record<MeterEventErrorRecord>()).optional(),
   meterEventSessions: z.array(record<MeterEventSessionRecord>()).optional(),
+  /** Optional: state files written before meter error reports have neither. */
+  v2Events: z.array(record<V2EventObject>()).optional(),
+  pendingEventNotifications: z.array(z.string()).optional(),
   features: z.array(record<FeatureObject>()),
   productFeatures: z.array(record<ProductFeatureRecord>()),
   subscriptions: z.array(record<SubscriptionRecord>()),
@@ -142,7 +146,8 @@ export class SandboxState {
   readonly priceTiers = new Map<string, PriceTierObject[]>();
   readonly meters = new Map<string, MeterObject>();
   readonly meterEvents: MeterEventObject[] = [];
-  readonly meterEventIdentifiers = new Set<string>();
+  /** When (sandbox time) each identifier was first used: Stripe enforces them for at least 24 hours. */
+  readonly meterEventIdentifiers = new Map<string, number>();
   /** Stream events dropped as Stripe drops them asynchronously, oldest first. */
   readonly meterEventErrors: MeterEventErrorRecord[] = [];
   /** Meter event sessions by authentication token. */
@@ -156,6 +161,10 @@ export class SandboxState {
   readonly events = new Map<string, EventObject>();
   /** Ids of events not yet delivered (or given up on) when the state was saved. */
   pendingWebhooks: string[] = [];
+  /** v2 events (meter error reports), sent to the event destination as thin events. */
+  readonly v2Events = new Map<string, V2EventObject>();
+  /** Ids of v2 events not yet delivered to the event destination when the state was saved. */
+  pendingEventNotifications: string[] = [];
   readonly idempotency = new Map<string, IdempotencyRecord>();
   /** The feature ids each customer was last told it has, to emit summary events on change. */
   readonly entitlements = new Map<string, string[]>();
@@ -192,7 +201,8 @@ export class SandboxState {
     fill(this.meters, data.meters);
     for (const event of data.meterEvents) {
       this.meterEvents.push(event);
-      this.meterEventIdentifiers.add(event.identifier);
+      if (!this.meterEventIdentifiers.has(event.identifier))
+        this.meterEventIdentifiers.set(event.identifier, event.created);
     }
     for (const error of data.meterEventErrors ?? []) this.meterEventErrors.push(error);
     for (const session of data.meterEventSessions ?? [])
@@ -205,6 +215,10 @@ export class SandboxState {
     fill(this.portalSessions, data.portalSessions);
     fill(this.events, data.events);
     this.pendingWebhooks = data.pendingWebhooks.filter((id) => this.events.has(id));
+    fill(this.v2Events, data.v2Events ?? []);
+    this.pendingEventNotifications = (data.pendingEventNotifications ?? []).filter((id) =>
+      this.v2Events.has(id),
+    );
     for (const [key, value] of data.idempotency) this.idempotency.set(key, value);
     for (const [customer, features] of data.entitlements) this.entitlements.set(customer, features);
     return true;
@@ -236,6 +250,8 @@ export class SandboxState {
       portalSessions: [...this.portalSessions.values()],
       events: [...this.events.values()].slice(-MAX_PERSISTED_EVENTS),
       pendingWebhooks: this.pendingWebhooks,
+      v2Events: [...this.v2Events.values()].slice(-MAX_PERSISTED_EVENTS),
+      pendingEventNotifications: this.pendingEventNotifications,
       idempotency: [...this.idempotency],
       entitlements: [...this.entitlements],
     };
@@ -266,14 +282,16 @@ export class SandboxState {
       this.idempotency,
       this.entitlements,
       this.meterEventSessions,
+      this.meterEventIdentifiers,
+      this.v2Events,
     ] as Array<Map<string, unknown>>) {
       map.clear();
     }
     this.deletedCustomers.clear();
     this.cardOnFile.clear();
     this.meterEvents.length = 0;
-    this.meterEventIdentifiers.clear();
     this.meterEventErrors.length = 0;
     this.pendingWebhooks = [];
+    this.pendingEventNotifications = [];
   }
 }

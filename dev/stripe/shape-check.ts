@@ -40,6 +40,19 @@ export type _MeterEventSummaryObject = Assert<
 export type _MeterEventSessionObject = Assert<
   Fits<Sandbox.MeterEventSessionObject, Stripe.V2.Billing.MeterEventSession>
 >;
+// v2 events: `context` and `reason` are null on the wire (Stripe's examples), optional in the SDK.
+export type _MeterErrorReportTriggeredEventObject = Assert<
+  Fits<
+    Omit<Sandbox.MeterErrorReportTriggeredEventObject, "context" | "reason">,
+    Stripe.Events.V1BillingMeterErrorReportTriggeredEvent
+  >
+>;
+export type _NoMeterFoundEventObject = Assert<
+  Fits<
+    Omit<Sandbox.NoMeterFoundEventObject, "context" | "reason">,
+    Stripe.Events.V1BillingMeterNoMeterFoundEvent
+  >
+>;
 export type _FeatureObject = Assert<Fits<Sandbox.FeatureObject, Stripe.Entitlements.Feature>>;
 export type _ProductFeatureObject = Assert<Fits<Sandbox.ProductFeatureObject, Stripe.ProductFeature>>;
 export type _ActiveEntitlementObject = Assert<

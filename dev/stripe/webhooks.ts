@@ -5,7 +5,6 @@
  * v1 = HMAC-SHA256(secret, `${t}.${body}`), the secret used as-is (including `whsec_`).
  */
 import { createHmac } from "node:crypto";
-import type { EventObject } from "./objects";
 
 /** Signs a payload as Stripe does; `timestamp` in Unix seconds. */
 export function signPayload(payload: string, secret: string, timestamp: number): string {
@@ -64,7 +63,17 @@ interface QueueEntry {
 
 export const DEFAULT_RETRY_DELAYS_MS = [1_000, 3_000, 7_000, 19_000] as const;
 
-export class WebhookDispatcher {
+/**
+ * What a dispatcher delivers: a v1 event (whose `pending_webhooks` it keeps up to date) or a v2 thin
+ * event notification, sent as it is.
+ */
+export interface DeliverableEvent {
+  id: string;
+  type: string;
+  pending_webhooks?: number;
+}
+
+export class WebhookDispatcher<E extends DeliverableEvent = DeliverableEvent> {
   readonly stats: DeliveryStats = {
     attempts: 0,
     succeeded: 0,
@@ -82,7 +91,7 @@ export class WebhookDispatcher {
 
   constructor(
     private readonly options: WebhookOptions,
-    private readonly getEvent: (id: string) => EventObject | undefined,
+    private readonly getEvent: (id: string) => E | undefined,
   ) {}
 
   get enabled(): boolean {
@@ -90,9 +99,9 @@ export class WebhookDispatcher {
   }
 
   /** Queues an event for delivery (no-op without a URL). */
-  enqueue(event: EventObject): void {
+  enqueue(event: E): void {
     if (!this.options.url || this.closed) return;
-    event.pending_webhooks = 1;
+    if (event.pending_webhooks !== undefined) event.pending_webhooks = 1;
     this.queue.push({ eventId: event.id, attempt: 0, dueAt: 0, duplicate: false });
     this.stats.pending = this.queue.length + this.inFlight;
     this.pump();
@@ -206,7 +215,7 @@ export class WebhookDispatcher {
     if (this.stats.log.length > 500) this.stats.log.splice(0, this.stats.log.length - 500);
     if (status !== null && status >= 200 && status < 300) {
       this.stats.succeeded += 1;
-      event.pending_webhooks = 0;
+      if (event.pending_webhooks !== undefined) event.pending_webhooks = 0;
       if (!entry.duplicate && Math.random() < (this.options.duplicateRate ?? 0)) {
         this.stats.duplicated += 1;
         this.queue.push({ eventId: event.id, attempt: 0, dueAt: 0, duplicate: true });

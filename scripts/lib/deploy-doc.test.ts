@@ -44,7 +44,10 @@ describe("docs/deploy.md as the rehearsal reads it", () => {
 
   it("joins continued lines and keeps an indented block's commands", () => {
     expect(commandsOf(["# comment", "a \\", "  b", "", "c # note"])).toEqual(["a \\\n  b", "c # note"]);
-    expect(sectionOf(doc, 3).blocks[1]).toEqual(["export STRIPE_WEBHOOK_SECRET=whsec_..."]);
+    expect(sectionOf(doc, 3).blocks[1]).toEqual([
+      "export STRIPE_WEBHOOK_SECRET=whsec_...              # the webhook endpoint's",
+      "export STRIPE_EVENT_DESTINATION_SECRET=whsec_...    # the event destination's",
+    ]);
     expect(exportOf("export A_B=x   # why")).toEqual(["A_B", "x"]);
     expect(exportOf("export A=$(openssl rand -hex 32)     # why")).toEqual(["A", "$(openssl rand -hex 32)"]);
     expect(exportOf("npm start")).toBeUndefined();

@@ -1,0 +1,33 @@
+import "server-only";
+import { timingSafeEqual } from "node:crypto";
+import { problemResponse } from "@/lib/api/problems";
+import { getConfig } from "@/lib/config";
+
+/**
+ * Checks a cron request's `Authorization: Bearer <CRON_SECRET>` (Vercel Cron's convention) in
+ * constant time. Returns the answer to refuse it with (503 while CRON_SECRET is unset, 401 otherwise),
+ * or null when it may run.
+ */
+export function refuseUnauthorizedCron(request: Request, requestId: string): Response | null {
+  const secret = getConfig().cronSecret;
+  if (!secret) {
+    return problemResponse("service_unavailable", {
+      detail: "Set CRON_SECRET to enable the cron routes.",
+      requestId,
+    });
+  }
+  if (!bearerMatches(request.headers.get("authorization"), secret)) {
+    return problemResponse("invalid_token", {
+      detail: "Send Authorization: Bearer <CRON_SECRET>.",
+      headers: { "www-authenticate": 'Bearer realm="cron"' },
+      requestId,
+    });
+  }
+  return null;
+}
+
+function bearerMatches(header: string | null, secret: string): boolean {
+  const given = Buffer.from(header ?? "");
+  const expected = Buffer.from(`Bearer ${secret}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
