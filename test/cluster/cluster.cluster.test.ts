@@ -172,14 +172,14 @@ describe(`${INSTANCES} instance(s) on ${BACKEND}${REDIS ? " and Redis" : ""}`, (
     const result = await rateLimitScenario(
       cluster,
       customer(1),
-      { points, windows: 4, concurrency: 12 },
+      { points, seconds: 5, concurrency: 12 },
       served,
     );
     figures.push(
-      `rate limit: ${result.admitted} admitted of ${result.attempts} attempts over ${result.windows} × ${points}/s windows (error ${(result.error * 100).toFixed(1)}%)`,
+      `rate limit: ${result.admitted} admitted in ${result.counted} full windows of ${points}/s (error ${(result.error * 100).toFixed(1)}%); per window ${result.perWindow.join(", ")}; ${result.attempts} attempts`,
     );
-    // Every worker kept calling faster than the limit, or the figure says nothing about the limit.
-    expect(result.attempts).toBeGreaterThan(result.expected * 1.5);
+    // Enough windows in which calls came faster than the limit, or the figure says nothing about it.
+    expect(result.counted).toBeGreaterThanOrEqual(3);
     expect(result.error).toBeLessThanOrEqual(0.1);
   });
 

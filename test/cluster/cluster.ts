@@ -199,6 +199,11 @@ async function startBalancer(
         if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" }).end("instance went away");
         else res.destroy();
       });
+      // A client that goes away mid-answer takes the instance's connection with it: left alone, the
+      // half-read answer would hold its socket, and a few hundred such calls use up the pool.
+      res.once("close", () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
       upstream.end(body);
     };
   });

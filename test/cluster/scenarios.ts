@@ -62,7 +62,7 @@ export async function capScenario(
     countServed(served, customer.id, answer.status);
     if (answer.status === 200) {
       admitted += 1;
-      await answer.body?.cancel();
+      await answer.arrayBuffer();
     } else {
       const kind = answer.status === 429 ? await problemType(answer) : String(answer.status);
       refused[kind] = (refused[kind] ?? 0) + 1;
@@ -73,51 +73,97 @@ export async function capScenario(
 
 export interface RateResult {
   points: number;
+  /** Windows the calls spanned, and those counted: with refusals before and after. */
   windows: number;
+  counted: number;
+  /** Calls admitted in each window, in order. */
+  perWindow: number[];
+  /** `points × counted`, and what the counted windows admitted. */
   expected: number;
   admitted: number;
   attempts: number;
-  /** |admitted − expected| / expected. */
+  /** |admitted − expected| / expected over the counted windows. */
   error: number;
 }
 
 /**
- * Calls as fast as `concurrency` workers can through the balancer for `windows` windows of the
- * plan's limit (`points` calls per second), counted from the first answer; the admitted calls should
- * be `points × windows`, whichever instance each call reached.
+ * Calls as fast as `concurrency` workers can through the balancer for `seconds`, and counts what the
+ * limiter admitted in each of its windows (`points` calls per second, whichever instance each call
+ * reached).
+ *
+ * The limiter's window opens with the first call after the last one closed, so a stall of the
+ * machine shifts the windows against the clock: dividing the calls admitted in `seconds` by `seconds`
+ * would count a stall as an error of the limiter. Calls come faster than the limit, so in the order
+ * they were sent each window is a run of admitted calls followed by a run of refused ones; a window
+ * counts when refusals come before and after its run (the first may have started cold, and the last
+ * may be cut short), and it must have admitted `points`. Instances that each kept their own count
+ * would admit `points` per instance; counting a call twice would admit half. A refusal or two inside
+ * a run are calls sent just before the window turned that reached the limiter just after.
  */
 export async function rateLimitScenario(
   cluster: Cluster,
   customer: { id: string; token: string },
-  { points, windows, concurrency }: { points: number; windows: number; concurrency: number },
+  { points, seconds, concurrency }: { points: number; seconds: number; concurrency: number },
   served: Served,
 ): Promise<RateResult> {
-  let admitted = 0;
-  let attempts = 0;
-  const first = await listWidgets(cluster.url, customer.token);
-  countServed(served, customer.id, first.status);
-  if (first.status === 200) admitted += 1;
-  await first.body?.cancel();
-  // The window opened with the first call. No call is sent that could reach the limiter after the
-  // last window ends (a round trip's margin): it would count in a window the figure leaves out.
-  const windowsEnd = performance.now() + windows * 1000;
-  let roundTripMs = 0;
+  const calls: Array<{ sentAt: number; admitted: boolean }> = [];
+  const stopAt = performance.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (performance.now() + roundTripMs < windowsEnd) {
-        const sent = performance.now();
+      while (performance.now() < stopAt) {
+        const sentAt = performance.now();
         const answer = await listWidgets(cluster.url, customer.token);
-        roundTripMs = Math.max(roundTripMs * 0.9, performance.now() - sent);
-        attempts += 1;
         countServed(served, customer.id, answer.status);
-        if (answer.status === 200) admitted += 1;
-        else if (answer.status !== 429) throw new Error(`a rate-limited call answered ${answer.status}`);
-        await answer.body?.cancel();
+        if (answer.status !== 200 && answer.status !== 429)
+          throw new Error(`a rate-limited call answered ${answer.status}`);
+        calls.push({ sentAt, admitted: answer.status === 200 });
+        await answer.arrayBuffer();
       }
     }),
   );
-  const expected = points * windows;
-  return { points, windows, expected, admitted, attempts, error: Math.abs(admitted - expected) / expected };
+  calls.sort((a, b) => a.sentAt - b.sentAt);
+  const runs = admittedRuns(calls.map((call) => call.admitted));
+  const counted = runs.filter((run) => run.refusedBefore && run.refusedAfter);
+  const expected = points * counted.length;
+  const admitted = counted.reduce((sum, run) => sum + run.admitted, 0);
+  return {
+    points,
+    windows: runs.length,
+    counted: counted.length,
+    perWindow: runs.map((run) => run.admitted),
+    expected,
+    admitted,
+    attempts: calls.length,
+    error: expected === 0 ? 1 : Math.abs(admitted - expected) / expected,
+  };
+}
+
+/** Fewer refusals than this in a row do not end a run of admitted calls. */
+const REFUSALS_BETWEEN_WINDOWS = 3;
+
+/** Runs of admitted calls (in the order sent) separated by runs of refusals. */
+function admittedRuns(
+  admitted: boolean[],
+): Array<{ admitted: number; refusedBefore: boolean; refusedAfter: boolean }> {
+  const runs: Array<{ admitted: number; refusedBefore: boolean; refusedAfter: boolean }> = [];
+  let current: (typeof runs)[number] | undefined;
+  let refusals = 0;
+  for (const ok of admitted) {
+    if (!ok) {
+      refusals += 1;
+      if (current && refusals >= REFUSALS_BETWEEN_WINDOWS) {
+        current.refusedAfter = true;
+        runs.push(current);
+        current = undefined;
+      }
+      continue;
+    }
+    current ??= { admitted: 0, refusedBefore: refusals >= REFUSALS_BETWEEN_WINDOWS, refusedAfter: false };
+    current.admitted += 1;
+    refusals = 0;
+  }
+  if (current) runs.push(current);
+  return runs;
 }
 
 /**
@@ -144,7 +190,7 @@ export async function propagationScenario(
   const instances = cluster.instances.filter((instance) => instance.alive);
   for (const instance of instances) {
     const warm = await call(instance.url);
-    await warm.body?.cancel();
+    await warm.arrayBuffer();
     if (warm.status !== before) throw new Error(`${instance.url} answered ${warm.status} before the change`);
   }
   const started = performance.now();
@@ -153,7 +199,7 @@ export async function propagationScenario(
     instances.map(async (instance) => {
       while (performance.now() - started < withinMs) {
         const answer = await call(instance.url);
-        await answer.body?.cancel();
+        await answer.arrayBuffer();
         if (answer.status === after) return Math.round(performance.now() - started);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
@@ -204,7 +250,7 @@ export async function killScenario(
           countServed(served, customer.id, answer.status);
           if (answer.status === 200) total += 1;
           else otherStatuses[answer.status] = (otherStatuses[answer.status] ?? 0) + 1;
-          await answer.body?.cancel();
+          await answer.arrayBuffer();
         }
       }),
     ),
