@@ -22,8 +22,15 @@ let database: TestDatabase & { db: Database };
 let fetchSpy: MockInstance<typeof fetch>;
 let modules: App;
 
-/** The app as a new process with `env` would load it: a fresh gate, rate limits and caches. */
-function loadAppWith(env: Record<string, string> = {}): Promise<App> {
+/**
+ * The app as a new process with `env` would load it: a fresh gate, rate limits and caches. The
+ * budgets' counts on PostgreSQL outlive a process, as they must across instances: each test starts
+ * them from zero, as on a new database.
+ */
+async function loadAppWith(env: Record<string, string> = {}): Promise<App> {
+  await database.db.$executeRawUnsafe(
+    "DO $$ BEGIN IF to_regclass('rate_limits') IS NOT NULL THEN DELETE FROM rate_limits; END IF; END $$",
+  );
   vi.stubEnv("GATE_BASIC_EXCHANGE", "");
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   return loadApp();
