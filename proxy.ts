@@ -89,6 +89,6 @@ export const config = {
     "/api/bench/proxied",
     // Pages and the SDK's /auth/* routes; not static assets, and not the other API routes (webhook,
     // cron, health, OpenAPI, the benchmark's no-proxy reference), which have no session.
-    "/((?!_next/static|_next/image|favicon.ico|sitemap.xml|robots.txt|api/|__health).*)",
+    "/((?!_next/static|_next/image|favicon.ico|icon.svg|sitemap.xml|robots.txt|api/|__health).*)",
   ],
 };

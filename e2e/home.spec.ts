@@ -17,6 +17,21 @@ test("the home page says what Tollgate is and links to the API reference", async
   await page.screenshot({ path: "test-results/screenshots/home.png", fullPage: true });
 });
 
+test("the home page has an icon and asks for nothing that is missing", async ({ page }) => {
+  const missing: string[] = [];
+  page.on("response", (response) => {
+    if (response.status() === 404) missing.push(response.url());
+  });
+  await page.goto("/");
+  await page.waitForLoadState("networkidle");
+  const href = await page.locator('link[rel="icon"]').first().getAttribute("href");
+  expect(href).toMatch(/^\/icon\.svg/);
+  const icon = await page.request.get(href ?? "");
+  expect(icon.status()).toBe(200);
+  expect(icon.headers()["content-type"]).toContain("image/svg+xml");
+  expect(missing).toEqual([]);
+});
+
 test("health reports the database", async ({ request }) => {
   const response = await request.get("/__health");
   expect(response.status()).toBe(200);
