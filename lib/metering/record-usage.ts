@@ -100,7 +100,15 @@ async function flush(db: Database, recorder: Recorder): Promise<void> {
  * written leaves an id the restarted server hands out again, so the answer can be another's.)
  */
 async function writeIncrements(db: Database, recorder: Recorder, increments: Increment[]): Promise<void> {
-  const rows = increments.map(
+  // Rows in one order on every instance: two group commits that lock the same counters in different
+  // orders deadlock (PostgreSQL aborts one, and its calls would be refused).
+  const ordered = increments.toSorted(
+    (a, b) =>
+      compare(a.customerId, b.customerId) ||
+      compare(a.meter, b.meter) ||
+      a.windowStart.getTime() - b.windowStart.getTime(),
+  );
+  const rows = ordered.map(
     (row) =>
       Prisma.sql`(${row.customerId}::uuid, ${row.meter}, ${row.windowStart}, ${row.units}::bigint, 0, now())`,
   );
@@ -173,4 +181,8 @@ function pruneMarkers(db: Database, recorder: Recorder): void {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -97,8 +97,8 @@ export interface RateResult {
  * they were sent each window is a run of admitted calls followed by a run of refused ones; a window
  * counts when refusals come before and after its run (the first may have started cold, and the last
  * may be cut short), and it must have admitted `points`. Instances that each kept their own count
- * would admit `points` per instance; counting a call twice would admit half. A refusal or two inside
- * a run are calls sent just before the window turned that reached the limiter just after.
+ * would admit `points` per instance; counting a call twice would admit half. A few refusals inside a
+ * run are calls sent before the window turned that reached the limiter after calls sent later.
  */
 export async function rateLimitScenario(
   cluster: Cluster,
@@ -122,7 +122,12 @@ export async function rateLimitScenario(
     }),
   );
   calls.sort((a, b) => a.sentAt - b.sentAt);
-  const runs = admittedRuns(calls.map((call) => call.admitted));
+  // At most `concurrency` calls are in flight, so the order they reach the limiter differs from the
+  // order they were sent by fewer calls than that: a shorter run of refusals is not a window's end.
+  const runs = admittedRuns(
+    calls.map((call) => call.admitted),
+    concurrency,
+  );
   const counted = runs.filter((run) => run.refusedBefore && run.refusedAfter);
   const expected = points * counted.length;
   const admitted = counted.reduce((sum, run) => sum + run.admitted, 0);
@@ -138,12 +143,10 @@ export async function rateLimitScenario(
   };
 }
 
-/** Fewer refusals than this in a row do not end a run of admitted calls. */
-const REFUSALS_BETWEEN_WINDOWS = 3;
-
 /** Runs of admitted calls (in the order sent) separated by runs of refusals. */
 function admittedRuns(
   admitted: boolean[],
+  refusalsBetweenWindows: number,
 ): Array<{ admitted: number; refusedBefore: boolean; refusedAfter: boolean }> {
   const runs: Array<{ admitted: number; refusedBefore: boolean; refusedAfter: boolean }> = [];
   let current: (typeof runs)[number] | undefined;
@@ -151,14 +154,14 @@ function admittedRuns(
   for (const ok of admitted) {
     if (!ok) {
       refusals += 1;
-      if (current && refusals >= REFUSALS_BETWEEN_WINDOWS) {
+      if (current && refusals >= refusalsBetweenWindows) {
         current.refusedAfter = true;
         runs.push(current);
         current = undefined;
       }
       continue;
     }
-    current ??= { admitted: 0, refusedBefore: refusals >= REFUSALS_BETWEEN_WINDOWS, refusedAfter: false };
+    current ??= { admitted: 0, refusedBefore: refusals >= refusalsBetweenWindows, refusedAfter: false };
     current.admitted += 1;
     refusals = 0;
   }
@@ -243,14 +246,20 @@ export async function killScenario(
         while (performance.now() < stopAt) {
           // The balancer answers 502, or cuts an answer it had begun to pass on.
           const answer = await listWidgets(cluster.url, customer.token).catch(() => null);
-          if (!answer || answer.status === 502) {
+          // An answer cut mid-body is lost too: the caller never got it.
+          const whole =
+            answer &&
+            (await answer.arrayBuffer().then(
+              () => true,
+              () => false,
+            ));
+          if (!answer || !whole || answer.status === 502) {
             lostAnswers += 1;
             continue;
           }
           countServed(served, customer.id, answer.status);
           if (answer.status === 200) total += 1;
           else otherStatuses[answer.status] = (otherStatuses[answer.status] ?? 0) + 1;
-          await answer.arrayBuffer();
         }
       }),
     ),
