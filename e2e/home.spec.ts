@@ -22,8 +22,7 @@ test("the home page has an icon and asks for nothing that is missing", async ({ 
   page.on("response", (response) => {
     if (response.status() === 404) missing.push(response.url());
   });
-  await page.goto("/");
-  await page.waitForLoadState("networkidle");
+  await page.goto("/", { waitUntil: "load" });
   const href = await page.locator('link[rel="icon"]').first().getAttribute("href");
   expect(href).toMatch(/^\/icon\.svg/);
   const icon = await page.request.get(href ?? "");
