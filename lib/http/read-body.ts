@@ -61,3 +61,24 @@ export async function readSignedDelivery(
     return problemResponse("payload_too_large", { detail: error.message, instance, requestId });
   }
 }
+
+/** The outcome of applying a signed delivery, as `receiveStripeWebhook` and the thin-event receiver return it. */
+export type DeliveryResult<Receipt> =
+  { status: 200; receipt: Receipt } | { status: 400; detail: string } | { status: 500; detail: string };
+
+/** The answer to a signed delivery: its receipt, or a problem (500 makes Stripe send it again). */
+export function deliveryResponse<Receipt>(
+  result: DeliveryResult<Receipt>,
+  { instance, requestId }: { instance: string; requestId: string },
+): Response {
+  switch (result.status) {
+    case 200:
+      return Response.json(result.receipt, {
+        headers: { "cache-control": "no-store", "x-request-id": requestId },
+      });
+    case 400:
+      return problemResponse("invalid_request", { detail: result.detail, instance, requestId });
+    case 500:
+      return problemResponse("internal_error", { detail: result.detail, instance, requestId });
+  }
+}

@@ -3,6 +3,7 @@ import Stripe from "stripe";
 import { decideAccess, type StoredSubscription } from "@/lib/billing/access";
 import { METER } from "@/lib/billing/plans";
 import type { Database } from "@/lib/db";
+import { log } from "@/lib/log";
 import { meterIdsByEventName } from "./settle-reports";
 import { calendarMonth } from "./usage-window";
 
@@ -283,4 +284,18 @@ async function inParallel<T>(
       for (const item of queue) await work(item);
     }),
   );
+}
+
+/** Logs a reconciliation for alerting: each mismatched day (an error, by customer id, no email) and a summary. */
+export function logReconciliation(reconciliation: Reconciliation): void {
+  for (const row of reconciliation.rows) {
+    if (row.status !== "mismatch") continue;
+    const { email: _email, ...fields } = row;
+    log.error("metering.usage_mismatch", fields);
+  }
+  log.info("metering.reconciled", {
+    days: reconciliation.rows.length,
+    mismatches: reconciliation.mismatches,
+    inFlight: reconciliation.inFlight,
+  });
 }

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { getStripe } from "@/lib/billing/stripe";
 import { refuseUnauthorizedCron } from "@/lib/cron/authorize-cron";
 import { getDb } from "@/lib/db";
-import { log, withLogContext } from "@/lib/log";
-import { reconcileUsage } from "@/lib/metering/reconcile-usage";
+import { withLogContext } from "@/lib/log";
+import { logReconciliation, reconcileUsage } from "@/lib/metering/reconcile-usage";
 
 export const dynamic = "force-dynamic";
 export const maxDuration = 300;
@@ -15,17 +15,7 @@ export async function GET(request: Request) {
   if (refused) return refused;
   const result = await withLogContext({ requestId }, async () => {
     const reconciliation = await reconcileUsage(getDb(), getStripe());
-    for (const row of reconciliation.rows) {
-      if (row.status !== "mismatch") continue;
-      // No email in logs: the customer id finds the person.
-      const { email: _email, ...fields } = row;
-      log.error("metering.usage_mismatch", fields);
-    }
-    log.info("metering.reconciled", {
-      days: reconciliation.rows.length,
-      mismatches: reconciliation.mismatches,
-      inFlight: reconciliation.inFlight,
-    });
+    logReconciliation(reconciliation);
     return reconciliation;
   });
   // Usage not yet reported is expected here (the reporter sends it soon); only mismatches alert.

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { problemResponse } from "@/lib/api/problems";
 import { receiveEventNotification } from "@/lib/billing/event-destination/receive-event-notification";
 import { getConfig } from "@/lib/config";
-import { readSignedDelivery } from "@/lib/http/read-body";
+import { deliveryResponse, readSignedDelivery } from "@/lib/http/read-body";
 import { withLogContext } from "@/lib/log";
 
 /** A thin event is a few hundred bytes; nothing larger is read. */
@@ -25,14 +25,5 @@ export async function POST(request: Request): Promise<Response> {
   if (delivery instanceof Response) return delivery;
   const { body, signature } = delivery;
   const result = await withLogContext({ requestId }, () => receiveEventNotification(body, signature, secret));
-  switch (result.status) {
-    case 200:
-      return Response.json(result.receipt, {
-        headers: { "cache-control": "no-store", "x-request-id": requestId },
-      });
-    case 400:
-      return problemResponse("invalid_request", { detail: result.detail, instance, requestId });
-    case 500:
-      return problemResponse("internal_error", { detail: result.detail, instance, requestId });
-  }
+  return deliveryResponse(result, { instance, requestId });
 }
