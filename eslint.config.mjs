@@ -24,12 +24,31 @@ export default defineConfig([
   {
     // lib/config is the only reader of process.env (DESIGN.md, module boundaries); dev/, scripts,
     // tests and configs run outside the app and read their own knobs.
-    files: ["app/**/*.{ts,tsx}", "lib/**/*.ts", "proxy.ts"],
+    files: ["app/**/*.{ts,tsx}", "lib/**/*.ts", "product/**/*.ts", "proxy.ts"],
     ignores: ["lib/config/**"],
     rules: {
       "no-restricted-properties": [
         "error",
         { object: "process", property: "env", message: "Read configuration through lib/config." },
+      ],
+    },
+  },
+  {
+    // The local stand-ins serve `npm run dev` and the tests; the app talks to them only over HTTP, as it
+    // talks to Auth0 and Stripe, so that the same code path serves both.
+    files: ["app/**/*.{ts,tsx}", "lib/**/*.ts", "product/**/*.ts", "components/**/*.tsx", "proxy.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@/dev/*", "**/dev/*"],
+              message: "app/, lib/ and product/ never import the local stand-ins.",
+            },
+          ],
+        },
       ],
     },
   },

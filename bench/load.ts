@@ -22,7 +22,7 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import pg from "pg";
 import { createStripeClient } from "@/lib/billing/stripe";
-import { API_CALLS_METER } from "@/lib/api/operations";
+import { API_CALLS_METER } from "@/product/operations";
 import { loadConfig } from "@/lib/config/schema";
 import { createPrismaClient } from "@/lib/db/client";
 import { dropDatabase, freshDatabaseUrl } from "@/scripts/lib/fresh-database";

@@ -15,8 +15,8 @@ export async function benchMetering(): Promise<AreaResult> {
   const app = await inProcessApp();
   const { admitRequest } = await import("@/lib/api/admit-request");
   const { withOperation } = await import("@/lib/api/with-operation");
-  const { listWidgets } = await import("@/lib/api/operations");
-  const widgets = await import("@/lib/widgets/widgets");
+  const { listWidgets } = await import("@/product/operations");
+  const widgets = await import("@/product/widgets/widgets");
   const { ensureStripeCustomer } = await import("@/lib/billing/ensure-stripe-customer");
   const { givePlan } = await import("@/test/fixtures");
   const { reportUsage } = await import("@/lib/metering/report-usage");

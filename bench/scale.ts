@@ -16,7 +16,7 @@ import autocannon from "autocannon";
 import Stripe from "stripe";
 import { createStripeSandbox } from "@/dev/stripe";
 import { sdkFor } from "@/dev/stripe/testing";
-import { API_CALLS_METER } from "@/lib/api/operations";
+import { API_CALLS_METER } from "@/product/operations";
 import { PLANS } from "@/lib/billing/plans";
 import { createStripeClient } from "@/lib/billing/stripe";
 import { loadConfig } from "@/lib/config/schema";

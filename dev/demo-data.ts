@@ -1,10 +1,12 @@
 /**
  * Demo data shared by the local issuer and the local database, so that `npm run dev` and the browser
  * tests start with working machine credentials: a client-credentials request to the local issuer with
- * one of these, then a call to /api/v1, works out of the box. Local only; never secrets.
+ * one of these, then a call to /api/v1, works out of the box. Their scopes follow the catalog: the
+ * reader holds those of the GET operations, the writer every one. Local only; never secrets.
  */
 import { LOCAL } from "../lib/config/local-defaults";
-import { DEMO_USERS } from "./issuer/users";
+import { catalog } from "../product/operations";
+import { DEMO_USERS, scopesOf } from "./issuer/users";
 
 /** A machine client owned by a demo user's customer. */
 export interface DemoMachineClient {
@@ -22,14 +24,14 @@ export const DEMO_MACHINE_CLIENTS: readonly DemoMachineClient[] = [
     clientSecret: "demo-reader-secret",
     name: "Demo reader",
     ownerEmail: "alice@example.com",
-    scopes: ["get:widgets"],
+    scopes: scopesOf((method) => method === "GET"),
   },
   {
     clientId: "demo-writer",
     clientSecret: "demo-writer-secret",
     name: "Demo writer",
     ownerEmail: "alice@example.com",
-    scopes: ["get:widgets", "create:widgets", "render:widgets", "delete:widgets"],
+    scopes: catalog.scopes,
   },
 ];
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { requiredScopes } from "@/lib/api/catalog";
-import { catalog } from "@/lib/api/operations";
+import { catalog } from "@/product/operations";
 import { PROBLEM_TYPES, problemType, type ProblemName } from "@/lib/api/problems";
 import { checkPage } from "./support";
 
@@ -76,7 +76,7 @@ test("signed in on Free, the console calls the API with the person's token and s
     }
   });
 
-  // Bob is a member (get:widgets and render:widgets) whose customer stays on Free in every spec.
+  // Bob is a member (every scope but delete:widgets) whose customer stays on Free in every spec.
   await page.goto("/docs/api");
   await page.getByRole("link", { name: "Sign in to try the API" }).click();
   await page.waitForURL(/localhost:4010\/interaction\//);

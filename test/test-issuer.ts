@@ -1,4 +1,5 @@
 import type { JWTPayload } from "jose";
+import { catalog } from "@/product/operations";
 import {
   createTestKey,
   signTestToken,
@@ -12,8 +13,8 @@ import {
 /** The audience the integration tests' tokens are for (AUTH0_AUDIENCE). */
 export const TEST_AUDIENCE = "https://api.tollgate.test/";
 
-/** Every scope of the API's operations. */
-export const ALL_SCOPES = "get:widgets create:widgets delete:widgets render:widgets";
+/** Every scope of the API's operations (product/operations.ts), space-separated as in a token. */
+export const ALL_SCOPES = catalog.scopes.join(" ");
 
 export interface MachineTokenOptions {
   /** Space-separated scopes; every scope of the API by default. */

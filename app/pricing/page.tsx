@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { FEATURES, PLAN_LIST, type Plan } from "@/lib/billing/plans";
+import { PLAN_LIST, scopeName, type Plan } from "@/lib/billing/plans";
 
 export const metadata: Metadata = { title: "Pricing" };
 
@@ -36,7 +36,7 @@ export default function PricingPage() {
             <p className="mt-3 text-sm">{plan.description}</p>
             <ul className="mt-3 flex-1 space-y-1 text-sm">
               {plan.features.map((feature) => (
-                <li key={feature}>✓ {FEATURES[feature]}</li>
+                <li key={feature}>✓ {scopeName(feature)}</li>
               ))}
               <li>
                 {plan.limits.hardCapUnits === null

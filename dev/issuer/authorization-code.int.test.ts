@@ -70,7 +70,7 @@ describe("authorization code + PKCE (the dashboard)", () => {
       aud: [issuer.audience, `${issuer.url}userinfo`],
       azp: LOCAL_ISSUER.dashboard.clientId,
       scope: "openid profile email offline_access get:widgets delete:widgets",
-      permissions: ["get:widgets", "create:widgets", "render:widgets", "delete:widgets"],
+      permissions: ["get:widgets", "create:widgets", "delete:widgets", "render:widgets"],
     });
     expect(access.payload).not.toHaveProperty("gty");
 
@@ -97,7 +97,7 @@ describe("authorization code + PKCE (the dashboard)", () => {
     expect(decode(body.access_token).payload).toMatchObject({
       sub: "auth0|bob",
       scope: "openid profile get:widgets",
-      permissions: ["get:widgets", "render:widgets"],
+      permissions: ["get:widgets", "create:widgets", "render:widgets"],
     });
   });
 

@@ -1,7 +1,11 @@
+import { requiredScopes, type HttpMethod } from "../../lib/api/catalog";
+import { catalog } from "../../product/operations";
+
 /**
  * The demo people of the local issuer, the only place they are defined. Permissions come from roles,
  * as with Auth0 RBAC, and apply to the API audience the issuer is started with; with "Add Permissions
- * in the Access Token" on, Auth0 puts them in the access token's `permissions` claim.
+ * in the Access Token" on, Auth0 puts them in the access token's `permissions` claim. The roles'
+ * permissions follow the catalog (product/operations.ts), so a new operation's scope needs no edit here.
  */
 
 /** An Auth0 role: a named set of API permissions. */
@@ -27,13 +31,13 @@ export interface DemoUser {
 export const DEMO_ROLES: readonly DemoRole[] = [
   {
     name: "admin",
-    description: "Every widget operation",
-    permissions: ["get:widgets", "create:widgets", "render:widgets", "delete:widgets"],
+    description: "Every operation of the API",
+    permissions: catalog.scopes,
   },
   {
     name: "member",
-    description: "Read and render widgets",
-    permissions: ["get:widgets", "render:widgets"],
+    description: "Every operation of the API but deletes",
+    permissions: scopesOf((method) => method !== "DELETE"),
   },
 ];
 
@@ -90,4 +94,10 @@ export function permissionsOf(
     }
   }
   return [...permissions];
+}
+
+/** The scopes of the catalog's operations whose method passes `include`, in catalog order. */
+export function scopesOf(include: (method: HttpMethod) => boolean): string[] {
+  const operations = catalog.operations.filter((operation) => include(operation.method));
+  return [...new Set(operations.flatMap((operation) => requiredScopes(operation.scopes)))];
 }

@@ -2,7 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { withLogContext } from "@/lib/log";
 import { authenticateCall } from "./authenticate-call";
-import { catalog } from "./operations";
+import { catalog } from "@/product/operations";
 import { problemResponse } from "./problems";
 
 /**

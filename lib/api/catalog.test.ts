@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Catalog, defineOperation, unitsFor, type HttpMethod } from "./catalog";
-import { catalog, renderWidget } from "./operations";
+import { catalog, renderWidget } from "@/product/operations";
 
 const op = (method: HttpMethod, path: `/api/v1/${string}`, id: string) =>
   defineOperation({

@@ -97,10 +97,16 @@ export type RouteMatch =
  */
 export class Catalog {
   readonly operations: readonly Operation[];
+  /**
+   * Every scope some operation requires, in declaration order: the API's Auth0 permissions and the
+   * features plans grant.
+   */
+  readonly scopes: readonly string[];
   private readonly paths: CompiledPath[];
 
   constructor(operations: readonly Operation[]) {
     this.operations = operations;
+    this.scopes = [...new Set(operations.flatMap((operation) => requiredScopes(operation.scopes)))];
     const byPath = new Map<string, CompiledPath>();
     for (const operation of operations) {
       let compiled = byPath.get(operation.path);

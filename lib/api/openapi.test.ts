@@ -2,7 +2,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
 import { requiredScopes } from "./catalog";
 import { buildOpenApiDocument } from "./openapi";
-import { catalog } from "./operations";
+import { catalog } from "@/product/operations";
 
 const document = buildOpenApiDocument(catalog, {
   baseUrl: "https://tollgate.example.com",

@@ -1,7 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { requiredScopes } from "@/lib/api/catalog";
-import { catalog } from "@/lib/api/operations";
+import { catalog } from "@/product/operations";
 import { forgetCaller } from "@/lib/api/resolve-customer";
 import { getConfig } from "@/lib/config";
 import type { Database } from "@/lib/db";

@@ -1,4 +1,4 @@
-import { FREE_PLAN, planById, type Plan, type PlanId, type PlanLimits } from "./plans";
+import { FREE_PLAN, PLAN_LIST, planById, type Plan, type PlanId, type PlanLimits } from "./plans";
 
 /** How long a past_due subscription keeps its plan while Stripe retries the payment. */
 export const PAST_DUE_GRACE_MS = 3 * 24 * 3600 * 1000;
@@ -87,8 +87,8 @@ export function decideAccess(
   };
 }
 
-const ORDER: readonly PlanId[] = ["free", "pro", "scale"];
-const rank = (plan: Plan) => ORDER.indexOf(plan.id);
+/** Plans rank in the order product/plans.ts declares them: of two live subscriptions, the later plan wins. */
+const rank = (plan: Plan) => PLAN_LIST.findIndex((candidate) => candidate.id === plan.id);
 
 /** Whether the access includes a feature (a gate scope such as "create:widgets"). */
 export function mayUse(access: Pick<CustomerAccess, "features">, feature: string): boolean {

@@ -1,24 +1,46 @@
 import { describe, expect, it } from "vitest";
-import { catalog } from "@/lib/api/operations";
+import { catalog } from "@/product/operations";
 import {
   FEATURES,
+  freePlanOf,
   graduatedChargeCents,
   isFeature,
   meteredTiers,
   paidPlans,
   periodChargeCents,
+  PLAN_LIST,
   PLANS,
   planForPrices,
+  scopeName,
   type PriceRef,
 } from "./plans";
 
 describe("the plan catalog", () => {
-  it("grants only scopes the API declares", () => {
-    const scopes = new Set(
-      catalog.operations.flatMap(({ scopes }) => ("allOf" in scopes ? scopes.allOf : scopes.anyOf)),
-    );
-    for (const feature of Object.keys(FEATURES)) expect(scopes.has(feature), feature).toBe(true);
+  it("grants only scopes the API declares, and every scope to some paid plan", () => {
+    const scopes = new Set(catalog.scopes);
+    for (const plan of PLAN_LIST) {
+      for (const feature of plan.features) expect(scopes.has(feature), `${plan.id}: ${feature}`).toBe(true);
+    }
+    expect(Object.keys(FEATURES)).toEqual(catalog.scopes);
+    for (const scope of catalog.scopes) {
+      expect(
+        paidPlans().some((plan) => plan.features.includes(scope)),
+        scope,
+      ).toBe(true);
+    }
   });
+
+  it("has exactly one plan without Stripe prices, the plan of customers without a subscription", () => {
+    expect(freePlanOf(PLAN_LIST).id).toBe("free");
+    expect(() => freePlanOf(paidPlans())).toThrow(/exactly one plan without Stripe prices.*declares 0/);
+    expect(() => freePlanOf([...PLAN_LIST, PLANS.free])).toThrow(/declares 2/);
+  });
+
+  it.each([
+    ["get:widgets", "Read widgets"],
+    ["export:reports", "Export reports"],
+    ["read_all:audit-log", "Read all audit log"],
+  ])("names the scope %s %j", (scope, name) => expect(scopeName(scope)).toBe(name));
 
   it("gives Free read scopes, a hard cap and no Stripe objects", () => {
     expect(PLANS.free).toMatchObject({

@@ -1,125 +1,76 @@
-import { API_CALLS_METER } from "@/lib/api/operations";
+import { catalog, SCOPE_NAMES } from "@/product/operations";
+import { API_UNITS } from "@/product/meters";
+import { PLANS as PLAN_DEFINITIONS } from "@/product/plans";
+import type { PlanDefinition, PlanLimits, StripePlan } from "./plan-types";
+
+export type { PlanDefinition, PlanLimits, RateLimit, StripePlan } from "./plan-types";
+export { CURRENCY } from "@/product/plans";
 
 /**
- * The plan catalog: the one source for what each plan costs, grants and limits. `npm run
- * setup:stripe` creates it in Stripe (lib/billing/setup-catalog.ts), the webhook maps subscriptions
- * back to it, and the entitlement check reads its limits. Pure data and pure functions.
+ * The plans of product/plans.ts as the app reads them, and pure functions over them: which plan a
+ * subscription's prices belong to, what a period costs. `npm run setup:stripe` creates them in Stripe
+ * (lib/billing/setup-catalog.ts), the webhook maps subscriptions back to them, and the entitlement
+ * check reads their limits.
  */
 
-/** A gate scope that a plan can grant; Stripe Entitlements features use it as their lookup key. */
-export type Feature = "get:widgets" | "create:widgets" | "delete:widgets" | "render:widgets";
+/** A scope of the API that a plan can grant; Stripe Entitlements features use it as their lookup key. */
+export type Feature = string;
 
-export type PlanId = "free" | "pro" | "scale";
+export type PlanId = keyof typeof PLAN_DEFINITIONS;
 
-/** A plan's request rate: `points` calls per `durationSeconds` (lib/metering/rate-limit's RatePolicy). */
-export interface RateLimit {
-  points: number;
-  durationSeconds: number;
-}
-
-/** What a plan allows per billing period. */
-export interface PlanLimits {
-  /**
-   * Units the flat fee includes each period. For paid plans Stripe bills them as included: the metered
-   * price is graduated, its first tier (`up_to` = includedUnits) at 0 (see `meteredTiers`).
-   */
-  includedUnits: number;
-  /** Units after which calls are refused for the rest of the period; null: no cap, overage is billed. */
-  hardCapUnits: number | null;
-  rateLimit: RateLimit;
-}
-
-/** How a paid plan appears in Stripe, keyed by stable identifiers so setup is idempotent. */
-export interface StripePlan {
-  /** A product id we choose (Stripe accepts `id` on create), so setup finds it without a search. */
-  productId: string;
-  flatPrice: { lookupKey: string; unitAmountCents: number };
-  /**
-   * The metered price on the Billing Meter: `unitAmountDecimalCents` is the overage rate, charged per
-   * unit beyond the plan's included units (a graduated tiered price, `meteredTiers`).
-   */
-  meteredPrice: { lookupKey: string; unitAmountDecimalCents: string };
-}
-
-export interface Plan {
+export interface Plan extends PlanDefinition {
   id: PlanId;
-  name: string;
-  description: string;
-  features: readonly Feature[];
-  limits: PlanLimits;
-  /** null for Free: no card, no Stripe subscription. */
-  stripe: StripePlan | null;
 }
 
-export const CURRENCY = "usd";
-
-/** The Stripe Billing Meter every API call is reported to (its `event_name`). */
+/** The Stripe Billing Meter every API call is reported to. */
 export const METER = {
-  eventName: API_CALLS_METER,
-  displayName: "API units",
+  eventName: API_UNITS.eventName,
+  displayName: API_UNITS.displayName,
   /** The meter event payload keys (lib/metering/report-usage.ts sends these). */
   customerPayloadKey: "stripe_customer_id",
   valuePayloadKey: "value",
 } as const;
 
-/** Display names of the Stripe Entitlements features; the lookup key is the scope itself. */
-export const FEATURES: Readonly<Record<Feature, string>> = {
-  "get:widgets": "Read widgets",
-  "create:widgets": "Create widgets",
-  "delete:widgets": "Delete widgets",
-  "render:widgets": "Render widgets",
-};
+/** Every scope of the catalog, with the name people see it by (dashboard, pricing, Auth0, Stripe). */
+export const FEATURES: Readonly<Record<Feature, string>> = Object.fromEntries(
+  catalog.scopes.map((scope) => [scope, scopeName(scope)]),
+);
 
-const ALL_FEATURES = Object.keys(FEATURES) as Feature[];
+/** A scope's display name: product/operations.ts's SCOPE_NAMES, else "verb:things" as "Verb things". */
+export function scopeName(scope: string): string {
+  const named = SCOPE_NAMES[scope];
+  if (named) return named;
+  const words = scope.replace(/[:_-]+/g, " ").trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
 
-export const PLANS: Readonly<Record<PlanId, Plan>> = {
-  free: {
-    id: "free",
-    name: "Free",
-    description: "Read-only access, 1,000 units a month, no card needed.",
-    features: ["get:widgets"],
-    limits: { includedUnits: 1_000, hardCapUnits: 1_000, rateLimit: { points: 5, durationSeconds: 1 } },
-    stripe: null,
-  },
-  pro: {
-    id: "pro",
-    name: "Pro",
-    description: "Read and write, $29 a month with 50,000 units included, then $0.002 per unit.",
-    features: ALL_FEATURES,
-    limits: { includedUnits: 50_000, hardCapUnits: null, rateLimit: { points: 25, durationSeconds: 1 } },
-    stripe: {
-      productId: "tollgate_pro",
-      flatPrice: { lookupKey: "tollgate_pro_monthly", unitAmountCents: 2_900 },
-      meteredPrice: { lookupKey: "tollgate_pro_units", unitAmountDecimalCents: "0.2" },
-    },
-  },
-  scale: {
-    id: "scale",
-    name: "Scale",
-    description:
-      "Read and write at volume, $199 a month with 1,000,000 units included, then $0.001 per unit.",
-    features: ALL_FEATURES,
-    limits: { includedUnits: 1_000_000, hardCapUnits: null, rateLimit: { points: 100, durationSeconds: 1 } },
-    stripe: {
-      productId: "tollgate_scale",
-      flatPrice: { lookupKey: "tollgate_scale_monthly", unitAmountCents: 19_900 },
-      meteredPrice: { lookupKey: "tollgate_scale_units", unitAmountDecimalCents: "0.1" },
-    },
-  },
-};
+export const PLANS: Readonly<Record<PlanId, Plan>> = Object.fromEntries(
+  Object.entries(PLAN_DEFINITIONS).map(([id, plan]) => [id, { ...plan, id: id as PlanId }]),
+) as Record<PlanId, Plan>;
 
-/** The plan of customers without a live subscription. */
-export const FREE_PLAN = PLANS.free;
+/** Every plan, in the order product/plans.ts declares them (cheapest first). */
+export const PLAN_LIST: readonly Plan[] = Object.values(PLANS);
 
-/** Every plan, cheapest first. */
-export const PLAN_LIST: readonly Plan[] = [PLANS.free, PLANS.pro, PLANS.scale];
+/** The plan of customers without a live subscription: the one plan without Stripe prices. */
+export const FREE_PLAN: Plan = freePlanOf(PLAN_LIST);
+
+/** The one plan of `plans` that has no Stripe prices; throws unless there is exactly one. */
+export function freePlanOf(plans: readonly Plan[]): Plan {
+  const free = plans.filter((plan) => plan.stripe === null);
+  if (free.length !== 1) {
+    throw new Error(
+      `product/plans.ts must declare exactly one plan without Stripe prices (the plan of customers without a subscription); it declares ${free.length}`,
+    );
+  }
+  return free[0] as Plan;
+}
 
 /** Plans that are sold through Stripe. */
 export function paidPlans(): (Plan & { stripe: StripePlan })[] {
   return PLAN_LIST.filter((plan): plan is Plan & { stripe: StripePlan } => plan.stripe !== null);
 }
 
-/** Whether a string is one of the catalog's features (a gate scope). */
+/** Whether a string is one of the catalog's scopes, which plans grant as features. */
 export function isFeature(value: string): value is Feature {
   return Object.hasOwn(FEATURES, value);
 }

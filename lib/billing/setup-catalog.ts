@@ -130,7 +130,10 @@ async function ensureProductFeatures(
   const wanted = new Set<string>();
   for (const lookupKey of plan.features) {
     const feature = features.get(lookupKey);
-    if (!feature) throw new Error(`Feature ${lookupKey} of plan ${plan.id} is not in FEATURES.`);
+    if (!feature)
+      throw new Error(
+        `Feature ${lookupKey} of plan ${plan.id} is not a scope of the catalog (product/operations.ts).`,
+      );
     wanted.add(feature.id);
     const label = `product feature ${productId}/${lookupKey}`;
     if (attached.has(feature.id)) {

@@ -112,7 +112,7 @@ describe("setup:auth0", () => {
     expect(typeof body.refresh_token).toBe("string");
     expect(decode(body.access_token).payload).toMatchObject({
       aud: [AUDIENCE, `${issuer.url}userinfo`],
-      permissions: ["get:widgets", "render:widgets"],
+      permissions: ["get:widgets", "create:widgets", "render:widgets"],
     });
   });
 

@@ -5,9 +5,8 @@
  */
 import { decodeJwt } from "jose";
 import { z } from "zod";
-import { requiredScopes } from "@/lib/api/catalog";
-import { catalog } from "@/lib/api/operations";
-import { FEATURES, isFeature } from "@/lib/billing/plans";
+import { catalog } from "@/product/operations";
+import { scopeName } from "@/lib/billing/plans";
 import { ClientCredentialsError, createClientCredentials } from "@/lib/gate/client-credentials";
 
 /** Management API scopes this setup needs on the Machine to Machine application. */
@@ -82,8 +81,7 @@ export interface TenantSetupResult {
 
 /** The API's permissions: every scope some catalog operation requires, described like the dashboard. */
 export function catalogScopes(): Array<{ value: string; description: string }> {
-  const values = [...new Set(catalog.operations.flatMap((operation) => requiredScopes(operation.scopes)))];
-  return values.map((value) => ({ value, description: isFeature(value) ? FEATURES[value] : value }));
+  return catalog.scopes.map((value) => ({ value, description: scopeName(value) }));
 }
 
 const managementErrorBody = z.object({ message: z.string(), errorCode: z.string().optional() }).loose();

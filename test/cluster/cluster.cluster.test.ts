@@ -11,7 +11,7 @@ import { createPrismaClient, type Database } from "@/lib/db/client";
 import { resetProcessState } from "@/lib/process-state";
 import { PLANS } from "@/lib/billing/plans";
 import { createStripeClient } from "@/lib/billing/stripe";
-import { API_CALLS_METER } from "@/lib/api/operations";
+import { API_CALLS_METER } from "@/product/operations";
 import { calendarMonth } from "@/lib/metering/usage-window";
 import { dropDatabase, freshDatabaseUrl } from "@/scripts/lib/fresh-database";
 import { poolerUnavailable, startPooler, type Pooler } from "@/scripts/lib/pgbouncer";

@@ -4,7 +4,7 @@
  * measured. The multi-instance tests assert on the results; `npm run bench -- scale` records them.
  */
 import type Stripe from "stripe";
-import { API_CALLS_METER } from "@/lib/api/operations";
+import { API_CALLS_METER } from "@/product/operations";
 import type { Cluster } from "./cluster";
 
 /** 2xx answers served per customer id: what Stripe's meter must end up holding. */

@@ -13,7 +13,7 @@ import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
 import { sdkFor } from "@/dev/stripe/testing";
-import { createWidget, getCaller, listWidgets } from "@/lib/api/operations";
+import { createWidget, getCaller, listWidgets } from "@/product/operations";
 import { setupCatalog } from "@/lib/billing/setup-catalog";
 import type { Receipt } from "@/lib/billing/webhook/apply-stripe-event";
 import { isHandledEvent } from "@/lib/billing/webhook/event-types";

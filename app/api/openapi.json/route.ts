@@ -1,6 +1,6 @@
 import { getConfig } from "@/lib/config";
 import { buildOpenApiDocument } from "@/lib/api/openapi";
-import { catalog } from "@/lib/api/operations";
+import { catalog } from "@/product/operations";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { grantableScopes, listMachineClients } from "@/lib/auth/machine-clients";
 import { requireAccount } from "@/lib/auth/session";
-import { FEATURES, isFeature } from "@/lib/billing/plans";
+import { scopeName } from "@/lib/billing/plans";
 import { getConfig } from "@/lib/config";
 import { DataTable } from "@/components/ui/data-table";
 import { getDb } from "@/lib/db";
@@ -20,7 +20,7 @@ export default async function ApiAccessPage() {
   const { gate, auth } = getConfig();
   const scopes = grantableScopes().map((value) => ({
     value,
-    label: isFeature(value) ? FEATURES[value] : value,
+    label: scopeName(value),
   }));
 
   return (

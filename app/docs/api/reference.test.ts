@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { requiredScopes } from "@/lib/api/catalog";
-import { catalog, NewWidget, RenderRequest } from "@/lib/api/operations";
+import { catalog, NewWidget, RenderRequest } from "@/product/operations";
 import { PROBLEM_TYPES } from "@/lib/api/problems";
 import { buildApiReference, constraintsOf, exampleOf, typeLabel } from "./reference";
 

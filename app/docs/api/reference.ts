@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { buildOpenApiDocument, type OpenApiOptions } from "@/lib/api/openapi";
-import { catalog } from "@/lib/api/operations";
+import { catalog } from "@/product/operations";
 import { PROBLEM_TYPES, problemType, type ProblemName } from "@/lib/api/problems";
 
 /** A JSON Schema (2020-12) as the OpenAPI document holds it. */

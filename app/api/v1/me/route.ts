@@ -1,4 +1,4 @@
-import { getCaller } from "@/lib/api/operations";
+import { getCaller } from "@/product/operations";
 import { withOperation } from "@/lib/api/with-operation";
 
 // GET /api/v1/me – the verified caller and the customer it acts for

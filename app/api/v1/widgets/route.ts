@@ -1,6 +1,6 @@
-import { createWidget, listWidgets } from "@/lib/api/operations";
+import { createWidget, listWidgets } from "@/product/operations";
 import { ApiProblem, withOperation } from "@/lib/api/with-operation";
-import * as widgets from "@/lib/widgets/widgets";
+import * as widgets from "@/product/widgets/widgets";
 
 // GET /api/v1/widgets – list the caller's widgets
 export const GET = withOperation(listWidgets, async ({ db, customerId, input }) => {

@@ -1,6 +1,6 @@
-import { deleteWidget, getWidget } from "@/lib/api/operations";
+import { deleteWidget, getWidget } from "@/product/operations";
 import { ApiProblem, withOperation } from "@/lib/api/with-operation";
-import * as widgets from "@/lib/widgets/widgets";
+import * as widgets from "@/product/widgets/widgets";
 
 // GET /api/v1/widgets/{id} – one of the caller's widgets
 export const GET = withOperation(getWidget, async ({ db, customerId, input }) => {

@@ -1,7 +1,7 @@
-import { renderWidget } from "@/lib/api/operations";
+import { renderWidget } from "@/product/operations";
 import { unitsFor } from "@/lib/api/catalog";
 import { ApiProblem, withOperation } from "@/lib/api/with-operation";
-import * as widgets from "@/lib/widgets/widgets";
+import * as widgets from "@/product/widgets/widgets";
 
 // POST /api/v1/widgets/{id}/render – render a widget as an SVG badge, priced by size
 export const POST = withOperation(renderWidget, async ({ db, customerId, input }) => {

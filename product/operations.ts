@@ -1,14 +1,27 @@
 import { z } from "zod";
-import { Catalog, defineOperation } from "./catalog";
+import { Catalog, defineOperation } from "@/lib/api/catalog";
+import { API_UNITS } from "./meters";
 
 /**
  * The demo API product: widgets a customer stores, and a render operation priced by output size.
- * Replace these with your own product; the gate, metering, plans and OpenAPI document follow the
- * declarations here.
+ * Replace these with your own product; the gate, metering, plans, OpenAPI document, the local issuer's
+ * demo roles and clients, and the tests' scope lists all follow the declarations here.
+ * `npm run new:operation -- <name>` adds one (README, "Make it your API").
  */
 
 /** The meter every demo operation counts against (a Stripe Billing Meter's `event_name`). */
-export const API_CALLS_METER = "api_units";
+export const API_CALLS_METER = API_UNITS.eventName;
+
+/**
+ * How the dashboard, the pricing page, Auth0 and Stripe name a scope. Optional: a scope missing here
+ * is named from itself ("export:reports" reads "Export reports").
+ */
+export const SCOPE_NAMES: Readonly<Record<string, string>> = {
+  "get:widgets": "Read widgets",
+  "create:widgets": "Create widgets",
+  "delete:widgets": "Delete widgets",
+  "render:widgets": "Render widgets",
+};
 
 const none = z.object({}).strict();
 const noBody = z.undefined();
