@@ -2,12 +2,16 @@
  * The app in this test process, as Next runs it: the proxy's admission and the route handlers, on a
  * migrated test database, trusting a local test issuer. Integration tests of the whole API use it.
  */
+import path from "node:path";
 import { NextRequest } from "next/server";
 import { vi } from "vitest";
+import { routeFileFor } from "@/lib/api/catalog";
 import type { Database } from "@/lib/db";
 import { resetProcessState } from "@/lib/process-state";
 import { createMigratedDatabase } from "./database";
 import { startTestIssuer, type TestIssuer } from "./test-issuer";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
 
 /** The origin the tests' requests are sent to. */
 export const TEST_BASE_URL = "http://localhost:3000";
@@ -37,11 +41,17 @@ export function resetAppGlobals(): void {
 export async function loadApp() {
   vi.resetModules();
   resetAppGlobals();
+  const { catalog } = await import("@/product/operations");
+  const routes = new Map<string, Partial<Record<string, RouteHandler>>>();
+  for (const operation of catalog.operations) {
+    if (routes.has(operation.path)) continue;
+    routes.set(operation.path, await import(path.join(ROOT, routeFileFor(operation.path))));
+  }
   return {
     admitRequest: (await import("@/lib/api/admit-request")).admitRequest,
-    widgets: await import("@/app/api/v1/widgets/route"),
-    widget: await import("@/app/api/v1/widgets/[id]/route"),
-    me: await import("@/app/api/v1/me/route"),
+    catalog,
+    /** Route modules by the catalog's path templates (`/api/v1/widgets/{id}`), as Next serves them. */
+    routes,
   };
 }
 
@@ -81,20 +91,18 @@ type RouteHandler = (
   route: { params?: Promise<Record<string, string>> },
 ) => Promise<Response>;
 
-/** The route handler Next would run for `method` and `pathname`, with its dynamic segments. */
-function routeOf(app: App, method: string, pathname: string) {
-  const widget = /^\/api\/v1\/widgets\/([^/]+)$/.exec(pathname)?.[1];
-  const route: { module?: Partial<Record<string, RouteHandler>>; params?: Record<string, string> } =
-    pathname === "/api/v1/widgets"
-      ? { module: app.widgets }
-      : pathname === "/api/v1/me"
-        ? { module: app.me }
-        : widget !== undefined
-          ? { module: app.widget, params: { id: widget } }
-          : {};
-  const handler = route.module?.[method];
-  if (!handler) throw new Error(`No route handler for ${method} ${pathname} in test/app-harness.ts: add it.`);
-  return { handler, params: route.params };
+/**
+ * The route handler Next would run for `method` and `pathname`, with its dynamic segments: found by
+ * the catalog's own matcher, as the proxy finds the operation.
+ */
+export function routeOf(app: App, method: string, pathname: string) {
+  const match = app.catalog.match(method, pathname);
+  const handler = match.kind === "found" ? app.routes.get(match.operation.path)?.[method] : undefined;
+  if (match.kind !== "found" || !handler) {
+    throw new Error(`No route handler for ${method} ${pathname}: product/operations.ts declares none.`);
+  }
+  // Next passes no params to routes without dynamic segments.
+  return { handler, params: Object.keys(match.params).length > 0 ? match.params : undefined };
 }
 
 export interface CallOptions {
@@ -155,7 +163,6 @@ export async function callApi(
   // The proxy hands on the token of a Basic exchange in place of the credentials (proxy.ts).
   if (admission.authorization) init.headers = { ...init.headers, authorization: admission.authorization };
   const { handler, params } = routeOf(app, method, new URL(url).pathname);
-  // Next passes no params to routes without dynamic segments.
   const handle = () => handler(new Request(url, init), params ? { params: Promise.resolve(params) } : {});
   return processes ? inProcess(processes, "handler", handle) : handle();
 }

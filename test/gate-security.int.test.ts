@@ -13,7 +13,14 @@ import {
   type JwksTestServer,
   type TestKey,
 } from "@/lib/gate/jwks-test-server";
-import { callApi, loadApp, startTestEnvironment, TEST_BASE_URL, type TestEnvironment } from "./app-harness";
+import {
+  callApi,
+  loadApp,
+  routeOf,
+  startTestEnvironment,
+  TEST_BASE_URL,
+  type TestEnvironment,
+} from "./app-harness";
 import { givePlan } from "./fixtures";
 import type { TestIssuer } from "./test-issuer";
 
@@ -296,7 +303,7 @@ describe("identity cannot be forged", () => {
 
   it("refuses requests that reach a route handler without passing the proxy", async () => {
     const bypass = new Request(`${TEST_BASE_URL}/api/v1/widgets`, { headers: forged });
-    await expectRefused(await modules.widgets.GET(bypass, { params: Promise.resolve({}) }), {
+    await expectRefused(await routeOf(modules, "GET", "/api/v1/widgets").handler(bypass, {}), {
       status: 401,
       type: "invalid-token",
       challenge: /^Bearer realm="api"$/,
@@ -307,7 +314,7 @@ describe("identity cannot be forged", () => {
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...forged },
       body: JSON.stringify({ name: "x", size_cm: 1 }),
     });
-    await expectRefused(await modules.widgets.POST(wrongScope, { params: Promise.resolve({}) }), {
+    await expectRefused(await routeOf(modules, "POST", "/api/v1/widgets").handler(wrongScope, {}), {
       status: 403,
       type: "insufficient-scope",
       challenge: /insufficient_scope/,

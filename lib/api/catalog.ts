@@ -74,6 +74,14 @@ export function requiredScopes(requirement: ScopeRequirement): readonly string[]
   return "allOf" in requirement ? requirement.allOf : requirement.anyOf;
 }
 
+/**
+ * The file Next serves a path template from, relative to the project root:
+ * `/api/v1/widgets/{id}` is `app/api/v1/widgets/[id]/route.ts`.
+ */
+export function routeFileFor(path: string): string {
+  return `app${path.replace(/\{([^}]+)\}/g, "[$1]")}/route.ts`;
+}
+
 /** Units a call costs, from the operation's declaration and the call's parsed input. */
 export function unitsFor<O extends Operation>(operation: O, input: InputOf<O>): number {
   const { units } = operation.cost;

@@ -14,6 +14,7 @@ import type { Gate } from "@/lib/gate";
 import {
   appGlobals,
   loadApp,
+  routeOf,
   startTestEnvironment,
   TEST_BASE_URL,
   type TestEnvironment,
@@ -85,7 +86,10 @@ async function call(token: string): Promise<Response> {
   const init = { headers: { authorization: `Bearer ${token}` } };
   const gateAnswer = await app.proxy(new NextRequest(`${TEST_BASE_URL}/api/v1/widgets`, init));
   if (gateAnswer.headers.get("x-middleware-next") !== "1") return gateAnswer;
-  return app.widgets.GET(new Request(`${TEST_BASE_URL}/api/v1/widgets`, init), {});
+  return routeOf(app, "GET", "/api/v1/widgets").handler(
+    new Request(`${TEST_BASE_URL}/api/v1/widgets`, init),
+    {},
+  );
 }
 
 let served = 0;
