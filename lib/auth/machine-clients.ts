@@ -1,6 +1,5 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { requiredScopes } from "@/lib/api/catalog";
 import { catalog } from "@/product/operations";
 import { forgetCaller } from "@/lib/api/resolve-customer";
 import { getConfig } from "@/lib/config";
@@ -12,7 +11,7 @@ import { getManagementApi, type ManagementApi } from "./management";
 
 /** Every scope some operation of the API requires, in catalog order: what a client may be granted. */
 export function grantableScopes(): string[] {
-  return [...new Set(catalog.operations.flatMap((operation) => requiredScopes(operation.scopes)))];
+  return [...catalog.scopes];
 }
 
 /** The most active (unrevoked) machine clients one customer may have. */
