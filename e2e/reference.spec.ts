@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { requiredScopes } from "@/lib/api/catalog";
 import { catalog } from "@/product/operations";
-import { PROBLEM_TYPES, problemType, type ProblemName } from "@/lib/api/problems";
+import { PROBLEM_TYPES, problemType, type ProblemName } from "@/lib/errors";
 import { checkPage } from "./support";
 
 // The API reference at /docs/api, rendered from the OpenAPI document, and its "try it" console, which

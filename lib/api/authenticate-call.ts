@@ -1,11 +1,10 @@
 import "server-only";
 import { getConfig } from "@/lib/config";
+import { bearerChallenge, problemResponse as errorResponse } from "@/lib/errors";
 import {
-  bearerChallenge,
   checkScopes,
   createGate,
   extractToken,
-  gateErrorResponse,
   isGateError,
   type Gate,
   type ScopeRequirement,
@@ -121,7 +120,7 @@ export async function authenticateCall(
       };
     }
     log.info("gate.denied", { requestId, operation: operation.id, ...error.toLogFields() });
-    return { ok: false, response: gateErrorResponse(error, { requestId, instance, realm: "api" }) };
+    return { ok: false, response: errorResponse(error, { requestId, instance, realm: "api" }) };
   }
 }
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { requiredScopes, type Catalog, type Operation } from "./catalog";
-import { PROBLEM_TYPES } from "./problems";
+import { PROBLEM_TYPES } from "@/lib/errors";
 
 type JsonSchema = Record<string, unknown>;
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { problemResponse } from "@/lib/errors";
 import { loadConfig } from "@/lib/config/schema";
 import { createGate } from "./create-gate";
 import { GateError } from "./errors";
@@ -9,7 +10,6 @@ import {
   type JwksTestServer,
   type TestKey,
 } from "./jwks-test-server";
-import { gateErrorResponse } from "./problem-response";
 
 const AUDIENCE = "https://api.tollgate.test/";
 const T0 = Date.UTC(2030, 0, 1, 12);
@@ -58,7 +58,7 @@ async function respond(run: () => Promise<unknown>): Promise<Response | "ok"> {
     return "ok";
   } catch (error) {
     if (error instanceof GateError)
-      return gateErrorResponse(error, { requestId: "req_1", instance: "/api/v1/widgets" });
+      return problemResponse(error, { requestId: "req_1", instance: "/api/v1/widgets" });
     throw error;
   }
 }

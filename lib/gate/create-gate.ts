@@ -35,7 +35,7 @@ export interface Gate {
   verify: TokenVerifier;
   /**
    * Extracts the bearer token of a request, verifies it and, when given, checks the scopes.
-   * Throws GateError; answer it with `gateErrorResponse`.
+   * Throws GateError; answer it with `problemResponse` (lib/errors).
    */
   authenticate(request: RequestLike, scopes?: ScopeRequirement): Promise<VerifiedToken>;
   jwks: JwksCache;

@@ -1,24 +1,10 @@
 /**
- * The API gate, framework-independent: extract a token, verify it against the issuer's JWKS, check
- * scopes, and answer refusals with RFC 6750 challenges and RFC 9457 problem bodies.
+ * The API gate, framework-independent: extract a token, verify it against the issuer's JWKS and check
+ * scopes. Refusals are thrown as `GateError`; `problemResponse` (lib/errors) answers them with RFC 6750
+ * challenges and RFC 9457 problem bodies.
  */
 export { createGate, type Gate, type GateOptions } from "./create-gate";
 export { GateError, isGateError, type GateErrorCode, type GateErrorOptions } from "./errors";
-export {
-  GATE_ERROR_TABLE,
-  PROBLEM_TYPE_BASE,
-  problemTypeUri,
-  type BearerErrorCode,
-  type GateErrorEntry,
-} from "./error-table";
-export {
-  bearerChallenge,
-  gateErrorResponse,
-  problemResponse,
-  type BearerChallenge,
-  type GateErrorResponseOptions,
-  type ProblemInit,
-} from "./problem-response";
 export {
   extractBearerToken,
   extractToken,

@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { problemResponse } from "@/lib/errors";
 import { type GateError, type GateErrorCode } from "./errors";
 import { createJwksCache, type JwksCacheOptions } from "./jwks-cache";
 import {
@@ -8,7 +9,6 @@ import {
   type JwksTestServer,
   type TestKey,
 } from "./jwks-test-server";
-import { gateErrorResponse } from "./problem-response";
 import { createTokenVerifier } from "./verify-access-token";
 
 const AUDIENCE = "https://api.tollgate.test";
@@ -309,7 +309,7 @@ describe("issuer unreachable", () => {
 
       clock.now = T0 + MAX_AGE * SECOND + 1;
       const error = await expectCode(verify(token), "ERR_JWKS_UNAVAILABLE");
-      const response = gateErrorResponse(error);
+      const response = problemResponse(error);
       expect(response.status).toBe(503);
       expect(response.headers.has("www-authenticate")).toBe(false);
       expect(Number(response.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
@@ -343,7 +343,7 @@ describe("issuer unreachable", () => {
     expect(errors).toHaveLength(1);
 
     const error = await expectCode(verify(token), "ERR_JWKS_UNAVAILABLE");
-    expect(gateErrorResponse(error).status).toBe(503);
+    expect(problemResponse(error).status).toBe(503);
     expect(error.reason).toContain("never fetched");
     expect(server.requests).toBe(1);
 

@@ -1,6 +1,6 @@
 import { CompactSign, exportSPKI, SignJWT, type JWTPayload } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GATE_ERROR_TABLE } from "./error-table";
+import { ERROR_TABLE, problemResponse } from "@/lib/errors";
 import { GateError, type GateErrorCode } from "./errors";
 import { createJwksCache } from "./jwks-cache";
 import {
@@ -10,7 +10,6 @@ import {
   type JwksTestServer,
   type TestKey,
 } from "./jwks-test-server";
-import { gateErrorResponse } from "./problem-response";
 import { checkScopes } from "./scopes";
 import { createTokenCache } from "./token-cache";
 import { createTokenVerifier, type TokenVerifierOptions, type VerifiedToken } from "./verify-access-token";
@@ -83,10 +82,10 @@ async function expectCode(promise: Promise<unknown>, code: GateErrorCode): Promi
 }
 
 function expectInvalidToken(error: GateError) {
-  const response = gateErrorResponse(error);
+  const response = problemResponse(error);
   expect(response.status).toBe(401);
   expect(response.headers.get("www-authenticate")).toBe(
-    `Bearer realm="tollgate", error="invalid_token", error_description="${GATE_ERROR_TABLE[error.code].detail}"`,
+    `Bearer realm="tollgate", error="invalid_token", error_description="${ERROR_TABLE[error.code].detail}"`,
   );
 }
 
@@ -434,7 +433,7 @@ describe("scopes", () => {
       error = caught;
     }
     expect(error).toMatchObject({ code: "ERR_INSUFFICIENT_SCOPE" });
-    const response = gateErrorResponse(error as GateError);
+    const response = problemResponse(error as GateError);
     expect(response.status).toBe(403);
     expect(response.headers.get("www-authenticate")).toContain('error="insufficient_scope"');
     expect(response.headers.get("www-authenticate")).toContain('scope="read:widgets write:widgets"');
@@ -484,7 +483,7 @@ describe("roles", () => {
       verify(await signTestToken(key, claims({ [ROLES]: ["viewer"] }))),
       "ERR_ROLE_REQUIRED",
     );
-    expect(gateErrorResponse(error).status).toBe(403);
+    expect(problemResponse(error).status).toBe(403);
     await expect(verify(await signTestToken(key, claims({ [ROLES]: ["api-user"] })))).resolves.toBeDefined();
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { requiredScopes } from "@/lib/api/catalog";
 import { catalog, NewWidget, RenderRequest } from "@/product/operations";
-import { PROBLEM_TYPES } from "@/lib/api/problems";
+import { PROBLEM_TYPES } from "@/lib/errors";
 import { buildApiReference, constraintsOf, exampleOf, typeLabel } from "./reference";
 
 const reference = buildApiReference({

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { buildOpenApiDocument, type OpenApiOptions } from "@/lib/api/openapi";
 import { catalog } from "@/product/operations";
-import { PROBLEM_TYPES, problemType, type ProblemName } from "@/lib/api/problems";
+import { PROBLEM_TYPES, problemType, type ProblemName } from "@/lib/errors";
 
 /** A JSON Schema (2020-12) as the OpenAPI document holds it. */
 export type JsonSchema = { [key: string]: unknown };

@@ -1,47 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { GATE_ERROR_TABLE, problemTypeUri } from "./error-table";
-import { GateError, type GateErrorCode } from "./errors";
-import { bearerChallenge, gateErrorResponse, problemResponse } from "./problem-response";
+import { GateError } from "@/lib/gate/errors";
+import { ERROR_TABLE } from "./error-table";
+import { bearerChallenge, problemResponse } from "./problem-response";
+import { TollgateError } from "./tollgate-error";
 
-const CODES = Object.keys(GATE_ERROR_TABLE) as GateErrorCode[];
 const INVALID_TOKEN = (description: string) =>
   `Bearer realm="tollgate", error="invalid_token", error_description="${description}"`;
 
-describe("GATE_ERROR_TABLE", () => {
-  it.each(CODES)("%s has a status, a tollgate type and texts safe for a header", (code) => {
-    const entry = GATE_ERROR_TABLE[code];
-    expect([400, 401, 403, 503]).toContain(entry.status);
-    expect(problemTypeUri(entry.problem)).toMatch(/^https:\/\/tollgate\.dev\/problems\/[a-z-]+$/);
-    expect(entry.title.length).toBeGreaterThan(0);
-    expect(entry.detail).not.toMatch(/["\\]/);
-    if (entry.bearerError) expect(entry.challenge).toBe(true);
-  });
+async function answer(error: TollgateError, context?: Parameters<typeof problemResponse>[1]) {
+  const response = problemResponse(error, context);
+  return { response, body: (await response.json()) as Record<string, unknown> };
+}
 
-  it("maps the codes to the statuses of RFC 6750", () => {
-    const statuses = Object.fromEntries(CODES.map((code) => [code, GATE_ERROR_TABLE[code].status]));
-    expect(statuses).toEqual({
-      ERR_TOKEN_MISSING: 401,
-      ERR_TOKEN_MALFORMED: 401,
-      ERR_TOKEN_TOO_LARGE: 401,
-      ERR_TOKEN_INVALID_SIGNATURE: 401,
-      ERR_TOKEN_EXPIRED: 401,
-      ERR_TOKEN_NOT_YET_VALID: 401,
-      ERR_TOKEN_CLAIM_INVALID: 401,
-      ERR_TOKEN_ALG_NOT_ALLOWED: 401,
-      ERR_TOKEN_KID_UNKNOWN: 401,
-      ERR_TOKEN_UNSUPPORTED_HEADER: 401,
-      ERR_TOKEN_IN_QUERY: 400,
-      ERR_COOKIE_CROSS_SITE: 403,
-      ERR_INSUFFICIENT_SCOPE: 403,
-      ERR_ROLE_REQUIRED: 403,
-      ERR_JWKS_UNAVAILABLE: 503,
-    });
-  });
-});
-
-describe("gateErrorResponse", () => {
+describe("problemResponse of gate errors", () => {
   it("no token: 401 and a challenge without an error code (RFC 6750 §3.1)", async () => {
-    const response = gateErrorResponse(new GateError("ERR_TOKEN_MISSING", "no bearer token"), {
+    const { response, body } = await answer(new GateError("ERR_TOKEN_MISSING", "no bearer token"), {
       requestId: "req_1",
       instance: "/api/v1/widgets",
     });
@@ -50,11 +23,11 @@ describe("gateErrorResponse", () => {
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(response.headers.get("x-request-id")).toBe("req_1");
-    expect(await response.json()).toEqual({
+    expect(body).toEqual({
       type: "https://tollgate.dev/problems/invalid-token",
       title: "Authentication required",
       status: 401,
-      detail: GATE_ERROR_TABLE.ERR_TOKEN_MISSING.detail,
+      detail: ERROR_TABLE.ERR_TOKEN_MISSING.detail,
       instance: "/api/v1/widgets",
       request_id: "req_1",
     });
@@ -65,10 +38,10 @@ describe("gateErrorResponse", () => {
       "ERR_TOKEN_INVALID_SIGNATURE",
       "ERR_JWS_SIGNATURE_VERIFICATION_FAILED: signature verification failed",
     );
-    const response = gateErrorResponse(error, { realm: "widgets-api" });
+    const response = problemResponse(error, { realm: "widgets-api" });
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toBe(
-      `Bearer realm="widgets-api", error="invalid_token", error_description="${GATE_ERROR_TABLE.ERR_TOKEN_INVALID_SIGNATURE.detail}"`,
+      `Bearer realm="widgets-api", error="invalid_token", error_description="${ERROR_TABLE.ERR_TOKEN_INVALID_SIGNATURE.detail}"`,
     );
     const text = await response.text();
     expect(text).not.toMatch(/signature|JWS/i);
@@ -86,7 +59,7 @@ describe("gateErrorResponse", () => {
           "ERR_TOKEN_UNSUPPORTED_HEADER",
         ] as const
       ).map(async (code) => {
-        const response = gateErrorResponse(new GateError(code, "precise"));
+        const response = problemResponse(new GateError(code, "precise"));
         return [response.headers.get("www-authenticate"), await response.text()];
       }),
     );
@@ -94,9 +67,9 @@ describe("gateErrorResponse", () => {
   });
 
   it("expired: still invalid_token, with a detail that says to get a new token", () => {
-    const response = gateErrorResponse(new GateError("ERR_TOKEN_EXPIRED", "exp"));
+    const response = problemResponse(new GateError("ERR_TOKEN_EXPIRED", "exp"));
     expect(response.headers.get("www-authenticate")).toBe(
-      INVALID_TOKEN(GATE_ERROR_TABLE.ERR_TOKEN_EXPIRED.detail),
+      INVALID_TOKEN(ERROR_TABLE.ERR_TOKEN_EXPIRED.detail ?? ""),
     );
   });
 
@@ -104,12 +77,12 @@ describe("gateErrorResponse", () => {
     const error = new GateError("ERR_INSUFFICIENT_SCOPE", "missing", {
       requiredScopes: ["read:widgets", "write:widgets"],
     });
-    const response = gateErrorResponse(error);
+    const { response, body } = await answer(error);
     expect(response.status).toBe(403);
     expect(response.headers.get("www-authenticate")).toBe(
-      `Bearer realm="tollgate", error="insufficient_scope", error_description="${GATE_ERROR_TABLE.ERR_INSUFFICIENT_SCOPE.detail}", scope="read:widgets write:widgets"`,
+      `Bearer realm="tollgate", error="insufficient_scope", error_description="${ERROR_TABLE.ERR_INSUFFICIENT_SCOPE.detail}", scope="read:widgets write:widgets"`,
     );
-    expect(await response.json()).toMatchObject({
+    expect(body).toMatchObject({
       type: "https://tollgate.dev/problems/insufficient-scope",
       status: 403,
       required_scopes: ["read:widgets", "write:widgets"],
@@ -117,16 +90,16 @@ describe("gateErrorResponse", () => {
   });
 
   it("token in the query: 400 invalid_request", async () => {
-    const response = gateErrorResponse(new GateError("ERR_TOKEN_IN_QUERY", "query"));
+    const { response, body } = await answer(new GateError("ERR_TOKEN_IN_QUERY", "query"));
     expect(response.status).toBe(400);
     expect(response.headers.get("www-authenticate")).toMatch(
       /^Bearer realm="tollgate", error="invalid_request"/,
     );
-    expect(await response.json()).toMatchObject({ type: "https://tollgate.dev/problems/invalid-request" });
+    expect(body).toMatchObject({ type: "https://tollgate.dev/problems/invalid-request" });
   });
 
   it("role required: 403 without a Bearer challenge", async () => {
-    const response = gateErrorResponse(
+    const response = problemResponse(
       new GateError("ERR_ROLE_REQUIRED", "missing roles: billing-admin", {
         requiredRoles: ["billing-admin"],
       }),
@@ -139,42 +112,57 @@ describe("gateErrorResponse", () => {
   });
 
   it("JWKS unavailable: 503 with Retry-After, no challenge", async () => {
-    const response = gateErrorResponse(
+    const { response, body } = await answer(
       new GateError("ERR_JWKS_UNAVAILABLE", "down", { retryAfterSeconds: 12.3 }),
     );
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("13");
     expect(response.headers.has("www-authenticate")).toBe(false);
-    expect(await response.json()).toMatchObject({
-      type: "https://tollgate.dev/problems/service-unavailable",
-      status: 503,
-    });
+    expect(body).toMatchObject({ type: "https://tollgate.dev/problems/service-unavailable", status: 503 });
   });
 });
 
-describe("problemResponse", () => {
-  it("405 with Allow, shaped like gate errors", async () => {
-    const response = problemResponse({
-      type: problemTypeUri("method-not-allowed"),
-      title: "Method not allowed",
-      status: 405,
-      detail: "Use GET or POST.",
-      requestId: "req_2",
-      instance: "/api/v1/widgets",
+describe("problemResponse of other errors", () => {
+  it("405 with Allow and an extension member, which cannot override a standard one", async () => {
+    const error = new TollgateError("ERR_METHOD_NOT_ALLOWED", {
+      detail: "This path accepts GET, POST.",
       headers: { allow: "GET, POST" },
       extensions: { status: 200, allowed: ["GET", "POST"] },
     });
+    const { response, body } = await answer(error, { requestId: "req_2", instance: "/api/v1/widgets" });
     expect(response.status).toBe(405);
     expect(response.headers.get("allow")).toBe("GET, POST");
     expect(response.headers.get("content-type")).toBe("application/problem+json");
-    expect(await response.json()).toEqual({
+    expect(body).toEqual({
       type: "https://tollgate.dev/problems/method-not-allowed",
       title: "Method not allowed",
       status: 405,
-      detail: "Use GET or POST.",
+      detail: "This path accepts GET, POST.",
       instance: "/api/v1/widgets",
       request_id: "req_2",
       allowed: ["GET", "POST"],
+    });
+  });
+
+  it("refused Basic credentials: a Basic and a Bearer challenge, one per scheme (RFC 9110 §11.6.1)", () => {
+    const response = problemResponse(new TollgateError("ERR_BASIC_CREDENTIALS_REFUSED"), { realm: "api" });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe(
+      `Basic realm="api", Bearer realm="api", error="invalid_token", error_description="${ERROR_TABLE.ERR_BASIC_CREDENTIALS_REFUSED.detail}"`,
+    );
+  });
+
+  it("the answer's headers go with the error's own, which win", () => {
+    const error = new TollgateError("ERR_QUOTA_EXCEEDED", {
+      detail: "Used up.",
+      headers: { ratelimit: '"free";r=0;t=1' },
+      retryAfterSeconds: 60,
+    });
+    const response = problemResponse(error, { headers: { ratelimit: "stale", "ratelimit-policy": "p" } });
+    expect(Object.fromEntries(response.headers)).toMatchObject({
+      ratelimit: '"free";r=0;t=1',
+      "ratelimit-policy": "p",
+      "retry-after": "60",
     });
   });
 });
