@@ -30,10 +30,10 @@ export function commandsOf(lines: readonly string[]): string[] {
   return commands;
 }
 
-/** The numbered sections of a deploy document, with their shell blocks. */
-export function parseDeployDoc(markdown: string): DocSection[] {
-  const sections: DocSection[] = [];
-  let section: DocSection | undefined;
+/** Every `## ` section of a Markdown document, with its shell blocks; `number` when it is numbered. */
+export function parseSections(markdown: string): Array<Omit<DocSection, "number"> & { number?: number }> {
+  const sections: Array<Omit<DocSection, "number"> & { number?: number }> = [];
+  let section: (typeof sections)[number] | undefined;
   let fence: { indent: number; lines: string[] } | undefined;
   for (const line of markdown.split("\n")) {
     if (fence) {
@@ -48,10 +48,13 @@ export function parseDeployDoc(markdown: string): DocSection[] {
     }
     const heading = /^## (?:(\d+)\. )?(.+)$/.exec(line);
     if (heading) {
-      section = heading[1]
-        ? { number: Number(heading[1]), title: heading[2] ?? "", text: "", blocks: [] }
-        : undefined;
-      if (section) sections.push(section);
+      section = {
+        ...(heading[1] ? { number: Number(heading[1]) } : {}),
+        title: heading[2] ?? "",
+        text: "",
+        blocks: [],
+      };
+      sections.push(section);
       continue;
     }
     const open = /^(\s*)```sh\s*$/.exec(line);
@@ -59,6 +62,11 @@ export function parseDeployDoc(markdown: string): DocSection[] {
     if (section) section.text += `${line}\n`;
   }
   return sections;
+}
+
+/** The numbered sections of a deploy document, with their shell blocks. */
+export function parseDeployDoc(markdown: string): DocSection[] {
+  return parseSections(markdown).filter((section): section is DocSection => section.number !== undefined);
 }
 
 /** The section numbered `number`; throws when the document has none. */
