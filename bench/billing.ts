@@ -1,5 +1,5 @@
 /**
- * Billing's cost (issue 4, item 9), in one process on a real database and the Stripe sandbox: webhook
+ * Billing's cost, in one process on a real database and the Stripe sandbox: webhook
  * events applied per second end to end (signature, dedup, Stripe re-fetch, transaction), and the
  * entitlement check per call, cached and uncached, next to asking Stripe on every request as the
  * seed plugin did (a sandbox round trip: a floor for real Stripe, which is farther away).

@@ -1,5 +1,5 @@
 /**
- * The gate's cost, measured side by side in one run (issue 3, item 8):
+ * The gate's cost, measured side by side in one run:
  * (a) verify + scope check per operation: Tollgate cold (no token cache) and cached, Auth0's
  *     express-oauth2-jwt-bearer, and plain jose, on the same tokens in the same process;
  * (b) HTTP throughput of `next start`: an unprotected route, the same answer behind an empty proxy,

@@ -1,5 +1,5 @@
 /**
- * Load (issue 7, item 1): `npm run bench:load [-- pglite|postgres ...]`. A production build served by
+ * Load: `npm run bench:load [-- pglite|postgres ...]`. A production build served by
  * `next start`, first on embedded PGlite, then on a fresh PostgreSQL database; the gated, metered
  * GET /api/v1/widgets called with real Bearer tokens from the local issuer by several customers on
  * the Scale plan (subscribed through the Stripe sandbox's Checkout, recorded by the webhook).

@@ -1,5 +1,5 @@
 /**
- * Metering's cost and exactness (issue 5, item 6), in one process on a real database and the Stripe
+ * Metering's cost and exactness, in one process on a real database and the Stripe
  * sandbox: the gated, metered GET /api/v1/widgets against the same operation declared free (gated,
  * plan-checked, not metered), through the real proxy logic and route wrapper; then the reporter's
  * Stripe calls per 10,000 requests and the units lost between served and reported (must be 0).

@@ -27,7 +27,7 @@ const ROUTES: readonly Route[] = [...customerRoutes, ...catalogRoutes, ...billin
 const MAX_BODY = 1024 * 1024;
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
-/** Injected failures for testing clients' retries (issue 5: "sandbox answering 500 and 429"). */
+/** Injected failures for testing clients' retries (500s and 429s, as Stripe answers under trouble). */
 export interface FaultOptions {
   /** Probability (0..1) that an API request fails. */
   rate: number;

@@ -24,8 +24,8 @@ export const AUTH0_USER_METADATA_KEY = "auth0_user_id";
  * - Emails are unique: when the email belongs to another user here or to a Stripe customer whose
  *   `metadata.auth0_user_id` is someone else, it throws `EmailTakenError` before writing anything.
  *
- * TODO(issue 4, item 3): also write `stripe_customer_id` to the user's Auth0 `app_metadata` through
- * the Management API (lib/auth) once that client exists.
+ * Opening an account (lib/auth/open-account.ts) then writes `stripe_customer_id` to the user's Auth0
+ * `app_metadata`.
  */
 export async function ensureStripeCustomer(
   db: Database,
