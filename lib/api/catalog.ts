@@ -1,13 +1,10 @@
 import type { z } from "zod";
+import type { ScopeRequirement } from "@/lib/gate/scopes";
 
 /** HTTP methods an operation may declare. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
-/**
- * Scopes an operation requires, as Auth0 grants them (`verb:resource`). `allOf`: every one (the
- * default); `anyOf`: at least one.
- */
-export type ScopeRequirement = { allOf: readonly string[] } | { anyOf: readonly string[] };
+export type { ScopeRequirement };
 
 /** What a call costs: the meter it counts against and how many units (fixed, or from the input). */
 export interface OperationCost<Input> {
@@ -71,7 +68,7 @@ export function defineOperation<
 
 /** The scopes named by a requirement, in declaration order. */
 export function requiredScopes(requirement: ScopeRequirement): readonly string[] {
-  return "allOf" in requirement ? requirement.allOf : requirement.anyOf;
+  return "anyOf" in requirement ? requirement.anyOf : (requirement.allOf ?? []);
 }
 
 /**

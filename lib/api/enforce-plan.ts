@@ -3,16 +3,15 @@ import { getCustomerAccess, mayUse, type CustomerAccess } from "@/lib/billing/en
 import { PLANS } from "@/lib/billing/plans";
 import { getConfig } from "@/lib/config";
 import type { Database } from "@/lib/db";
+import { TollgateError } from "@/lib/errors";
 import { releaseQuota, reserveQuota, type QuotaKey } from "@/lib/metering/quota";
 import { consumeRate, rateLimitHeaders } from "@/lib/metering/rate-limit";
 import { recordUsage } from "@/lib/metering/record-usage";
 import { calendarMonth } from "@/lib/metering/usage-window";
 import { requiredScopes, type Operation } from "./catalog";
-import { problemResponse, type ProblemOptions } from "./problems";
 
 /** A call the plan allows: headers for the answer, and what to do once the handler has answered. */
 export interface PlanAdmission {
-  ok: true;
   access: CustomerAccess;
   headers: Record<string, string>;
   /** Records the call's units (durably, before the answer is sent); for 2xx answers only. */
@@ -23,31 +22,29 @@ export interface PlanAdmission {
 
 /**
  * Holds a call to the customer's plan, from local state only (Postgres, kept true by the Stripe
- * webhook): the plan must include every scope the operation needs (402 `subscription_required`), the
- * call must fit the plan's rate limit (429 `rate_limited`) and, on capped plans, the period's quota
- * (429 `quota_exceeded`, reserved atomically so a cap of N never admits N + 1).
+ * webhook): the plan must include every scope the operation needs (ERR_SUBSCRIPTION_REQUIRED), the
+ * call must fit the plan's rate limit (ERR_RATE_LIMITED) and, on capped plans, the period's quota
+ * (ERR_QUOTA_EXCEEDED, reserved atomically so a cap of N never admits N + 1).
+ *
+ * @throws {TollgateError} the refusal, with the headers and extension members of its answer.
  */
 export async function enforcePlan(
   db: Database,
   customerId: string,
   operation: Operation,
   units: number,
-  where: Pick<ProblemOptions, "requestId" | "instance">,
   now = new Date(),
-): Promise<PlanAdmission | { ok: false; response: Response }> {
+): Promise<PlanAdmission> {
   const access = await getCustomerAccess(db, customerId, { now });
   const missing = requiredScopes(operation.scopes).filter((scope) => !mayUse(access, scope));
   const scopesOk =
-    "allOf" in operation.scopes ? missing.length === 0 : missing.length < operation.scopes.anyOf.length;
+    "anyOf" in operation.scopes ? missing.length < operation.scopes.anyOf.length : missing.length === 0;
   if (!scopesOk) {
     const upgrade = `${getConfig().auth.appBaseUrl}/dashboard/billing`;
-    return refuse(
-      problemResponse("subscription_required", {
-        ...where,
-        detail: `The ${PLANS[access.plan].name} plan does not include ${missing.join(", ")}. Upgrade at ${upgrade}.`,
-        extensions: { plan: access.plan, required_features: missing, upgrade_url: upgrade },
-      }),
-    );
+    throw new TollgateError("ERR_SUBSCRIPTION_REQUIRED", {
+      detail: `The ${PLANS[access.plan].name} plan does not include ${missing.join(", ")}. Upgrade at ${upgrade}.`,
+      extensions: { plan: access.plan, required_features: missing, upgrade_url: upgrade },
+    });
   }
 
   const { points, durationSeconds } = access.limits.rateLimit;
@@ -57,13 +54,10 @@ export async function enforcePlan(
   );
   const headers = rateLimitHeaders(rate);
   if (!rate.allowed) {
-    return refuse(
-      problemResponse("rate_limited", {
-        ...where,
-        detail: `The ${PLANS[access.plan].name} plan allows ${rate.policy.points} calls per ${rate.policy.durationSeconds} s. Retry after ${rate.resetSeconds} s.`,
-        headers,
-      }),
-    );
+    throw new TollgateError("ERR_RATE_LIMITED", {
+      detail: `The ${PLANS[access.plan].name} plan allows ${rate.policy.points} calls per ${rate.policy.durationSeconds} s. Retry after ${rate.resetSeconds} s.`,
+      headers,
+    });
   }
 
   const period = access.period ?? calendarMonth(now);
@@ -72,21 +66,17 @@ export async function enforcePlan(
   let reserved = 0;
   if (cap !== null && units > 0) {
     if ((await reserveQuota(db, key, units, cap)) === null) {
-      const retryAfter = Math.max(1, Math.ceil((period.end.getTime() - now.getTime()) / 1000));
-      return refuse(
-        problemResponse("quota_exceeded", {
-          ...where,
-          detail: `This call needs ${units} units and the ${PLANS[access.plan].name} plan's ${cap} units for this period are used up. Upgrade for more, or wait until ${period.end.toISOString()}.`,
-          headers: { ...headers, "retry-after": String(retryAfter) },
-          extensions: { cap, period_end: period.end.toISOString() },
-        }),
-      );
+      throw new TollgateError("ERR_QUOTA_EXCEEDED", {
+        detail: `This call needs ${units} units and the ${PLANS[access.plan].name} plan's ${cap} units for this period are used up. Upgrade for more, or wait until ${period.end.toISOString()}.`,
+        headers,
+        retryAfterSeconds: (period.end.getTime() - now.getTime()) / 1000,
+        extensions: { cap, period_end: period.end.toISOString() },
+      });
     }
     reserved = units;
   }
 
   return {
-    ok: true,
     access,
     headers,
     commit: () => recordUsage(db, { ...key, units, at: now, periodStart: period.start }),
@@ -94,8 +84,4 @@ export async function enforcePlan(
       if (reserved > 0) await releaseQuota(db, key, reserved);
     },
   };
-}
-
-function refuse(response: Response): { ok: false; response: Response } {
-  return { ok: false, response };
 }
