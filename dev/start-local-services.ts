@@ -2,7 +2,6 @@
  * Starts, in this process, the local services standing in for every third-party service the
  * configuration leaves unset (DESIGN.md, local mode). Used by `npm run dev` and the browser tests.
  */
-import { LOCAL } from "../lib/config/local-defaults";
 import type { Config } from "../lib/config/schema";
 import { issuerSeedClients } from "./demo-data";
 import { LOCAL_ISSUER } from "./issuer/constants";
@@ -10,9 +9,25 @@ import { createLocalIssuer } from "./issuer/create-local-issuer";
 import { LOCAL_STRIPE } from "./stripe/constants";
 import { createStripeSandbox } from "./stripe/create-stripe-sandbox";
 
+/**
+ * Where a service listens: "configured" on the port of its configured address (`config.local`),
+ * failing when that port is taken; "free" on a port the OS picks; "configured-or-free" on the
+ * configured port unless it is taken.
+ */
+export type PortChoice = "configured" | "free" | "configured-or-free";
+
+export interface LocalServicesOptions {
+  /** Where the issuer keeps its state; `null` keeps no state on disk (tests). */
+  stateFile?: string | null;
+  /** Default "configured" for both: the browser and multi-instance tests rely on the fixed ports. */
+  ports?: { issuer?: PortChoice; stripe?: PortChoice };
+}
+
 export interface LocalServices {
   /** What was started, for the console. */
   started: string[];
+  /** Where each started service listens: pass them on as TOLLGATE_LOCAL_ISSUER_URL / _STRIPE_URL. */
+  urls: { issuer?: string; stripe?: string };
   /** Client secrets the local issuer has issued (none when Auth0 is configured), for the log scan. */
   issuedSecrets(): string[];
   close(): Promise<void>;
@@ -21,48 +36,84 @@ export interface LocalServices {
 /** Starts the local issuer when Auth0 is not configured and the Stripe sandbox when Stripe is not. */
 export async function startLocalServices(
   config: Config,
-  options: { stateFile?: string | null } = {},
+  options: LocalServicesOptions = {},
 ): Promise<LocalServices> {
   const closers: Array<() => Promise<void>> = [];
   const started: string[] = [];
+  const urls: LocalServices["urls"] = {};
   let issuedSecrets = (): string[] => [];
-  if (config.auth.mode === "local") {
-    const issuer = await createLocalIssuer({
-      port: LOCAL.issuerPort,
-      issuerUrl: LOCAL.issuerUrl,
-      audience: config.gate.audience,
-      appBaseUrl: config.auth.appBaseUrl,
-      clients: issuerSeedClients(config.gate.audience),
-      stateFile: options.stateFile === null ? undefined : (options.stateFile ?? LOCAL_ISSUER.stateFile),
-    });
-    closers.push(() => issuer.close());
-    issuedSecrets = () => [...issuer.state.issuedSecrets];
-    started.push(`Auth0-compatible issuer on ${issuer.url}`);
-  }
-  if (config.stripe.mode === "local") {
-    const appUrl = config.auth.appBaseUrl.replace(/\/$/, "");
-    const webhookUrl = `${appUrl}/api/stripe/webhook`;
-    // Meter error reports (thin events) go to the app's event destination route, signed with its secret.
-    const eventSecret = config.stripe.eventDestinationSecret;
-    const eventDestinationUrl = eventSecret ? `${appUrl}/api/stripe/events` : undefined;
-    const sandbox = await createStripeSandbox({
-      port: LOCAL.stripePort,
-      webhookUrl,
-      webhookSecret: config.stripe.webhookSecret,
-      eventDestinationUrl,
-      eventDestinationSecret: eventSecret,
-      stateFile: options.stateFile === null ? undefined : LOCAL_STRIPE.stateFile,
-    });
-    closers.push(() => sandbox.close());
-    started.push(
-      `Stripe sandbox on ${sandbox.url} (webhooks to ${webhookUrl}${eventDestinationUrl ? `, thin events to ${eventDestinationUrl}` : ""})`,
-    );
+  try {
+    if (config.auth.mode === "local") {
+      const issuer = await listenPerChoice(options.ports?.issuer, config.local.issuerUrl, (port, issuerUrl) =>
+        createLocalIssuer({
+          port,
+          issuerUrl,
+          audience: config.gate.audience,
+          appBaseUrl: config.auth.appBaseUrl,
+          clients: issuerSeedClients(config.gate.audience),
+          stateFile: options.stateFile === null ? undefined : (options.stateFile ?? LOCAL_ISSUER.stateFile),
+        }),
+      );
+      closers.push(() => issuer.close());
+      issuedSecrets = () => [...issuer.state.issuedSecrets];
+      urls.issuer = issuer.url;
+      started.push(`Auth0-compatible issuer on ${issuer.url}`);
+    }
+    if (config.stripe.mode === "local") {
+      const appUrl = config.auth.appBaseUrl.replace(/\/$/, "");
+      const webhookUrl = `${appUrl}/api/stripe/webhook`;
+      // Meter error reports (thin events) go to the app's event destination route, signed with its secret.
+      const eventSecret = config.stripe.eventDestinationSecret;
+      const eventDestinationUrl = eventSecret ? `${appUrl}/api/stripe/events` : undefined;
+      const sandbox = await listenPerChoice(
+        options.ports?.stripe,
+        config.local.stripeUrl,
+        (port, publicUrl) =>
+          createStripeSandbox({
+            port,
+            publicUrl,
+            webhookUrl,
+            webhookSecret: config.stripe.webhookSecret,
+            eventDestinationUrl,
+            eventDestinationSecret: eventSecret,
+            stateFile: options.stateFile === null ? undefined : LOCAL_STRIPE.stateFile,
+          }),
+      );
+      closers.push(() => sandbox.close());
+      urls.stripe = sandbox.url;
+      started.push(
+        `Stripe sandbox on ${sandbox.url} (webhooks to ${webhookUrl}${eventDestinationUrl ? `, thin events to ${eventDestinationUrl}` : ""})`,
+      );
+    }
+  } catch (error) {
+    await Promise.all(closers.map((close) => close()));
+    throw error;
   }
   return {
     started,
+    urls,
     issuedSecrets: () => issuedSecrets(),
     close: async () => {
       await Promise.all(closers.map((close) => close()));
     },
   };
+}
+
+/**
+ * Starts a service on its configured address or, as the choice allows, on a free port; `start` gets
+ * the port and the address to announce (undefined: the service's own `http://localhost:{port}`).
+ */
+async function listenPerChoice<T>(
+  choice: PortChoice = "configured",
+  configuredUrl: string,
+  start: (port: number, url: string | undefined) => Promise<T>,
+): Promise<T> {
+  if (choice === "free") return start(0, undefined);
+  try {
+    return await start(Number(new URL(configuredUrl).port), configuredUrl);
+  } catch (error) {
+    const inUse = error instanceof Error && "code" in error && error.code === "EADDRINUSE";
+    if (choice === "configured-or-free" && inUse) return start(0, undefined);
+    throw error;
+  }
 }

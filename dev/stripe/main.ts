@@ -1,12 +1,13 @@
 /**
  * `tsx dev/stripe/main.ts [--fresh] [--webhook-url URL] [--event-destination-url URL]`: the local
- * Stripe sandbox on LOCAL.stripePort, delivering webhooks to the app (default
- * `${LOCAL.appBaseUrl}/api/stripe/webhook`) signed with LOCAL.stripeWebhookSecret and thin events to
- * its event destination (default `${LOCAL.appBaseUrl}/api/stripe/events`) signed with
+ * Stripe sandbox at TOLLGATE_LOCAL_STRIPE_URL (default http://localhost:4020), delivering webhooks to
+ * the app (default `${APP_BASE_URL}/api/stripe/webhook`) signed with LOCAL.stripeWebhookSecret and thin
+ * events to its event destination (default `${APP_BASE_URL}/api/stripe/events`) signed with
  * LOCAL.stripeEventDestinationSecret, keeping its state in .data/stripe/ across restarts.
  */
 import { rmSync } from "node:fs";
 import { LOCAL } from "../../lib/config/local-defaults";
+import { loadConfig } from "../../lib/config/schema";
 import { LOCAL_STRIPE } from "./constants";
 import { createStripeSandbox } from "./create-stripe-sandbox";
 import { SANDBOX_API_VERSION } from "./sandbox-engine";
@@ -18,10 +19,13 @@ const argument = (name: string) => {
 
 if (process.argv.includes("--fresh")) rmSync(LOCAL_STRIPE.stateFile, { force: true });
 
-const webhookUrl = argument("--webhook-url") ?? `${LOCAL.appBaseUrl}/api/stripe/webhook`;
-const eventDestinationUrl = argument("--event-destination-url") ?? `${LOCAL.appBaseUrl}/api/stripe/events`;
+const config = loadConfig(process.env);
+const appUrl = config.auth.appBaseUrl.replace(/\/$/, "");
+const webhookUrl = argument("--webhook-url") ?? `${appUrl}/api/stripe/webhook`;
+const eventDestinationUrl = argument("--event-destination-url") ?? `${appUrl}/api/stripe/events`;
 const sandbox = await createStripeSandbox({
-  port: LOCAL.stripePort,
+  port: Number(new URL(config.local.stripeUrl).port),
+  publicUrl: config.local.stripeUrl,
   webhookUrl,
   webhookSecret: LOCAL.stripeWebhookSecret,
   eventDestinationUrl,

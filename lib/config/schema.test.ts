@@ -129,6 +129,76 @@ describe("loadConfig", () => {
     });
   });
 
+  it("finds the app and the local services where npm run dev put them", () => {
+    const config = loadConfig({
+      PORT: "3100",
+      TOLLGATE_LOCAL_ISSUER_URL: "http://localhost:41234/",
+      TOLLGATE_LOCAL_STRIPE_URL: "http://127.0.0.1:41235/",
+    });
+    expect(config.auth).toMatchObject({
+      appBaseUrl: "http://localhost:3100",
+      tenantUrl: "http://localhost:41234/",
+      domain: "localhost:41234",
+    });
+    expect(config.gate).toMatchObject({
+      issuer: "http://localhost:41234/",
+      jwksUri: "http://localhost:41234/.well-known/jwks.json",
+    });
+    expect(config.stripe.apiUrl).toBe("http://127.0.0.1:41235");
+    expect(config.local).toEqual({
+      issuerUrl: "http://localhost:41234/",
+      stripeUrl: "http://127.0.0.1:41235",
+    });
+    expect(loadConfig({}).local).toEqual({ issuerUrl: LOCAL.issuerUrl, stripeUrl: LOCAL.stripeApiUrl });
+  });
+
+  it("lets explicit settings win over the local services' addresses", () => {
+    const config = loadConfig({
+      PORT: "3100",
+      APP_BASE_URL: "https://tunnel.example.com",
+      AUTH0_ISSUER: "https://login.example.com/",
+      STRIPE_API_URL: "http://localhost:5000",
+      TOLLGATE_LOCAL_ISSUER_URL: "http://localhost:41234/",
+      TOLLGATE_LOCAL_STRIPE_URL: "http://localhost:41235",
+    });
+    expect(config.auth.appBaseUrl).toBe("https://tunnel.example.com");
+    expect(config.auth.tenantUrl).toBe("http://localhost:41234/");
+    expect(config.gate.issuer).toBe("https://login.example.com/");
+    expect(config.stripe.apiUrl).toBe("http://localhost:5000");
+  });
+
+  it("never points a connected service at a local one", () => {
+    const config = loadConfig({
+      AUTH0_DOMAIN: "tenant.eu.auth0.com",
+      AUTH0_CLIENT_ID: "abc",
+      AUTH0_CLIENT_SECRET: "shh",
+      AUTH0_SECRET: "x".repeat(32),
+      APP_BASE_URL: "https://app.example.com",
+      AUTH0_AUDIENCE: "https://api.example.com",
+      STRIPE_SECRET_KEY: "sk_test_123",
+      STRIPE_WEBHOOK_SECRET: "whsec_123",
+      TOLLGATE_LOCAL_ISSUER_URL: "http://localhost:41234/",
+      TOLLGATE_LOCAL_STRIPE_URL: "http://localhost:41235",
+    });
+    expect(config.auth.tenantUrl).toBe("https://tenant.eu.auth0.com/");
+    expect(config.gate.issuer).toBe("https://tenant.eu.auth0.com/");
+    expect(config.stripe.apiUrl).toBeUndefined();
+  });
+
+  it.each([
+    ["TOLLGATE_LOCAL_ISSUER_URL", "https://localhost:4010/", /must be http:\/\/localhost:<port>/],
+    ["TOLLGATE_LOCAL_ISSUER_URL", "http://issuer.example.com:4010/", /must be http:\/\/localhost:<port>/],
+    ["TOLLGATE_LOCAL_ISSUER_URL", "http://localhost/", /must be http:\/\/localhost:<port>/],
+    ["TOLLGATE_LOCAL_ISSUER_URL", "http://localhost:4010", /end with '\/'/],
+    ["TOLLGATE_LOCAL_STRIPE_URL", "http://stripe.example.com:4020", /must be http:\/\/localhost:<port>/],
+    ["PORT", "0", /PORT:/],
+    ["PORT", "http", /PORT:/],
+  ])("refuses %s=%s", (name, value, message) => {
+    const issue = configError({ [name]: value }).issues[0];
+    expect(issue).toMatch(new RegExp(`^${name}:`));
+    expect(issue).toMatch(message);
+  });
+
   it("exchanges Basic client credentials by default with the local issuer only", () => {
     const connected = {
       AUTH0_DOMAIN: "tenant.eu.auth0.com",

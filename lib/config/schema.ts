@@ -26,6 +26,15 @@ const serviceUrl = z.url().refine((value) => isHttpsOrLoopback(value), {
   message: "must be https:// (http:// is allowed only for localhost)",
 });
 
+/** A local service's address: it listens on loopback, over http, on the port the URL names. */
+const localServiceUrl = z.url().refine(
+  (value) => {
+    const url = new URL(value);
+    return url.protocol === "http:" && LOOPBACK.has(url.hostname) && url.port !== "";
+  },
+  { message: "must be http://localhost:<port> (the local services listen on loopback)" },
+);
+
 const postgresUrl = z
   .url()
   .refine((v) => /^postgres(ql)?:$/.test(new URL(v).protocol), "must be postgres://");
@@ -63,6 +72,7 @@ const envSchema = z.object({
   TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: optional(z.enum(["1", "true"])),
   TOLLGATE_BENCH: optional(z.enum(["1", "true"])),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  PORT: optional(z.coerce.number().int().min(1).max(65_535)),
 
   DATABASE_URL: optional(postgresUrl),
   DATABASE_URL_UNPOOLED: optional(postgresUrl),
@@ -111,6 +121,10 @@ const envSchema = z.object({
   USAGE_REPORT_BUDGET_SECONDS: z.coerce.number().int().min(1).max(800).default(25),
   RATE_LIMIT_SCALE: z.coerce.number().positive().default(1),
   VERCEL: optional(z.string()),
+  TOLLGATE_LOCAL_ISSUER_URL: optional(
+    localServiceUrl.refine((v) => v.endsWith("/"), "must end with '/' as Auth0's iss does"),
+  ),
+  TOLLGATE_LOCAL_STRIPE_URL: optional(localServiceUrl),
   CRON_SECRET: optional(z.string().min(16, "at least 16 characters")),
 });
 
@@ -128,6 +142,11 @@ const HINTS: Record<string, string> = {
   STRIPE_WEBHOOK_SECRET: "Stripe dashboard > Developers > Webhooks > signing secret",
   STRIPE_EVENT_DESTINATION_SECRET: "Stripe dashboard > Developers > Event destinations > signing secret",
   CRON_SECRET: "generate with: openssl rand -hex 32",
+  PORT: "the port the app listens on, e.g. 3100",
+  TOLLGATE_LOCAL_ISSUER_URL:
+    "where the local issuer listens, e.g. http://localhost:4010/ (npm run dev sets it)",
+  TOLLGATE_LOCAL_STRIPE_URL:
+    "where the local Stripe sandbox listens, e.g. http://localhost:4020 (npm run dev sets it)",
 };
 
 export type Mode = "local" | "connected";
@@ -264,7 +283,11 @@ function buildConfig(env: z.infer<typeof envSchema>) {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const serverless = Boolean(env.VERCEL);
-  const issuer = env.AUTH0_ISSUER ?? (env.AUTH0_DOMAIN ? `https://${env.AUTH0_DOMAIN}/` : LOCAL.issuerUrl);
+  const local = {
+    issuerUrl: env.TOLLGATE_LOCAL_ISSUER_URL ?? LOCAL.issuerUrl,
+    stripeUrl: (env.TOLLGATE_LOCAL_STRIPE_URL ?? LOCAL.stripeApiUrl).replace(/\/$/, ""),
+  };
+  const issuer = env.AUTH0_ISSUER ?? (env.AUTH0_DOMAIN ? `https://${env.AUTH0_DOMAIN}/` : local.issuerUrl);
 
   return {
     mode,
@@ -283,18 +306,23 @@ function buildConfig(env: z.infer<typeof envSchema>) {
      */
     cacheSeconds: { customerAccess: env.CUSTOMER_ACCESS_CACHE_SECONDS, caller: env.CALLER_CACHE_SECONDS },
     dbHealthTimeoutMs: env.DB_HEALTH_TIMEOUT_MS,
+    /**
+     * Where the local issuer and Stripe sandbox listen when they stand in for Auth0 and Stripe: the
+     * defaults, or the free ports `npm run dev` gave them so that several checkouts can run at once.
+     */
+    local,
     auth: {
       mode: authMode,
-      domain: env.AUTH0_DOMAIN ?? new URL(LOCAL.issuerUrl).host,
+      domain: env.AUTH0_DOMAIN ?? new URL(local.issuerUrl).host,
       clientId: env.AUTH0_CLIENT_ID ?? LOCAL.dashboardClientId,
       clientSecret: env.AUTH0_CLIENT_SECRET ?? LOCAL.dashboardClientSecret,
       sessionSecret: env.AUTH0_SECRET ?? LOCAL.sessionSecret,
-      appBaseUrl: env.APP_BASE_URL ?? LOCAL.appBaseUrl,
+      appBaseUrl: env.APP_BASE_URL ?? (env.PORT ? `http://localhost:${env.PORT}` : LOCAL.appBaseUrl),
       /**
        * The tenant's own URL, where sign-in and the Management API live (not a custom domain): the
        * local issuer in local mode. Passed to the SDK as a full URL so `http://` survives locally.
        */
-      tenantUrl: authMode === "connected" ? `https://${env.AUTH0_DOMAIN}/` : LOCAL.issuerUrl,
+      tenantUrl: authMode === "connected" ? `https://${env.AUTH0_DOMAIN}/` : local.issuerUrl,
       /**
        * Lets the Auth0 SDK talk to an `http://` issuer. Only ever true in local mode (the loopback
        * issuer); a connected tenant is always reached over https.
@@ -345,7 +373,7 @@ function buildConfig(env: z.infer<typeof envSchema>) {
         (stripeMode === "local" && env.NODE_ENV !== "production"
           ? LOCAL.stripeEventDestinationSecret
           : undefined),
-      apiUrl: env.STRIPE_API_URL ?? (stripeMode === "local" ? LOCAL.stripeApiUrl : undefined),
+      apiUrl: env.STRIPE_API_URL ?? (stripeMode === "local" ? local.stripeUrl : undefined),
       /** Meter events through the v2 stream (batches of 100), v1 (one call each), or v2 falling back to v1. */
       meterEventsApi: env.STRIPE_METER_EVENTS_API,
     },
