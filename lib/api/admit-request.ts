@@ -1,9 +1,10 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
+import { problemResponse, TollgateError } from "@/lib/errors";
 import { withLogContext } from "@/lib/log";
-import { authenticateCall } from "./authenticate-call";
 import { catalog } from "@/product/operations";
-import { problemResponse } from "./problems";
+import { API_REALM, authenticateCall } from "./authenticate-call";
+import type { Operation } from "./catalog";
 
 /**
  * The proxy's verdict on an API request: refuse with `response`, or let it through to its handler.
@@ -25,40 +26,31 @@ export function admitRequest(request: Request): Promise<Admission> {
 
 async function admit(request: Request, requestId: string): Promise<Admission> {
   const instance = new URL(request.url).pathname;
-
-  const match = catalog.match(request.method, instance);
-  if (match.kind === "not_found") {
-    return refuse(
-      problemResponse("not_found", {
-        requestId,
-        instance,
-        detail: "No API operation at this path. See /api/openapi.json.",
-      }),
-    );
+  try {
+    const operation = findOperation(request.method, instance);
+    const { exchanged } = await authenticateCall(request, operation, requestId);
+    // The handler may run in another process (Vercel deploys the proxy apart from the functions): hand it
+    // the token this exchange got, so it verifies that token instead of exchanging the credentials
+    // again. It trusts nothing it is given: a bearer token is verified like any other.
+    return exchanged
+      ? { admitted: true, requestId, authorization: `Bearer ${exchanged}` }
+      : { admitted: true, requestId };
+  } catch (error) {
+    if (!(error instanceof TollgateError)) throw error;
+    return { admitted: false, response: problemResponse(error, { requestId, instance, realm: API_REALM }) };
   }
-  if (match.kind === "method_not_allowed") {
-    const allow = match.allowed.join(", ");
-    return refuse(
-      problemResponse("method_not_allowed", {
-        requestId,
-        instance,
-        detail: `This path accepts ${allow}.`,
-        headers: { allow },
-        extensions: { allowed: match.allowed },
-      }),
-    );
-  }
-
-  const authentication = await authenticateCall(request, match.operation, { requestId, instance });
-  if (!authentication.ok) return refuse(authentication.response);
-  // The handler may run in another process (Vercel deploys the proxy apart from the functions): hand it
-  // the token this exchange got, so it verifies that token instead of exchanging the credentials
-  // again. It trusts nothing it is given: a bearer token is verified like any other.
-  return authentication.exchanged
-    ? { admitted: true, requestId, authorization: `Bearer ${authentication.exchanged}` }
-    : { admitted: true, requestId };
 }
 
-function refuse(response: Response): Admission {
-  return { admitted: false, response };
+function findOperation(method: string, path: string): Operation {
+  const match = catalog.match(method, path);
+  if (match.kind === "not_found") throw new TollgateError("ERR_OPERATION_NOT_FOUND");
+  if (match.kind === "method_not_allowed") {
+    const allow = match.allowed.join(", ");
+    throw new TollgateError("ERR_METHOD_NOT_ALLOWED", {
+      detail: `This path accepts ${allow}.`,
+      headers: { allow },
+      extensions: { allowed: match.allowed },
+    });
+  }
+  return match.operation;
 }

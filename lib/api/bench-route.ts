@@ -1,6 +1,6 @@
 import "server-only";
 import { getConfig } from "@/lib/config";
-import { problemResponse } from "./problems";
+import { problemResponse, TollgateError } from "@/lib/errors";
 
 /**
  * The benchmark's reference routes: the same small JSON answer as GET /api/v1/me, without the gate
@@ -8,7 +8,9 @@ import { problemResponse } from "./problems";
  * TOLLGATE_BENCH is set (bench/gate.ts sets it).
  */
 export function benchReferenceRoute(): Response {
-  if (!getConfig().benchRoutes) return problemResponse("not_found", { detail: "Not found." });
+  if (!getConfig().benchRoutes) {
+    return problemResponse(new TollgateError("ERR_NOT_FOUND", { detail: "Not found." }));
+  }
   return Response.json(
     {
       subject: "bench@clients",

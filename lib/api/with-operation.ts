@@ -3,13 +3,13 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { getDb, type Database } from "@/lib/db";
 import { isDatabaseUnavailable } from "@/lib/db/database-unavailable";
+import { problemResponse, TollgateError, type ProblemContext } from "@/lib/errors";
 import { log, withLogContext } from "@/lib/log";
 import { reportUsageSoon } from "@/lib/metering/reporter";
 import { unitsFor, type InputOf, type Operation, type ResultOf } from "./catalog";
 import { enforcePlan, type PlanAdmission } from "./enforce-plan";
 import type { VerifiedToken } from "@/lib/gate";
-import { authenticateCall } from "./authenticate-call";
-import { problemResponse, type ProblemName } from "./problems";
+import { API_REALM, authenticateCall } from "./authenticate-call";
 import { resolveCustomer } from "./resolve-customer";
 
 /** The header carrying a request's id, in answers (quote it to support) and logs. */
@@ -24,17 +24,6 @@ export interface OperationContext<O extends Operation> {
   requestId: string;
 }
 
-/** Thrown by handlers for an expected failure, answered as that problem. */
-export class ApiProblem extends Error {
-  constructor(
-    readonly problem: ProblemName,
-    readonly detail: string,
-  ) {
-    super(detail);
-    this.name = "ApiProblem";
-  }
-}
-
 // Next passes no params (undefined) to handlers of routes without dynamic segments.
 type RouteContext = { params?: Promise<Record<string, string | string[]> | undefined> };
 
@@ -42,7 +31,8 @@ type RouteContext = { params?: Promise<Record<string, string | string[]> | undef
  * Wraps a route handler for a catalog operation: authenticates the call again (defence in depth against
  * proxy bypasses; a token-cache hit after the proxy), resolves the caller's customer, validates the
  * input against the operation's schemas, holds the call to the plan (lib/api/enforce-plan.ts), runs
- * the handler, meters it and answers with the declared status. Handlers stay a few lines.
+ * the handler, meters it and answers with the declared status. Handlers stay a few lines; they refuse
+ * by throwing a `TollgateError`, answered like every other refusal, unmetered.
  *
  * @example export const GET = withOperation(getWidget, ({ input, customerId, db }) => ...);
  */
@@ -59,123 +49,129 @@ export function withOperation<O extends Operation>(
 
   async function serve(request: Request, route: RouteContext, requestId: string): Promise<Response> {
     const url = new URL(request.url);
-    const instance = url.pathname;
-    const problem = (name: ProblemName, detail: string, headers?: HeadersInit) =>
-      problemResponse(name, { detail, requestId, instance, headers });
-
-    const authentication = await authenticateCall(request, operation, { requestId, instance });
-    if (!authentication.ok) return authentication.response;
-    const caller = authentication.token;
-
-    const db = getDb();
-    let customerId: string | null;
-    let plan: PlanAdmission;
-    let input: Parsed<O>;
-    let units = 0;
+    const where: ProblemContext = { requestId, instance: url.pathname, realm: API_REALM };
     try {
-      customerId = await resolveCustomer(db, caller);
-      if (!customerId) {
-        return problem(
-          "unknown_customer",
-          caller.kind === "machine"
-            ? "This client is not registered to a customer, or it was revoked. Create a client in the dashboard."
-            : "Sign in to the dashboard once to set up your account, then try again.",
-        );
+      const { token: caller } = await authenticateCall(request, operation, requestId);
+      const db = getDb();
+      const { customerId, input, units, plan } = await admit(db, caller, request, url, route, requestId);
+      let result: ResultOf<O>;
+      try {
+        result = await handler({ input, caller, customerId, db, requestId });
+      } catch (error) {
+        await release(plan, requestId);
+        // The handler's own refusal carries the plan's headers, as its answer would have.
+        if (error instanceof TollgateError) {
+          return problemResponse(error, { ...where, headers: plan.headers });
+        }
+        throw handlerFailure(error, requestId);
       }
-      input = await parseInput(operation, request, url, (await route.params) ?? {});
-      if (!input.success) return problem("invalid_request", input.detail);
-      units = unitsFor(operation, input.data);
-      const admission = await enforcePlan(db, customerId, operation, units, {
-        requestId,
-        instance,
-      });
-      if (!admission.ok) return admission.response;
-      plan = admission;
+      await commit(plan, { requestId, customerId, units });
+      // Metered usage reaches Stripe from the API itself: a run after this answer, now and then.
+      if (units > 0) reportUsageSoon();
+      const headers = { ...plan.headers, [REQUEST_ID_HEADER]: requestId, "cache-control": "no-store" };
+      if (operation.response.status === 204) return new Response(null, { status: 204, headers });
+      return Response.json(result, { status: operation.response.status, headers });
     } catch (error) {
-      // The database (or rate-limit store) did not answer: refuse, never serve unmetered.
-      log.error("api.admission_failed", { requestId, operation: operation.id, error: errorMessage(error) });
-      return problem("service_unavailable", "The API cannot check your plan right now. Retry shortly.", {
-        "retry-after": "5",
-      });
+      if (!(error instanceof TollgateError)) throw error;
+      return problemResponse(error, where);
     }
+  }
 
-    let result: ResultOf<O>;
+  /** The caller's customer, the parsed input and the plan's admission of the call. */
+  async function admit(
+    db: Database,
+    caller: VerifiedToken,
+    request: Request,
+    url: URL,
+    route: RouteContext,
+    requestId: string,
+  ): Promise<{ customerId: string; input: InputOf<O>; units: number; plan: PlanAdmission }> {
     try {
-      result = await handler({ input: input.data, caller, customerId, db, requestId });
-    } catch (error) {
-      await plan
-        .release()
-        .catch((releaseError: unknown) =>
-          log.error("metering.release_failed", { requestId, error: errorMessage(releaseError) }),
-        );
-      if (error instanceof ApiProblem) return problem(error.problem, error.detail, plan.headers);
-      log.error("api.handler_failed", { requestId, operation: operation.id, error: errorMessage(error) });
-      if (isDatabaseUnavailable(error)) {
-        return problem("service_unavailable", "The API's database is unavailable right now. Retry shortly.", {
-          "retry-after": "5",
+      const customerId = await resolveCustomer(db, caller);
+      if (!customerId) {
+        throw new TollgateError("ERR_UNKNOWN_CUSTOMER", {
+          detail:
+            caller.kind === "machine"
+              ? "This client is not registered to a customer, or it was revoked. Create a client in the dashboard."
+              : "Sign in to the dashboard once to set up your account, then try again.",
         });
       }
-      return problem(
-        "internal_error",
-        `Something went wrong on our side. Quote request id ${requestId} to support.`,
-      );
+      const input = await parseInput(operation, request, url, (await route.params) ?? {});
+      const units = unitsFor(operation, input);
+      const plan = await enforcePlan(db, customerId, operation, units);
+      return { customerId, input, units, plan };
+    } catch (error) {
+      if (error instanceof TollgateError) throw error;
+      // The database (or rate-limit store) did not answer: refuse, never serve unmetered.
+      log.error("api.admission_failed", { requestId, operation: operation.id, error: errorMessage(error) });
+      throw new TollgateError("ERR_PLAN_UNAVAILABLE", RETRY_SOON);
     }
+  }
 
+  /** Records the call's units, durably, before the answer leaves. */
+  async function commit(
+    plan: PlanAdmission,
+    call: { requestId: string; customerId: string; units: number },
+  ): Promise<void> {
     try {
-      // Durable metering: the units are committed before the answer leaves.
       await plan.commit();
     } catch (error) {
       // Unrecorded means unserved: a 2xx now would be a call nobody pays for. The handler's work is
       // done, though, so say that it stands. Alert on this event (README, Operations).
       log.error("metering.record_failed", {
-        requestId,
+        ...call,
         operation: operation.id,
-        customerId,
         meter: operation.cost.meter,
-        units,
         error: errorMessage(error),
       });
-      await plan
-        .release()
-        .catch((releaseError: unknown) =>
-          log.error("metering.release_failed", { requestId, error: errorMessage(releaseError) }),
-        );
-      return problem(
-        "service_unavailable",
-        "The API could not record this call's usage, so it is refused and not billed; any change it made stands. Retry shortly.",
-        { "retry-after": "5" },
-      );
+      await release(plan, call.requestId);
+      throw new TollgateError("ERR_USAGE_NOT_RECORDED", RETRY_SOON);
     }
-    // Metered usage reaches Stripe from the API itself: a run after this answer, now and then.
-    if (units > 0) reportUsageSoon();
-    const headers = { ...plan.headers, [REQUEST_ID_HEADER]: requestId, "cache-control": "no-store" };
-    if (operation.response.status === 204) return new Response(null, { status: 204, headers });
-    return Response.json(result, { status: operation.response.status, headers });
   }
+
+  /** What a handler's unexpected failure is answered as. */
+  function handlerFailure(error: unknown, requestId: string): TollgateError {
+    log.error("api.handler_failed", { requestId, operation: operation.id, error: errorMessage(error) });
+    if (isDatabaseUnavailable(error)) return new TollgateError("ERR_DATABASE_UNAVAILABLE", RETRY_SOON);
+    return new TollgateError("ERR_INTERNAL", {
+      detail: `Something went wrong on our side. Quote request id ${requestId} to support.`,
+    });
+  }
+}
+
+const RETRY_SOON = { retryAfterSeconds: 5 };
+
+/** Gives back a reserved quota; a failure to is logged, not answered. */
+async function release(plan: PlanAdmission, requestId: string): Promise<void> {
+  await plan
+    .release()
+    .catch((releaseError: unknown) =>
+      log.error("metering.release_failed", { requestId, error: errorMessage(releaseError) }),
+    );
 }
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-type Parsed<O extends Operation> = { success: true; data: InputOf<O> } | { success: false; detail: string };
-
+/** The call's params, query and body, parsed with the operation's schemas. */
 async function parseInput<O extends Operation>(
   operation: O,
   request: Request,
   url: URL,
   params: Record<string, string | string[]>,
-): Promise<Parsed<O>> {
+): Promise<InputOf<O>> {
+  const invalid = (detail: string) => new TollgateError("ERR_INVALID_INPUT", { detail });
   let body: unknown = undefined;
   if (!(operation.body instanceof z.ZodUndefined)) {
     const type = request.headers.get("content-type") ?? "";
     if (!/^application\/(.+\+)?json\b/i.test(type)) {
-      return { success: false, detail: "Send the request body as JSON with Content-Type: application/json." };
+      throw invalid("Send the request body as JSON with Content-Type: application/json.");
     }
     try {
       body = await request.json();
     } catch {
-      return { success: false, detail: "The request body is not valid JSON." };
+      throw invalid("The request body is not valid JSON.");
     }
   }
   const query = Object.fromEntries(url.searchParams);
@@ -189,9 +185,6 @@ async function parseInput<O extends Operation>(
       ? []
       : result.error.issues.map((issue) => `${[part, ...issue.path].join(".")}: ${issue.message}`),
   );
-  if (issues.length > 0) return { success: false, detail: `Invalid input. ${issues.join("; ")}.` };
-  return {
-    success: true,
-    data: { params: results.params.data, query: results.query.data, body: results.body.data } as InputOf<O>,
-  };
+  if (issues.length > 0) throw invalid(`Invalid input. ${issues.join("; ")}.`);
+  return { params: results.params.data, query: results.query.data, body: results.body.data } as InputOf<O>;
 }

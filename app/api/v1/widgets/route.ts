@@ -1,12 +1,15 @@
 import { createWidget, listWidgets } from "@/product/operations";
-import { ApiProblem, withOperation } from "@/lib/api/with-operation";
+import { withOperation } from "@/lib/api/with-operation";
+import { TollgateError } from "@/lib/errors";
 import * as widgets from "@/product/widgets/widgets";
 
 // GET /api/v1/widgets – list the caller's widgets
 export const GET = withOperation(listWidgets, async ({ db, customerId, input }) => {
   const page = await widgets.listWidgets(db, customerId, input.query);
   if (!page)
-    throw new ApiProblem("invalid_request", "query.cursor: not the next_cursor of a page of your widgets.");
+    throw new TollgateError("ERR_INVALID_INPUT", {
+      detail: "query.cursor: not the next_cursor of a page of your widgets.",
+    });
   return page;
 });
 
