@@ -7,15 +7,10 @@ import { estimateNextInvoice } from "@/lib/billing/invoice-estimate";
 import { getStripe } from "@/lib/billing/stripe";
 import { PLANS } from "@/lib/billing/plans";
 import { getDb } from "@/lib/db";
+import { formatCount, formatDate, formatMoney, formatUnits } from "@/lib/format";
 import { getUsageSummary } from "@/lib/metering/usage-summary";
 
 export const metadata: Metadata = { title: "Dashboard" };
-
-const number = (value: number) => value.toLocaleString("en-US");
-const units = (value: number) => `${number(value)} ${value === 1 ? "unit" : "units"}`;
-const money = (cents: number, currency: string) =>
-  new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() }).format(cents / 100);
-const date = (iso: string) => iso.slice(0, 10);
 
 /** Share of the cap after which the overview warns. */
 const NEAR_CAP = 0.8;
@@ -49,8 +44,8 @@ export default async function OverviewPage() {
       {cap !== null && usage.units >= cap * NEAR_CAP && (
         <p role="alert" className="rounded-md border border-amber-400 bg-amber-50 p-4 text-amber-950">
           {usage.units >= cap
-            ? `You have used all ${number(cap)} units of the ${plan.name} plan this period; calls are refused until ${date(period.end)}.`
-            : `You have used ${number(usage.units)} of ${number(cap)} units this period.`}{" "}
+            ? `You have used all ${formatCount(cap)} units of the ${plan.name} plan this period; calls are refused until ${formatDate(period.end)}.`
+            : `You have used ${formatCount(usage.units)} of ${formatCount(cap)} units this period.`}{" "}
           <Link href="/dashboard/billing">Upgrade</Link> for more.
         </p>
       )}
@@ -66,23 +61,25 @@ export default async function OverviewPage() {
         <div className="card">
           <dt className="muted">Used this period</dt>
           <dd className="mt-1 text-2xl font-semibold" data-testid="units-used">
-            {units(usage.units)}
+            {formatUnits(usage.units)}
           </dd>
           <dd className="muted">
-            {date(period.start)} to {date(period.end)}
+            {formatDate(period.start)} to {formatDate(period.end)}
           </dd>
         </div>
         <div className="card">
           <dt className="muted">{cap === null ? "Included left" : "Remaining"}</dt>
-          <dd className="mt-1 text-2xl font-semibold">{units(remaining)}</dd>
+          <dd className="mt-1 text-2xl font-semibold">{formatUnits(remaining)}</dd>
           <dd className="muted">
-            of {number(cap ?? included)} {cap === null ? "included" : "a period"}
+            of {formatCount(cap ?? included)} {cap === null ? "included" : "a period"}
           </dd>
         </div>
         <div className="card">
           <dt className="muted">Next invoice (estimate)</dt>
-          <dd className="mt-1 text-2xl font-semibold">{money(estimate.amountCents, estimate.currency)}</dd>
-          <dd className="muted">{plan.stripe ? `on ${date(period.end)}` : "Free plan"}</dd>
+          <dd className="mt-1 text-2xl font-semibold">
+            {formatMoney(estimate.amountCents, estimate.currency)}
+          </dd>
+          <dd className="muted">{plan.stripe ? `on ${formatDate(period.end)}` : "Free plan"}</dd>
         </div>
       </dl>
 

@@ -1,15 +1,12 @@
 import type { Metadata } from "next";
-import { PLAN_LIST, scopeName, type Plan } from "@/lib/billing/plans";
+import { CURRENCY, PLAN_LIST, scopeName, type Plan } from "@/lib/billing/plans";
+import { formatCount, formatMoney } from "@/lib/format";
 
 export const metadata: Metadata = { title: "Pricing" };
 
-const usd = (cents: number) =>
-  new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 0 }).format(
-    cents / 100,
-  );
-
 function price(plan: Plan): string {
-  return plan.stripe ? `${usd(plan.stripe.flatPrice.unitAmountCents)} / month` : "$0";
+  if (!plan.stripe) return formatMoney(0, CURRENCY, "trim-whole");
+  return `${formatMoney(plan.stripe.flatPrice.unitAmountCents, CURRENCY, "trim-whole")} / month`;
 }
 
 // GET /pricing – the plan catalog as a table anyone can read
@@ -27,8 +24,8 @@ export default function PricingPage() {
             <p className="mt-1 text-2xl font-bold">{price(plan)}</p>
             {plan.stripe ? (
               <p className="muted">
-                plus ${(Number(plan.stripe.meteredPrice.unitAmountDecimalCents) / 100).toFixed(3)} per extra
-                unit
+                plus {formatMoney(Number(plan.stripe.meteredPrice.unitAmountDecimalCents), CURRENCY, 3)} per
+                extra unit
               </p>
             ) : (
               <p className="muted">no card needed</p>
@@ -40,8 +37,8 @@ export default function PricingPage() {
               ))}
               <li>
                 {plan.limits.hardCapUnits === null
-                  ? `${plan.limits.includedUnits.toLocaleString("en-US")} units a month included`
-                  : `Up to ${plan.limits.hardCapUnits.toLocaleString("en-US")} units a month`}
+                  ? `${formatCount(plan.limits.includedUnits)} units a month included`
+                  : `Up to ${formatCount(plan.limits.hardCapUnits)} units a month`}
               </li>
               <li>{plan.limits.rateLimit.points} requests per second</li>
             </ul>

@@ -5,13 +5,12 @@ import { scopeName } from "@/lib/billing/plans";
 import { getConfig } from "@/lib/config";
 import { DataTable } from "@/components/ui/data-table";
 import { getDb } from "@/lib/db";
+import { formatDateTime } from "@/lib/format";
 import { CreateClientForm } from "./create-client-form";
 import { PersonalToken } from "./personal-token";
 import { RevokeButton } from "./revoke-button";
 
 export const metadata: Metadata = { title: "API access" };
-
-const date = (value: Date | null) => (value ? value.toISOString().slice(0, 16).replace("T", " ") : "never");
 
 // GET /dashboard/api – the person's token, and the customer's machine clients
 export default async function ApiAccessPage() {
@@ -77,11 +76,13 @@ export default async function ApiAccessPage() {
                     <code className="font-mono text-xs break-all">{client.clientId}</code>
                   </td>
                   <td className="py-2 pr-4 font-mono text-xs">{client.scopes.join(" ")}</td>
-                  <td className="py-2 pr-4 whitespace-nowrap">{date(client.createdAt)}</td>
-                  <td className="py-2 pr-4 whitespace-nowrap">{date(client.lastUsedAt)}</td>
+                  <td className="py-2 pr-4 whitespace-nowrap">{formatDateTime(client.createdAt)}</td>
+                  <td className="py-2 pr-4 whitespace-nowrap">
+                    {client.lastUsedAt ? formatDateTime(client.lastUsedAt) : "never"}
+                  </td>
                   <td className="py-2">
                     {client.revokedAt ? (
-                      <span className="text-slate-600">Revoked {date(client.revokedAt)}</span>
+                      <span className="text-slate-600">Revoked {formatDateTime(client.revokedAt)}</span>
                     ) : (
                       <RevokeButton id={client.id} name={client.name} />
                     )}

@@ -6,14 +6,11 @@ import { paidPlans, PLANS } from "@/lib/billing/plans";
 import { getStripe } from "@/lib/billing/stripe";
 import { DataTable } from "@/components/ui/data-table";
 import { getDb } from "@/lib/db";
+import { formatDate, formatMoney } from "@/lib/format";
 import { log } from "@/lib/log";
 import { CheckoutButton, PortalButton } from "./billing-forms";
 
 export const metadata: Metadata = { title: "Billing" };
-
-const money = (cents: number, currency: string) =>
-  new Intl.NumberFormat("en-US", { style: "currency", currency: currency.toUpperCase() }).format(cents / 100);
-const date = (value: Date) => value.toISOString().slice(0, 10);
 
 // GET /dashboard/billing – the plan, upgrades through Checkout, the portal and past invoices
 export default async function BillingPage({
@@ -64,13 +61,13 @@ export default async function BillingPage({
             className="rounded-md border border-amber-400 bg-amber-50 p-3 text-amber-950"
           >
             Your {plan.name} plan is canceled and ends on{" "}
-            <time dateTime={endsAt.toISOString()}>{date(endsAt)}</time>. It keeps working until then; after
-            that you are on Free. To keep it, choose Manage billing.
+            <time dateTime={endsAt.toISOString()}>{formatDate(endsAt)}</time>. It keeps working until then;
+            after that you are on Free. To keep it, choose Manage billing.
           </p>
         ) : (
           <p className="muted" data-testid="billing-renewal">
             {subscription
-              ? `Status ${subscription.status}. Renews on ${date(subscription.currentPeriodEnd)}.`
+              ? `Status ${subscription.status}. Renews on ${formatDate(subscription.currentPeriodEnd)}.`
               : "No subscription: the Free plan needs no card."}
           </p>
         )}
@@ -112,10 +109,10 @@ export default async function BillingPage({
             <tbody>
               {invoices.map((invoice) => (
                 <tr key={invoice.id} className="border-b border-slate-100">
-                  <td className="py-2 pr-4">{date(invoice.created)}</td>
+                  <td className="py-2 pr-4">{formatDate(invoice.created)}</td>
                   <td className="py-2 pr-4">{invoice.number ?? invoice.id}</td>
                   <td className="py-2 pr-4">{invoice.status ?? "unknown"}</td>
-                  <td className="py-2 pr-4">{money(invoice.totalCents, invoice.currency)}</td>
+                  <td className="py-2 pr-4">{formatMoney(invoice.totalCents, invoice.currency)}</td>
                   <td className="py-2">
                     {invoice.url && (
                       <a href={invoice.url}>
