@@ -1,7 +1,7 @@
 import "server-only";
 import { timingSafeEqual } from "node:crypto";
-import { problemResponse } from "@/lib/api/problems";
 import { getConfig } from "@/lib/config";
+import { problemResponse, TollgateError } from "@/lib/errors";
 
 /**
  * Checks a cron request's `Authorization: Bearer <CRON_SECRET>` (Vercel Cron's convention) in
@@ -11,17 +11,13 @@ import { getConfig } from "@/lib/config";
 export function refuseUnauthorizedCron(request: Request, requestId: string): Response | null {
   const secret = getConfig().cronSecret;
   if (!secret) {
-    return problemResponse("service_unavailable", {
+    const error = new TollgateError("ERR_NOT_CONFIGURED", {
       detail: "Set CRON_SECRET to enable the cron routes.",
-      requestId,
     });
+    return problemResponse(error, { requestId });
   }
   if (!bearerMatches(request.headers.get("authorization"), secret)) {
-    return problemResponse("invalid_token", {
-      detail: "Send Authorization: Bearer <CRON_SECRET>.",
-      headers: { "www-authenticate": 'Bearer realm="cron"' },
-      requestId,
-    });
+    return problemResponse(new TollgateError("ERR_CRON_UNAUTHORIZED"), { requestId, realm: "cron" });
   }
   return null;
 }
