@@ -1,5 +1,6 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { Notice } from "@/components/ui/notice";
 import { requireAccount } from "@/lib/auth/session";
 import { BillingError } from "@/lib/billing/errors";
 import { MissingEmailError } from "@/lib/auth/errors";
@@ -20,9 +21,9 @@ export default async function DashboardLayout({ children }: { children: ReactNod
       return (
         <main className="mx-auto max-w-2xl px-4 py-12">
           <h1 className="text-2xl font-bold">We could not open your account</h1>
-          <p role="alert" className="mt-4 rounded-md border border-red-300 bg-red-50 p-4 text-red-900">
+          <Notice tone="error" role="alert" className="mt-4">
             {error.message}
-          </p>
+          </Notice>
           <p className="mt-6">
             <a href="/auth/logout">Sign out</a> and sign in again with another account.
           </p>

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Notice } from "@/components/ui/notice";
 import { UsageChart } from "@/components/usage-chart";
 import { requireAccount } from "@/lib/auth/session";
 import { getCustomerAccess } from "@/lib/billing/entitlements";
@@ -36,18 +37,18 @@ export default async function OverviewPage() {
       <h1 className="text-2xl font-bold">Overview</h1>
 
       {access.status === "past_due" && (
-        <p role="alert" className="rounded-md border border-amber-400 bg-amber-50 p-4 text-amber-950">
+        <Notice tone="warning" role="alert">
           Your last payment failed. Your plan keeps working for a few days while Stripe retries;{" "}
           <Link href="/dashboard/billing">update your payment method</Link> to keep it.
-        </p>
+        </Notice>
       )}
       {cap !== null && usage.units >= cap * NEAR_CAP && (
-        <p role="alert" className="rounded-md border border-amber-400 bg-amber-50 p-4 text-amber-950">
+        <Notice tone="warning" role="alert">
           {usage.units >= cap
             ? `You have used all ${formatCount(cap)} units of the ${plan.name} plan this period; calls are refused until ${formatDate(period.end)}.`
             : `You have used ${formatCount(usage.units)} of ${formatCount(cap)} units this period.`}{" "}
           <Link href="/dashboard/billing">Upgrade</Link> for more.
-        </p>
+        </Notice>
       )}
 
       <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">

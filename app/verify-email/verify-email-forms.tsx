@@ -2,6 +2,7 @@
 
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/submit-button";
+import { Notice } from "@/components/ui/notice";
 import {
   continueAfterVerificationAction,
   resendVerificationEmailAction,
@@ -12,19 +13,15 @@ function Outcome({ state }: { state: VerifyEmailState }) {
   if (state.status === "idle") return null;
   if (state.status === "error") {
     return (
-      <p
-        role="alert"
-        data-code={state.code}
-        className="rounded-md border border-red-300 bg-red-50 p-3 text-red-900"
-      >
+      <Notice tone="error" role="alert" data-code={state.code}>
         {state.message}
-      </p>
+      </Notice>
     );
   }
   return (
-    <p role="status" className="rounded-md border border-slate-300 bg-slate-50 p-3">
+    <Notice tone="info" role="status">
       {state.message}
-    </p>
+    </Notice>
   );
 }
 

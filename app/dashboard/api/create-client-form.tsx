@@ -3,6 +3,7 @@
 import { useActionState } from "react";
 import { CopyButton } from "@/components/copy-button";
 import { SubmitButton } from "@/components/submit-button";
+import { Notice } from "@/components/ui/notice";
 import { toast } from "@/components/ui/toaster";
 import { createClientAction, type CreateClientState } from "./actions";
 import { Snippets } from "./snippets";
@@ -66,19 +67,13 @@ export function CreateClientForm({
       </form>
       <div aria-live="polite">
         {state.status === "error" && (
-          <p
-            role="alert"
-            data-code={state.code}
-            className="rounded-md border border-red-300 bg-red-50 p-3 text-red-900"
-          >
+          <Notice tone="error" role="alert" data-code={state.code}>
             {state.message}
-          </p>
+          </Notice>
         )}
         {state.status === "created" && (
-          <div className="rounded-md border border-green-400 bg-green-50 p-4" data-testid="new-client">
-            <p className="font-medium text-green-950">
-              {state.name} is ready. Copy the secret now: it is shown only once.
-            </p>
+          <Notice tone="success" data-testid="new-client">
+            <p className="font-medium">{state.name} is ready. Copy the secret now: it is shown only once.</p>
             <dl className="mt-3 space-y-2 text-sm">
               <div>
                 <dt className="font-medium">Client ID</dt>
@@ -106,7 +101,7 @@ export function CreateClientForm({
               audience={audience}
               apiUrl={apiUrl}
             />
-          </div>
+          </Notice>
         )}
       </div>
     </div>

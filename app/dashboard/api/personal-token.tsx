@@ -2,6 +2,7 @@
 
 import { useState, useTransition } from "react";
 import { CopyButton } from "@/components/copy-button";
+import { Notice } from "@/components/ui/notice";
 import { revealTokenAction, type TokenState } from "./actions";
 
 /** Shows the signed-in person's own API access token on request (never rendered into the page). */
@@ -20,9 +21,9 @@ export function PersonalToken() {
       </button>
       <div aria-live="polite">
         {state.status === "error" && (
-          <p role="alert" data-code={state.code} className="text-red-900">
+          <Notice tone="error" role="alert" inline data-code={state.code}>
             {state.message}
-          </p>
+          </Notice>
         )}
         {state.status === "ok" && (
           <div>

@@ -11,6 +11,7 @@ import {
   AlertDialogTitle,
   AlertDialogTrigger,
 } from "@/components/ui/alert-dialog";
+import { Notice } from "@/components/ui/notice";
 import { toast } from "@/components/ui/toaster";
 import { revokeClientAction, type RevokeClientState } from "./actions";
 
@@ -52,9 +53,14 @@ export function RevokeButton({ id, name }: { id: string; name: string }) {
         </AlertDialogContent>
       </AlertDialog>
       {state.status !== "idle" && (
-        <p role={state.status === "error" ? "alert" : "status"} className="mt-1 text-xs">
+        <Notice
+          tone={state.status === "error" ? "error" : "success"}
+          role={state.status === "error" ? "alert" : "status"}
+          inline
+          className="mt-1 text-xs"
+        >
           {state.message}
-        </p>
+        </Notice>
       )}
     </form>
   );

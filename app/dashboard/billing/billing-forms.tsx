@@ -2,15 +2,16 @@
 
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/submit-button";
+import { Notice } from "@/components/ui/notice";
 import { checkoutAction, portalAction, type BillingActionState } from "./actions";
 
 const idle: BillingActionState = { status: "idle" };
 
 function ErrorNote({ state }: { state: BillingActionState }) {
   return state.status === "error" ? (
-    <p role="alert" className="mt-2 text-sm text-red-900">
+    <Notice tone="error" role="alert" inline className="mt-2 text-sm">
       {state.message}
-    </p>
+    </Notice>
   ) : null;
 }
 

@@ -5,6 +5,7 @@ import { getCustomerAccess } from "@/lib/billing/entitlements";
 import { paidPlans, PLANS } from "@/lib/billing/plans";
 import { getStripe } from "@/lib/billing/stripe";
 import { DataTable } from "@/components/ui/data-table";
+import { Notice } from "@/components/ui/notice";
 import { getDb } from "@/lib/db";
 import { formatDate, formatMoney } from "@/lib/format";
 import { log } from "@/lib/log";
@@ -41,14 +42,14 @@ export default async function BillingPage({
     <main className="space-y-6">
       <h1 className="text-2xl font-bold">Billing</h1>
       {checkout === "success" && (
-        <p role="status" className="rounded-md border border-green-400 bg-green-50 p-3 text-green-950">
+        <Notice tone="success" role="status">
           Thank you! Your subscription starts as soon as Stripe confirms the payment, usually within seconds.
-        </p>
+        </Notice>
       )}
       {checkout === "canceled" && (
-        <p role="status" className="rounded-md border border-slate-300 bg-white p-3">
+        <Notice tone="info" role="status">
           Checkout was canceled; nothing was charged.
-        </p>
+        </Notice>
       )}
 
       <section aria-labelledby="plan-heading" className="card space-y-2">
@@ -56,14 +57,11 @@ export default async function BillingPage({
           Current plan: <span data-testid="billing-plan">{plan.name}</span>
         </h2>
         {endsAt ? (
-          <p
-            data-testid="billing-renewal"
-            className="rounded-md border border-amber-400 bg-amber-50 p-3 text-amber-950"
-          >
+          <Notice tone="warning" data-testid="billing-renewal">
             Your {plan.name} plan is canceled and ends on{" "}
             <time dateTime={endsAt.toISOString()}>{formatDate(endsAt)}</time>. It keeps working until then;
             after that you are on Free. To keep it, choose Manage billing.
-          </p>
+          </Notice>
         ) : (
           <p className="muted" data-testid="billing-renewal">
             {subscription
@@ -96,9 +94,9 @@ export default async function BillingPage({
           Invoices
         </h2>
         {invoices === null ? (
-          <p role="alert" className="mt-2 text-red-900">
+          <Notice tone="error" role="alert" inline className="mt-2">
             Your invoices could not be loaded right now. Reload the page in a moment.
-          </p>
+          </Notice>
         ) : invoices.length === 0 ? (
           <p className="muted mt-2">No invoices yet.</p>
         ) : (

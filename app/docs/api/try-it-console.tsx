@@ -2,6 +2,7 @@
 
 import { useState, useTransition, type FormEvent } from "react";
 import { revealTokenAction } from "@/app/dashboard/api/actions";
+import { Notice } from "@/components/ui/notice";
 import { toast } from "@/components/ui/toaster";
 import {
   buildRequestBody,
@@ -205,9 +206,9 @@ export function TryItConsole({
         {pending ? "Sending the request" : result ? `Response ${result.status} ${result.statusText}` : ""}
       </p>
       {error && (
-        <p role="alert" className="rounded-md border border-red-300 bg-red-50 p-3 text-red-900">
+        <Notice tone="error" role="alert">
           {error}
-        </p>
+        </Notice>
       )}
       {result && (
         <section
