@@ -1,7 +1,24 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ERROR_TABLE, PROBLEM_TYPES, problemType, type ErrorCode } from "./error-table";
+import { ERROR_TABLE, PROBLEM_TYPES, problemType, type ErrorCode, type ProblemName } from "./error-table";
 
 const CODES = Object.keys(ERROR_TABLE) as ErrorCode[];
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+/** The app's own sources (not its tests, not this folder): where every code must be thrown. */
+async function appSources(): Promise<string> {
+  const dirs = ["app", "lib", "product"];
+  const listed = await Promise.all(dirs.map((dir) => readdir(path.join(ROOT, dir), { recursive: true })));
+  const files = dirs
+    .flatMap((dir, index) => (listed[index] ?? []).map((name) => path.join(dir, name)))
+    .filter((file) => /\.tsx?$/.test(file) && !/\.test\.tsx?$/.test(file))
+    .filter((file) => !file.startsWith("lib/errors/") && !file.startsWith("lib/generated/"));
+  const texts = await Promise.all(
+    [...files, "proxy.ts"].map((file) => readFile(path.join(ROOT, file), "utf8")),
+  );
+  return texts.join("\n");
+}
 
 describe("ERROR_TABLE", () => {
   it.each(CODES)("%s has a status, a tollgate type, a title, and texts safe for a header", (code) => {
@@ -38,5 +55,12 @@ describe("ERROR_TABLE", () => {
       ]),
     );
     expect(statuses).toEqual(expected);
+  });
+
+  it("answers with every problem type, and each code is thrown somewhere in the app", async () => {
+    const answered = new Set(CODES.map((code) => ERROR_TABLE[code].problem));
+    expect([...answered].sort()).toEqual((Object.keys(PROBLEM_TYPES) as ProblemName[]).sort());
+    const sources = await appSources();
+    expect(CODES.filter((code) => !sources.includes(`"${code}"`))).toEqual([]);
   });
 });
