@@ -7,6 +7,14 @@ import { TollgateError } from "./tollgate-error";
 const INVALID_TOKEN = (description: string) =>
   `Bearer realm="tollgate", error="invalid_token", error_description="${description}"`;
 
+const WHERE = { requestId: "req_1", instance: "/api/v1/widgets" };
+
+/** The whole body of a problem answered from {@link WHERE}. */
+function bodyFrom(type: string, title: string, status: number, detail: string | undefined) {
+  const fields = { type: `https://tollgate.dev/problems/${type}`, title, status, detail };
+  return { ...fields, instance: WHERE.instance, request_id: WHERE.requestId };
+}
+
 async function answer(error: TollgateError, context?: Parameters<typeof problemResponse>[1]) {
   const response = problemResponse(error, context);
   return { response, body: (await response.json()) as Record<string, unknown> };
@@ -14,23 +22,15 @@ async function answer(error: TollgateError, context?: Parameters<typeof problemR
 
 describe("problemResponse of gate errors", () => {
   it("no token: 401 and a challenge without an error code (RFC 6750 §3.1)", async () => {
-    const { response, body } = await answer(new GateError("ERR_TOKEN_MISSING", "no bearer token"), {
-      requestId: "req_1",
-      instance: "/api/v1/widgets",
-    });
+    const { response, body } = await answer(new GateError("ERR_TOKEN_MISSING", "no bearer token"), WHERE);
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toBe('Bearer realm="tollgate"');
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(response.headers.get("x-request-id")).toBe("req_1");
-    expect(body).toEqual({
-      type: "https://tollgate.dev/problems/invalid-token",
-      title: "Authentication required",
-      status: 401,
-      detail: ERROR_TABLE.ERR_TOKEN_MISSING.detail,
-      instance: "/api/v1/widgets",
-      request_id: "req_1",
-    });
+    expect(body).toEqual(
+      bodyFrom("invalid-token", "Authentication required", 401, ERROR_TABLE.ERR_TOKEN_MISSING.detail),
+    );
   });
 
   it("a bad signature: invalid_token, and the reason stays out of the response", async () => {
@@ -129,17 +129,12 @@ describe("problemResponse of other errors", () => {
       headers: { allow: "GET, POST" },
       extensions: { status: 200, allowed: ["GET", "POST"] },
     });
-    const { response, body } = await answer(error, { requestId: "req_2", instance: "/api/v1/widgets" });
+    const { response, body } = await answer(error, WHERE);
     expect(response.status).toBe(405);
     expect(response.headers.get("allow")).toBe("GET, POST");
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     expect(body).toEqual({
-      type: "https://tollgate.dev/problems/method-not-allowed",
-      title: "Method not allowed",
-      status: 405,
-      detail: "This path accepts GET, POST.",
-      instance: "/api/v1/widgets",
-      request_id: "req_2",
+      ...bodyFrom("method-not-allowed", "Method not allowed", 405, "This path accepts GET, POST."),
       allowed: ["GET", "POST"],
     });
   });
