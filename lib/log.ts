@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import pino, { type Logger } from "pino";
 import { getConfig } from "@/lib/config";
+import { processKey, processSingleton } from "@/lib/process-state";
 
 /** Fields of a log line. Tokens, secrets and request bodies are scrubbed, but do not put them here. */
 export type LogFields = Record<string, unknown>;
@@ -83,11 +84,11 @@ export function createLogger(level = configuredLevel(), destination?: pino.Desti
   return destination ? pino(options, destination) : pino(options);
 }
 
-// One logger per process, created on first use so the configuration is read after env is loaded.
-const globals = globalThis as typeof globalThis & { tollgateLogger?: Logger };
-function logger(): Logger {
-  return (globals.tollgateLogger ??= createLogger());
-}
+/** Where the process keeps its logger; tests put one there that writes to a stream they read. */
+export const loggerKey = processKey<Logger>("logger");
+
+// Created on first use, so the configuration is read after the environment is loaded.
+const logger = () => processSingleton(loggerKey, () => createLogger());
 
 /**
  * Structured JSON logs through pino: one line per event, `event` a stable dotted name such as

@@ -5,37 +5,23 @@
 import path from "node:path";
 import { NextRequest } from "next/server";
 import { vi } from "vitest";
+import { gateKey } from "@/lib/api/authenticate-call";
 import { routeFileFor } from "@/lib/api/catalog";
 import type { Database } from "@/lib/db";
-import { resetProcessState } from "@/lib/process-state";
+import {
+  peekProcessSingleton,
+  resetProcessState,
+  setProcessSingleton,
+  type ProcessValue,
+} from "@/lib/process-state";
 import { createMigratedDatabase } from "./database";
+import { resetAllButDatabase as resetAppGlobals, setAppDatabase } from "./process-state";
 import { startTestIssuer, type TestIssuer } from "./test-issuer";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
 /** The origin the tests' requests are sent to. */
 export const TEST_BASE_URL = "http://localhost:3000";
-
-/**
- * The app's per-process state, which it keeps on globalThis so that Next's separate bundles (proxy,
- * route handlers) share it: the database, gate, Stripe client, rate limiters and caches.
- */
-export const appGlobals = globalThis as {
-  tollgateDb?: Database;
-  tollgateGate?: unknown;
-  tollgateStripe?: unknown;
-};
-
-/**
- * Forgets the gate, Stripe client, rate limiters and caches, as a new process would start without
- * them. Not the database (a test's own, set by `startTestEnvironment`), whose pool the rate limiter's
- * PostgreSQL store shares.
- */
-export function resetAppGlobals(): void {
-  delete appGlobals.tollgateGate;
-  delete appGlobals.tollgateStripe;
-  resetProcessState();
-}
 
 /** The app's modules as a new process loads them: read the environment as it now is. */
 export async function loadApp() {
@@ -61,7 +47,7 @@ export interface TestEnvironment {
   issuer: TestIssuer;
   /** The test database's client, which the app's `getDb()` returns too. */
   db: Database;
-  /** Unstubs every environment variable, forgets the app's globals, closes the issuer, drops the database. */
+  /** Unstubs every environment variable, forgets the app's process state, closes the issuer, drops the database. */
   close(): Promise<void>;
 }
 
@@ -73,14 +59,13 @@ export async function startTestEnvironment(kid: string): Promise<TestEnvironment
   const [issuer, database] = await Promise.all([startTestIssuer(kid), createMigratedDatabase()]);
   vi.stubEnv("AUTH0_ISSUER", issuer.issuer);
   vi.stubEnv("AUTH0_AUDIENCE", issuer.audience);
-  appGlobals.tollgateDb = database.db;
+  setAppDatabase(database.db);
   return {
     issuer,
     db: database.db,
     async close() {
       vi.unstubAllEnvs();
-      resetAppGlobals();
-      delete appGlobals.tollgateDb;
+      resetProcessState();
       await Promise.all([issuer.close(), database.destroy()]);
     },
   };
@@ -119,19 +104,19 @@ export interface CallOptions {
 
 /** The per-process gates of a proxy and a handler that do not share a process. */
 export interface SplitProcesses {
-  proxy?: unknown;
-  handler?: unknown;
+  proxy?: ProcessValue<typeof gateKey>;
+  handler?: ProcessValue<typeof gateKey>;
 }
 
 /** Runs `fn` with the gate of one of two separate processes in place of this process's own. */
 async function inProcess<T>(processes: SplitProcesses, which: keyof SplitProcesses, fn: () => Promise<T>) {
-  const own = appGlobals.tollgateGate;
-  appGlobals.tollgateGate = processes[which];
+  const own = peekProcessSingleton(gateKey);
+  setProcessSingleton(gateKey, processes[which]);
   try {
     return await fn();
   } finally {
-    processes[which] = appGlobals.tollgateGate;
-    appGlobals.tollgateGate = own;
+    processes[which] = peekProcessSingleton(gateKey);
+    setProcessSingleton(gateKey, own);
   }
 }
 

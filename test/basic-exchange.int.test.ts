@@ -9,9 +9,11 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
 import { createLocalIssuer, type LocalIssuer } from "@/dev/issuer";
 import type { Database } from "@/lib/db";
-import { appGlobals, callApi, loadApp, type App, type SplitProcesses } from "./app-harness";
+import { resetProcessState } from "@/lib/process-state";
+import { callApi, loadApp, type App, type SplitProcesses } from "./app-harness";
 import { givePlan } from "./fixtures";
 import { createMigratedDatabase, type TestDatabase } from "./database";
+import { setAppDatabase } from "./process-state";
 
 const AUDIENCE = "https://api.basic-exchange.test/";
 const READER = { id: "basic-reader", secret: "basic-reader-secret-0123456789" };
@@ -58,7 +60,7 @@ beforeAll(async () => {
 
   vi.stubEnv("AUTH0_ISSUER", issuer.url);
   vi.stubEnv("AUTH0_AUDIENCE", AUDIENCE);
-  appGlobals.tollgateDb = database.db;
+  setAppDatabase(database.db);
   fetchSpy = vi.spyOn(globalThis, "fetch");
   modules = await loadAppWith();
 });
@@ -66,7 +68,7 @@ beforeAll(async () => {
 afterAll(async () => {
   fetchSpy.mockRestore();
   vi.unstubAllEnvs();
-  delete appGlobals.tollgateDb;
+  resetProcessState();
   await Promise.all([issuer.close(), database.destroy()]);
 });
 

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { calendarMonth } from "@/lib/metering/usage-window";
+import { rateLimitersKey } from "@/lib/metering/rate-limit";
 import { resetProcessState } from "@/lib/process-state";
 import { callApi, loadApp, startTestEnvironment, type App, type TestEnvironment } from "./app-harness";
 import { givePlan } from "./fixtures";
@@ -17,7 +18,7 @@ beforeAll(async () => {
   app = await loadApp();
 });
 afterAll(() => env?.close());
-beforeEach(() => resetProcessState("rate-limiters"));
+beforeEach(() => resetProcessState(rateLimitersKey));
 
 /** A customer with a machine client whose tokens carry every scope. */
 async function machineCustomer(name: string): Promise<{ customerId: string; token: string }> {

@@ -1,18 +1,20 @@
 import { createServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { databaseKey } from "@/lib/db";
+import { peekProcessSingleton, resetProcessState } from "@/lib/process-state";
 import { createTestDatabase, TEST_BACKEND } from "@/test/database";
 
 // The real route handler, with the app's real config and database singletons, fresh per test.
 async function loadRoute(env: Record<string, string | undefined>) {
   vi.resetModules();
-  delete (globalThis as { tollgateDb?: unknown }).tollgateDb;
+  resetProcessState(databaseKey);
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   return import("./route");
 }
 
 afterEach(async () => {
-  const db = (globalThis as { tollgateDb?: { $disconnect(): Promise<void> } }).tollgateDb;
-  delete (globalThis as { tollgateDb?: unknown }).tollgateDb;
+  const db = peekProcessSingleton(databaseKey);
+  resetProcessState(databaseKey);
   await db?.$disconnect().catch(() => {});
   vi.unstubAllEnvs();
 });

@@ -5,6 +5,7 @@ import { LOCAL } from "@/lib/config/local-defaults";
 import type { Database } from "@/lib/db";
 import type { JwksTestServer, TestKey } from "@/lib/gate/jwks-test-server";
 import { createMigratedDatabase } from "@/test/database";
+import { setAppDatabase } from "@/test/process-state";
 import { startTestIssuer } from "@/test/test-issuer";
 
 export const AUDIENCE = "https://api.tollgate.bench/";
@@ -39,7 +40,7 @@ export function inProcessApp(): Promise<InProcessApp> {
       USAGE_REPORT_INTERVAL_SECONDS: "0",
     });
     const database = await createMigratedDatabase();
-    (globalThis as { tollgateDb?: Database }).tollgateDb = database.db;
+    setAppDatabase(database.db);
     const stripe = sdkFor(sandbox);
     const { setupCatalog } = await import("@/lib/billing/setup-catalog");
     await setupCatalog(stripe);

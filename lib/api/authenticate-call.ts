@@ -16,6 +16,7 @@ import {
   type ClientCredentialsExchange,
 } from "@/lib/gate/client-credentials-exchange";
 import { log } from "@/lib/log";
+import { processKey, processSingleton } from "@/lib/process-state";
 import type { Operation } from "./catalog";
 import { exchangeBudget, sourceAddress } from "./exchange-budget";
 
@@ -26,14 +27,16 @@ interface GateState {
   tokenCookie: string | undefined;
 }
 
-// One gate per process, on globalThis: Next bundles proxy.ts and the route handlers separately, and
-// they must share the JWKS and verified-token caches, so the handler's re-check is a cache hit.
-const globalForGate = globalThis as typeof globalThis & { tollgateGate?: GateState };
+/**
+ * Where the process keeps its gate. One per process: the proxy and the route handlers must share the
+ * JWKS and verified-token caches, so the handler's re-check is a cache hit.
+ */
+export const gateKey = processKey<GateState>("gate");
 
 function gateState(): GateState {
-  if (!globalForGate.tollgateGate) {
+  return processSingleton(gateKey, () => {
     const config = getConfig();
-    globalForGate.tollgateGate = {
+    return {
       gate: createGate({
         ...config.gate,
         onJwksFetchError: (error) =>
@@ -48,8 +51,7 @@ function gateState(): GateState {
         : null,
       tokenCookie: config.gate.tokenCookie,
     };
-  }
-  return globalForGate.tollgateGate;
+  });
 }
 
 /** The gate of this process (for tests and benchmarks that inspect its caches). */

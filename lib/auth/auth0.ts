@@ -1,6 +1,7 @@
 import "server-only";
 import { Auth0Client } from "@auth0/nextjs-auth0/server";
 import { getConfig } from "@/lib/config";
+import { processKey, processSingleton } from "@/lib/process-state";
 
 /** The scopes a person's session asks for: OIDC profile, and a refresh token to renew the API token. */
 export const SESSION_SCOPE = "openid profile email offline_access";
@@ -22,10 +23,9 @@ function createAuth0Client(): Auth0Client {
   });
 }
 
-const globalForAuth0 = globalThis as typeof globalThis & { tollgateAuth0?: Auth0Client };
+const auth0Key = processKey<Auth0Client>("auth0");
 
 /** The app's Auth0 client (@auth0/nextjs-auth0 v4), built once from the configuration. */
 export function getAuth0(): Auth0Client {
-  globalForAuth0.tollgateAuth0 ??= createAuth0Client();
-  return globalForAuth0.tollgateAuth0;
+  return processSingleton(auth0Key, createAuth0Client);
 }

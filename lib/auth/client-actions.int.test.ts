@@ -10,13 +10,14 @@ import { LOCAL_ISSUER } from "@/dev/issuer/constants";
 import { createLocalIssuer, type LocalIssuer } from "@/dev/issuer/create-local-issuer";
 import { requestToken, signIn } from "@/dev/issuer/testing";
 import type { Database } from "@/lib/db";
+import { rateLimitersKey } from "@/lib/metering/rate-limit";
 import { resetProcessState } from "@/lib/process-state";
 import { createMigratedDatabase, TEST_BACKEND, type TestDatabase } from "@/test/database";
+import { setAppDatabase } from "@/test/process-state";
 import { createManagementApi, type ManagementApi } from "./management";
 
 const ROLES_CLAIM = "https://tollgate.test/roles";
 const REDIRECT_URI = "http://localhost:3000/auth/callback";
-const globals = globalThis as { tollgateDb?: Database; tollgateGate?: unknown };
 
 let issuer: LocalIssuer;
 let database: TestDatabase & { db: Database };
@@ -44,8 +45,7 @@ beforeAll(async () => {
   vi.stubEnv("GATE_REQUIRED_ROLES", "admin");
   vi.resetModules();
   resetProcessState();
-  delete globals.tollgateGate;
-  globals.tollgateDb = database.db;
+  setAppDatabase(database.db);
   app = {
     clientActions: await import("./client-actions"),
     apiAccess: await import("./api-access"),
@@ -55,8 +55,6 @@ beforeAll(async () => {
 afterAll(async () => {
   vi.unstubAllEnvs();
   resetProcessState();
-  delete globals.tollgateGate;
-  delete globals.tollgateDb;
   await Promise.all([issuer.close(), database.destroy()]);
 });
 
@@ -131,7 +129,7 @@ describe("machine-client changes per customer", () => {
     const { points } = app.clientActions.CLIENT_CHANGES_POLICY;
     for (let cycle = 0; cycle < points; cycle++) {
       // Halfway, another instance takes over: the count is shared (PostgreSQL here; Redis when set).
-      if (cycle === points / 2 && TEST_BACKEND === "postgres") resetProcessState("rate-limiters");
+      if (cycle === points / 2 && TEST_BACKEND === "postgres") resetProcessState(rateLimitersKey);
       const { client } = await app.clientActions.createClientAsPerson(
         { customerId, accessToken: alice },
         REQUEST,

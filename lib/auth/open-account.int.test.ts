@@ -13,14 +13,15 @@ import { DEMO_USERS, type DemoUser } from "@/dev/issuer/users";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
 import { sdkFor } from "@/dev/stripe/testing";
 import type { Database } from "@/lib/db";
+import { resetProcessState } from "@/lib/process-state";
 import { createMigratedDatabase, type TestDatabase } from "@/test/database";
+import { setAppDatabase } from "@/test/process-state";
 import { EmailNotVerifiedError } from "./errors";
 import { createManagementApi, type ManagementApi } from "./management";
 import { openAccount, type SessionUser } from "./open-account";
 import { requestVerificationEmail, VERIFICATION_EMAIL_POLICY } from "./verification-email";
 
 const REDIRECT_URI = "http://localhost:3000/auth/callback";
-const globals = globalThis as { tollgateDb?: Database };
 
 const person = (id: string, email: string, emailVerified: boolean): DemoUser => ({
   user_id: `auth0|${id}`,
@@ -58,10 +59,10 @@ beforeAll(async () => {
   stripe = sdkFor(sandbox);
   management = managementFor(issuer);
   // The rate limiter's store (PostgreSQL) is the app's database.
-  globals.tollgateDb = database.db;
+  setAppDatabase(database.db);
 });
 afterAll(async () => {
-  delete globals.tollgateDb;
+  resetProcessState();
   await Promise.all([issuer.close(), sandbox.close(), database.destroy()]);
 });
 

@@ -1,6 +1,7 @@
 import "server-only";
 import Stripe from "stripe";
 import { getConfig, type Config } from "@/lib/config";
+import { processKey, processSingleton } from "@/lib/process-state";
 
 /**
  * The Stripe API version every request uses: the one the installed SDK pins, so the SDK's types match
@@ -31,10 +32,10 @@ export function createStripeClient(stripe: Pick<Config["stripe"], "secretKey" | 
   });
 }
 
-const globalForStripe = globalThis as typeof globalThis & { tollgateStripe?: Stripe };
+/** Where the process keeps its Stripe client; tests forget it to build one from a new environment. */
+export const stripeKey = processKey<Stripe>("stripe");
 
 /** The app's Stripe client, built once from the configuration (the only place one is built). */
 export function getStripe(): Stripe {
-  globalForStripe.tollgateStripe ??= createStripeClient(getConfig().stripe);
-  return globalForStripe.tollgateStripe;
+  return processSingleton(stripeKey, () => createStripeClient(getConfig().stripe));
 }

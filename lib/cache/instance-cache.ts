@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { getConfig } from "@/lib/config";
 import { log } from "@/lib/log";
-import { processSingleton } from "@/lib/process-state";
+import { processKey, processSingleton } from "@/lib/process-state";
 import { createRedisConnection, getRedis, redisReady } from "@/lib/redis";
 
 /** The Redis channel every instance listens on for invalidations. */
@@ -26,9 +26,12 @@ export interface InstanceCache<T> {
 
 export type CacheTopic = "customer-access" | "caller";
 
+/** Where the process keeps its cache for `topic`; tests forget it to start the cache empty. */
+export const instanceCacheKey = <T>(topic: CacheTopic) => processKey<InstanceCache<T>>(`cache:${topic}`);
+
 /** The cache for `topic` in this process, created on first use with its bound from the configuration. */
 export function instanceCache<T>(topic: CacheTopic): InstanceCache<T> {
-  return processSingleton(`cache:${topic}`, () => {
+  return processSingleton(instanceCacheKey<T>(topic), () => {
     const { cacheSeconds, redisUrl } = getConfig();
     const bus = processSingleton(
       "cache:bus",

@@ -10,9 +10,12 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
 import { sdkFor } from "@/dev/stripe/testing";
+import { stripeKey } from "@/lib/billing/stripe";
 import type { Database } from "@/lib/db";
-import { createLogger } from "@/lib/log";
+import { createLogger, loggerKey } from "@/lib/log";
+import { resetProcessState, setProcessSingleton } from "@/lib/process-state";
 import { createMigratedDatabase, TEST_BACKEND, type TestDatabase } from "@/test/database";
+import { setAppDatabase } from "@/test/process-state";
 import { serveRoute, type RouteServer } from "@/test/route-server";
 import { recordUsage } from "./record-usage";
 import { reportUsage, type MeterEventsApi } from "./report-usage";
@@ -27,19 +30,21 @@ let stripe: Stripe;
 let meter: Stripe.Billing.Meter;
 let route: RouteServer;
 const logged: Array<Record<string, unknown>> = [];
-const globals = globalThis as { tollgateDb?: Database; tollgateStripe?: Stripe; tollgateLogger?: unknown };
 
 beforeAll(async () => {
   database = await createMigratedDatabase();
-  globals.tollgateDb = database.db;
-  globals.tollgateLogger = createLogger(
-    "info",
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split("\n").filter(Boolean)) logged.push(JSON.parse(line));
-        done();
-      },
-    }),
+  setAppDatabase(database.db);
+  setProcessSingleton(
+    loggerKey,
+    createLogger(
+      "info",
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          for (const line of chunk.toString().split("\n").filter(Boolean)) logged.push(JSON.parse(line));
+          done();
+        },
+      }),
+    ),
   );
   // The sandbox needs the route's URL and the route the sandbox's: start the route on a late binding.
   let handler: (request: Request) => Promise<Response> = () =>
@@ -62,15 +67,13 @@ beforeAll(async () => {
   vi.stubEnv("STRIPE_API_URL", sandbox.url);
   vi.stubEnv("STRIPE_EVENT_DESTINATION_SECRET", SECRET);
   vi.resetModules();
-  delete globals.tollgateStripe;
+  resetProcessState(stripeKey);
   handler = (await import("@/app/api/stripe/events/route")).POST;
 });
 
 afterAll(async () => {
   vi.unstubAllEnvs();
-  delete globals.tollgateDb;
-  delete globals.tollgateStripe;
-  delete globals.tollgateLogger;
+  resetProcessState();
   await sandbox.close();
   await route.close();
   await database.destroy();

@@ -9,16 +9,16 @@ import { createPrismaClient, type Database } from "@/lib/db/client";
 import { resetProcessState } from "@/lib/process-state";
 import { startTcpProxy, type TcpProxy } from "@/test/faults/tcp-proxy";
 import { createMigratedDatabase, TEST_BACKEND, type TestDatabase } from "@/test/database";
+import { resetAllButDatabase, setAppDatabase } from "@/test/process-state";
 import { requireRedis, TEST_REDIS_URL } from "@/test/redis";
 import type { RatePolicy } from "./rate-limit";
 
-const globals = globalThis as { tollgateDb?: Database };
 const POLICY: RatePolicy = { name: "test", points: 5, durationSeconds: 60 };
 
 /** The limiter's module as a new process would load it, with `env`. */
 async function freshProcess(env: Record<string, string>) {
   vi.resetModules();
-  resetProcessState();
+  resetAllButDatabase();
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   return import("./rate-limit");
 }
@@ -80,13 +80,12 @@ describe.runIf(TEST_BACKEND === "postgres")("rate limits on PostgreSQL without R
     proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
   });
   afterAll(async () => {
-    delete globals.tollgateDb;
     await proxy.close();
     await database.destroy();
   });
 
   it("share one count across instances through the rate_limits table", async () => {
-    globals.tollgateDb = database.db;
+    setAppDatabase(database.db);
     const customer = randomUUID();
     const first = await freshProcess({ REDIS_URL: "" });
     expect(await allowed(() => first.consumeRate(POLICY, customer), 4)).toBe(4);
@@ -98,7 +97,7 @@ describe.runIf(TEST_BACKEND === "postgres")("rate limits on PostgreSQL without R
     const url = new URL(database.config.kind === "postgres" ? database.config.url : "");
     url.port = String(proxy.port);
     const db = createPrismaClient({ kind: "postgres", url: url.toString() });
-    globals.tollgateDb = db;
+    setAppDatabase(db);
     try {
       await proxy.setMode("refuse");
       const limits = await freshProcess({ REDIS_URL: "" });
@@ -107,7 +106,7 @@ describe.runIf(TEST_BACKEND === "postgres")("rate limits on PostgreSQL without R
       await proxy.setMode("up");
       expect(await limits.consumeRate(POLICY, customer)).toMatchObject({ allowed: true, remaining: 4 });
     } finally {
-      delete globals.tollgateDb;
+      resetProcessState();
       await db.$disconnect();
     }
   });

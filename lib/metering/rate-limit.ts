@@ -7,7 +7,7 @@ import {
   type RateLimiterAbstract,
 } from "rate-limiter-flexible";
 import { getDb } from "@/lib/db";
-import { processSingleton } from "@/lib/process-state";
+import { processKey, processSingleton } from "@/lib/process-state";
 import { getRedis, redisReady } from "@/lib/redis";
 
 /** A plan's request rate: `points` calls per `durationSeconds`. */
@@ -25,6 +25,12 @@ export interface RateDecision {
   policy: RatePolicy;
 }
 
+/**
+ * Where the process keeps its limiters; tests forget them to count as a second instance would, from
+ * the shared store alone.
+ */
+export const rateLimitersKey = processKey<Map<string, Promise<RateLimiterAbstract>>>("rate-limiters");
+
 // rate-limiter-flexible (maintained, atomic per store), one limiter per policy per process:
 // - Redis (REDIS_URL): one counter every instance shares, a single round trip per call; while Redis is
 //   unreachable each instance limits on its own in memory (the insurance limiter), so the API stays up
@@ -32,7 +38,7 @@ export interface RateDecision {
 // - PostgreSQL without Redis: shared through the `rate_limits` table (a row update per call).
 // - In memory with embedded PGlite, which is one process by nature, so memory is exact there.
 function limiterFor(policy: RatePolicy): Promise<RateLimiterAbstract> {
-  const limiters = processSingleton("rate-limiters", () => new Map<string, Promise<RateLimiterAbstract>>());
+  const limiters = processSingleton(rateLimitersKey, () => new Map<string, Promise<RateLimiterAbstract>>());
   const id = `${policy.name}:${policy.points}:${policy.durationSeconds}`;
   let limiter = limiters.get(id);
   if (!limiter) {

@@ -8,21 +8,19 @@ import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
 import type { Database } from "@/lib/db";
 import { resetProcessState } from "@/lib/process-state";
 import { createMigratedDatabase, TEST_BACKEND, type TestDatabase } from "@/test/database";
+import { resetAllButDatabase, setAppDatabase } from "@/test/process-state";
 import { withJobLease } from "./job-lease";
 
-const globals = globalThis as { tollgateDb?: Database; tollgateStripe?: unknown };
 let database: TestDatabase & { db: Database };
 let sandbox: StripeSandbox;
 
 beforeAll(async () => {
   database = await createMigratedDatabase();
   sandbox = await createStripeSandbox({ port: 0 });
-  globals.tollgateDb = database.db;
+  setAppDatabase(database.db);
 });
 afterAll(async () => {
   vi.unstubAllEnvs();
-  delete globals.tollgateDb;
-  delete globals.tollgateStripe;
   resetProcessState();
   await sandbox.close();
   await database.destroy();
@@ -76,8 +74,7 @@ describe(`the report trigger on ${TEST_BACKEND}`, () => {
     vi.stubEnv("STRIPE_API_URL", sandbox.url);
     vi.stubEnv("USAGE_REPORT_INTERVAL_SECONDS", "1");
     vi.resetModules();
-    resetProcessState();
-    delete globals.tollgateStripe;
+    resetAllButDatabase();
     const { reportUsageSoon } = await import("./reporter");
     const started = async () =>
       (

@@ -138,7 +138,6 @@ function appInThisProcess() {
       vi.stubEnv(name, cluster.env[name] ?? "");
     vi.resetModules();
     resetProcessState();
-    delete (globalThis as { tollgateDb?: Database }).tollgateDb;
     return {
       db: (await import("@/lib/db")).getDb(),
       machineClients: await import("@/lib/auth/machine-clients"),

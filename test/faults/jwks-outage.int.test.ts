@@ -10,15 +10,10 @@
  */
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { gateKey } from "@/lib/api/authenticate-call";
 import type { Gate } from "@/lib/gate";
-import {
-  appGlobals,
-  loadApp,
-  routeOf,
-  startTestEnvironment,
-  TEST_BASE_URL,
-  type TestEnvironment,
-} from "../app-harness";
+import { setProcessSingleton } from "@/lib/process-state";
+import { loadApp, routeOf, startTestEnvironment, TEST_BASE_URL, type TestEnvironment } from "../app-harness";
 import { TEST_BACKEND } from "../database";
 import { givePlan } from "../fixtures";
 import type { TestIssuer } from "../test-issuer";
@@ -53,7 +48,7 @@ async function loadAppOnTestClock() {
     onJwksFetchError: (error) => log.error("gate.jwks_fetch_failed", { error: error.message }),
   });
   // Where lib/api/authenticate-call.ts keeps the process's gate (it builds the same one, clockless).
-  appGlobals.tollgateGate = { gate, basicExchange: null, tokenCookie: undefined };
+  setProcessSingleton(gateKey, { gate, basicExchange: null, tokenCookie: undefined });
   return { ...modules, proxy: (await import("@/proxy")).proxy };
 }
 

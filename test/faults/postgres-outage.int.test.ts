@@ -18,9 +18,11 @@ import { setupCatalog } from "@/lib/billing/setup-catalog";
 import type { Receipt } from "@/lib/billing/webhook/apply-stripe-event";
 import { isHandledEvent } from "@/lib/billing/webhook/event-types";
 import { LOCAL } from "@/lib/config/local-defaults";
+import { databaseKey } from "@/lib/db";
 import { reportUsage } from "@/lib/metering/report-usage";
+import { resetProcessState } from "@/lib/process-state";
 import { migrateDatabase } from "@/scripts/lib/migrate-database";
-import { appGlobals, callApi, loadApp, TEST_BASE_URL } from "../app-harness";
+import { callApi, loadApp, TEST_BASE_URL } from "../app-harness";
 import { givePlan } from "../fixtures";
 import { privatePostgresUnavailable, startPrivatePostgres, type PrivatePostgres } from "../private-postgres";
 import { subscribeThroughCheckout } from "../stripe-checkout";
@@ -47,7 +49,7 @@ async function reloadApp() {
   // The rate limiter's store shares the app's pool, which $disconnect ends.
   if (app) await app.db.$disconnect();
   // Connected to DATABASE_URL, which the last test moves: the next ones connect to it as it is then.
-  delete appGlobals.tollgateDb;
+  resetProcessState(databaseKey);
   return {
     ...(await loadApp()),
     db: (await import("@/lib/db")).getDb(),

@@ -3,20 +3,22 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { localProductionSecrets } from "@/dev/production-secrets";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
 import { sdkFor } from "@/dev/stripe/testing";
+import { stripeKey } from "@/lib/billing/stripe";
 import type { Database } from "@/lib/db";
 import { recordUsage } from "@/lib/metering/record-usage";
 import { reportUsage } from "@/lib/metering/report-usage";
+import { resetProcessState } from "@/lib/process-state";
 import { createMigratedDatabase, type TestDatabase } from "@/test/database";
+import { setAppDatabase } from "@/test/process-state";
 
 const SECRET = "cron-secret-for-tests-0123456789";
 let database: TestDatabase & { db: Database };
 let sandbox: StripeSandbox;
 let stripe: Stripe;
-const globals = globalThis as { tollgateDb?: Database; tollgateStripe?: unknown };
 
 async function loadRoute(env: Record<string, string | undefined>) {
   vi.resetModules();
-  delete globals.tollgateStripe;
+  resetProcessState(stripeKey);
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   return import("./route");
 }
@@ -30,12 +32,11 @@ beforeAll(async () => {
     event_name: "api_units",
     default_aggregation: { formula: "sum" },
   });
-  globals.tollgateDb = database.db;
+  setAppDatabase(database.db);
 });
 afterAll(async () => {
   vi.unstubAllEnvs();
-  delete globals.tollgateDb;
-  delete globals.tollgateStripe;
+  resetProcessState();
   await sandbox.close();
   await database.destroy();
 });

@@ -2,8 +2,11 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { localProductionSecrets } from "@/dev/production-secrets";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
+import { stripeKey } from "@/lib/billing/stripe";
 import type { Database } from "@/lib/db";
+import { resetProcessState } from "@/lib/process-state";
 import { createMigratedDatabase, type TestDatabase } from "@/test/database";
+import { setAppDatabase } from "@/test/process-state";
 
 const SECRET = "cron-secret-for-tests-0123456789";
 let database: TestDatabase & { db: Database };
@@ -11,7 +14,7 @@ let sandbox: StripeSandbox;
 
 async function loadRoute(env: Record<string, string | undefined>) {
   vi.resetModules();
-  delete (globalThis as { tollgateStripe?: unknown }).tollgateStripe;
+  resetProcessState(stripeKey);
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   return import("./route");
 }
@@ -19,12 +22,11 @@ async function loadRoute(env: Record<string, string | undefined>) {
 beforeAll(async () => {
   database = await createMigratedDatabase();
   sandbox = await createStripeSandbox({ port: 0 });
-  (globalThis as { tollgateDb?: Database }).tollgateDb = database.db;
+  setAppDatabase(database.db);
 });
 afterAll(async () => {
   vi.unstubAllEnvs();
-  delete (globalThis as { tollgateDb?: unknown }).tollgateDb;
-  delete (globalThis as { tollgateStripe?: unknown }).tollgateStripe;
+  resetProcessState();
   await sandbox.close();
   await database.destroy();
 });

@@ -8,8 +8,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
 import { sdkFor } from "@/dev/stripe/testing";
 import type { NotificationReceipt } from "@/lib/billing/event-destination/receive-event-notification";
+import { stripeKey } from "@/lib/billing/stripe";
 import type { Database } from "@/lib/db";
+import { resetProcessState } from "@/lib/process-state";
 import { createMigratedDatabase, type TestDatabase } from "@/test/database";
+import { setAppDatabase } from "@/test/process-state";
 
 const SECRET = "whsec_event_destination_route_test";
 const URL_ = "http://localhost:3000/api/stripe/events";
@@ -19,12 +22,11 @@ let sandbox: StripeSandbox;
 let stripe: Stripe;
 let database: TestDatabase & { db: Database };
 let POST: (request: Request) => Promise<Response>;
-const globals = globalThis as { tollgateDb?: Database; tollgateStripe?: Stripe };
 
 async function loadRoute(env: Record<string, string>): Promise<(request: Request) => Promise<Response>> {
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   vi.resetModules();
-  delete globals.tollgateStripe;
+  resetProcessState(stripeKey);
   return (await import("./route")).POST;
 }
 
@@ -37,7 +39,7 @@ beforeAll(async () => {
     event_name: METER,
     default_aggregation: { formula: "sum" },
   });
-  globals.tollgateDb = database.db;
+  setAppDatabase(database.db);
   POST = await loadRoute({
     STRIPE_SECRET_KEY: "",
     STRIPE_WEBHOOK_SECRET: "",
@@ -49,8 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   vi.unstubAllEnvs();
-  delete globals.tollgateDb;
-  delete globals.tollgateStripe;
+  resetProcessState();
   await sandbox.close();
   await database.destroy();
 });

@@ -10,17 +10,16 @@ import { sdkFor } from "@/dev/stripe/testing";
 import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
 import { PLANS } from "@/lib/billing/plans";
 import { setupCatalog } from "@/lib/billing/setup-catalog";
+import { stripeKey } from "@/lib/billing/stripe";
+import { instanceCacheKey } from "@/lib/cache/instance-cache";
 import { LOCAL } from "@/lib/config/local-defaults";
 import type { Database } from "@/lib/db";
 import { resetProcessState } from "@/lib/process-state";
 import { createMigratedDatabase, type TestDatabase } from "@/test/database";
+import { setAppDatabase } from "@/test/process-state";
 import { priceIdFor, subscribeThroughCheckout } from "@/test/stripe-checkout";
 
 const SECRET = LOCAL.stripeWebhookSecret;
-const globals = globalThis as {
-  tollgateDb?: Database;
-  tollgateStripe?: Stripe;
-};
 
 let sandbox: StripeSandbox;
 let stripe: Stripe;
@@ -37,14 +36,13 @@ beforeAll(async () => {
   vi.stubEnv("STRIPE_API_URL", sandbox.url);
   vi.stubEnv("LOG_LEVEL", "error");
   vi.resetModules();
-  delete globals.tollgateStripe;
+  resetProcessState(stripeKey);
   POST = (await import("./route")).POST;
 });
 
 afterAll(async () => {
   vi.unstubAllEnvs();
-  delete globals.tollgateDb;
-  delete globals.tollgateStripe;
+  resetProcessState();
   await sandbox.close();
   await Promise.all([inOrder.destroy(), shuffled.destroy()]);
 });
@@ -55,8 +53,8 @@ const subscribe = (stripeCustomerId: string, plan: "pro" | "scale") =>
 
 /** Posts one event to the webhook route with a valid signature, against `database`. */
 async function deliver(database: Database, event: Stripe.Event): Promise<number> {
-  globals.tollgateDb = database;
-  resetProcessState("cache:customer-access");
+  setAppDatabase(database);
+  resetProcessState(instanceCacheKey("customer-access"));
   const payload = JSON.stringify(event);
   const signature = stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
   const response = await POST(

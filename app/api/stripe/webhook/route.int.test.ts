@@ -13,8 +13,11 @@ import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
 import { getCustomerAccess, mayUse, PAST_DUE_GRACE_MS } from "@/lib/billing/entitlements";
 import { PLANS } from "@/lib/billing/plans";
 import { setupCatalog } from "@/lib/billing/setup-catalog";
+import { stripeKey } from "@/lib/billing/stripe";
 import type { Receipt } from "@/lib/billing/webhook/apply-stripe-event";
+import { resetProcessState } from "@/lib/process-state";
 import { createMigratedDatabase, type TestDatabase } from "@/test/database";
+import { setAppDatabase } from "@/test/process-state";
 import { priceIdFor, subscribeThroughCheckout } from "@/test/stripe-checkout";
 
 const SECRET = LOCAL.stripeWebhookSecret;
@@ -24,7 +27,6 @@ let sandbox: StripeSandbox;
 let stripe: Stripe;
 let database: TestDatabase & { db: Database };
 let POST: (request: Request) => Promise<Response>;
-const globals = globalThis as { tollgateDb?: Database; tollgateStripe?: Stripe };
 
 beforeAll(async () => {
   database = await createMigratedDatabase();
@@ -36,15 +38,14 @@ beforeAll(async () => {
   vi.stubEnv("STRIPE_API_URL", sandbox.url);
   vi.stubEnv("LOG_LEVEL", "error"); // the refusals below log warnings by design
   vi.resetModules();
-  globals.tollgateDb = database.db;
-  delete globals.tollgateStripe;
+  setAppDatabase(database.db);
+  resetProcessState(stripeKey);
   POST = (await import("./route")).POST;
 });
 
 afterAll(async () => {
   vi.unstubAllEnvs();
-  delete globals.tollgateDb;
-  delete globals.tollgateStripe;
+  resetProcessState();
   await sandbox.close();
   await database.destroy();
 });
