@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { isEmailVerified } from "@/lib/auth/open-account";
 import { signInUrl } from "@/lib/auth/return-to";
-import { getSession } from "@/lib/auth/session";
+import { requireSession } from "@/lib/auth/session";
 import { canResendVerificationEmail } from "@/lib/auth/verification-email";
 import { VerifyEmailForms } from "./verify-email-forms";
 
@@ -11,8 +11,7 @@ export const metadata: Metadata = { title: "Verify your email" };
 // GET /verify-email – why the dashboard waits, and how to go on. Reads the session only: no account,
 // user row or Stripe customer is made here.
 export default async function VerifyEmailPage() {
-  const session = await getSession();
-  if (!session) redirect(signInUrl("/dashboard"));
+  const session = await requireSession();
   const email = typeof session.user.email === "string" ? session.user.email : "";
   // Verified, or no email at all (the dashboard explains that one): nothing to do here.
   if (email === "" || isEmailVerified(session.user)) redirect("/dashboard");

@@ -1,4 +1,5 @@
 import "server-only";
+import type { SessionData } from "@auth0/nextjs-auth0/types";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 import { getStripe } from "@/lib/billing/stripe";
@@ -19,6 +20,14 @@ export const VERIFY_EMAIL_PATH = "/verify-email";
 /** The current session, or null when signed out (deduplicated per request). */
 export const getSession = cache(async () => getAuth0().getSession());
 
+/** The current session; signed out: redirects to sign-in, coming back to the dashboard. */
+export async function requireSession(): Promise<SessionData> {
+  const session = await getSession();
+  // proxy.ts already sent signed-out visitors to sign-in with their exact path; this is the backstop.
+  if (!session) redirect(signInUrl("/dashboard"));
+  return session;
+}
+
 /**
  * The signed-in person's account, creating their customer and Stripe customer on first use
  * (`openAccount`). Signed out: redirects to sign-in. Email not verified: redirects to
@@ -27,9 +36,7 @@ export const getSession = cache(async () => getAuth0().getSession());
  * @throws {EmailTakenError} when the email belongs to another account.
  */
 export const requireAccount = cache(async (): Promise<Account> => {
-  const session = await getSession();
-  // proxy.ts already sent signed-out visitors to sign-in with their exact path; this is the backstop.
-  if (!session) redirect(signInUrl("/dashboard"));
+  const session = await requireSession();
   try {
     return await openAccount(session.user, {
       db: getDb(),

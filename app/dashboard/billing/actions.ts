@@ -1,58 +1,66 @@
 "use server";
 
 import { redirect } from "next/navigation";
-import { requireAccount } from "@/lib/auth/session";
+import { z } from "zod";
+import { noInput, validatedActionWithAccount, type ActionState } from "@/lib/auth/validated-action";
 import { createCheckoutSession, createPortalSession } from "@/lib/billing/checkout";
 import { getCustomerAccess } from "@/lib/billing/entitlements";
 import { paidPlans } from "@/lib/billing/plans";
 import { getStripe } from "@/lib/billing/stripe";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
-import { log } from "@/lib/log";
 
-export type BillingActionState = { status: "idle" } | { status: "error"; message: string };
+/** Billing actions leave the page (to Stripe) when they succeed, so a form only ever shows a refusal. */
+export type BillingActionState = ActionState<never>;
 
 const billingUrl = () => `${getConfig().auth.appBaseUrl.replace(/\/$/, "")}/dashboard/billing`;
 
+const CHOOSE_A_PLAN = "Choose one of the plans on this page.";
+
+const checkoutInput = z.object({
+  plan: z.string(CHOOSE_A_PLAN).transform((id, context) => {
+    const plan = paidPlans().find((candidate) => candidate.id === id);
+    if (plan) return plan;
+    context.addIssue({ code: "custom", message: CHOOSE_A_PLAN });
+    return z.NEVER;
+  }),
+});
+
 // Server action – start Stripe Checkout for a paid plan (customers without a paid plan only)
-export async function checkoutAction(
-  _previous: BillingActionState,
-  form: FormData,
-): Promise<BillingActionState> {
-  const account = await requireAccount();
-  const plan = paidPlans().find((candidate) => candidate.id === form.get("plan"));
-  if (!plan) return { status: "error", message: "Choose one of the plans on this page." };
-  const access = await getCustomerAccess(getDb(), account.customerId);
-  if (access.subscriptionId) {
-    return { status: "error", message: "You already have a subscription: change it in the billing portal." };
-  }
-  let url: string;
-  try {
-    url = await createCheckoutSession(getStripe(), {
-      plan,
-      stripeCustomerId: account.stripeCustomerId,
-      successUrl: `${billingUrl()}?checkout=success`,
-      cancelUrl: `${billingUrl()}?checkout=canceled`,
-    });
-  } catch (error) {
-    log.error("dashboard.checkout_failed", { error: String(error) });
-    return { status: "error", message: "Checkout could not be started. Try again in a moment." };
-  }
-  redirect(url);
-}
+export const checkoutAction = validatedActionWithAccount(
+  checkoutInput,
+  async ({ plan }, account): Promise<BillingActionState> => {
+    const access = await getCustomerAccess(getDb(), account.customerId);
+    if (access.subscriptionId) {
+      return {
+        status: "error",
+        message: "You already have a subscription: change it in the billing portal.",
+      };
+    }
+    redirect(
+      await createCheckoutSession(getStripe(), {
+        plan,
+        stripeCustomerId: account.stripeCustomerId,
+        successUrl: `${billingUrl()}?checkout=success`,
+        cancelUrl: `${billingUrl()}?checkout=canceled`,
+      }),
+    );
+  },
+  { event: "dashboard.checkout_failed", message: "Checkout could not be started. Try again in a moment." },
+);
 
 // Server action – open the Stripe Customer Portal for the signed-in customer
-export async function portalAction(): Promise<BillingActionState> {
-  const account = await requireAccount();
-  let url: string;
-  try {
-    url = await createPortalSession(getStripe(), {
-      stripeCustomerId: account.stripeCustomerId,
-      returnUrl: billingUrl(),
-    });
-  } catch (error) {
-    log.error("dashboard.portal_failed", { error: String(error) });
-    return { status: "error", message: "The billing portal could not be opened. Try again in a moment." };
-  }
-  redirect(url);
-}
+export const portalAction = validatedActionWithAccount(
+  noInput,
+  async (_input, account): Promise<BillingActionState> =>
+    redirect(
+      await createPortalSession(getStripe(), {
+        stripeCustomerId: account.stripeCustomerId,
+        returnUrl: billingUrl(),
+      }),
+    ),
+  {
+    event: "dashboard.portal_failed",
+    message: "The billing portal could not be opened. Try again in a moment.",
+  },
+);
