@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { CardSection } from "@/components/ui/card-section";
 import { Notice } from "@/components/ui/notice";
 import { UsageChart } from "@/components/usage-chart";
 import { requireAccount } from "@/lib/auth/session";
@@ -84,10 +85,7 @@ export default async function OverviewPage() {
         </div>
       </dl>
 
-      <section aria-labelledby="usage-heading" className="card">
-        <h2 id="usage-heading" className="text-lg font-semibold">
-          Units per day
-        </h2>
+      <CardSection headingId="usage-heading" title="Units per day">
         {usage.units === 0 ? (
           <p className="muted mt-2">
             No calls yet this period. <Link href="/dashboard/api">Create an API client</Link> and make your
@@ -115,7 +113,7 @@ export default async function OverviewPage() {
             </table>
           </>
         )}
-      </section>
+      </CardSection>
     </main>
   );
 }

@@ -3,6 +3,7 @@ import { grantableScopes, listMachineClients } from "@/lib/auth/machine-clients"
 import { requireAccount } from "@/lib/auth/session";
 import { scopeName } from "@/lib/billing/plans";
 import { getConfig } from "@/lib/config";
+import { CardSection } from "@/components/ui/card-section";
 import { DataTable } from "@/components/ui/data-table";
 import { getDb } from "@/lib/db";
 import { formatDateTime } from "@/lib/format";
@@ -26,33 +27,24 @@ export default async function ApiAccessPage() {
     <main className="space-y-6">
       <h1 className="text-2xl font-bold">API access</h1>
 
-      <section aria-labelledby="personal-heading" className="card space-y-2">
-        <h2 id="personal-heading" className="text-lg font-semibold">
-          Your personal access token
-        </h2>
+      <CardSection headingId="personal-heading" title="Your personal access token" className="space-y-2">
         <p className="muted">
           For trying the API as yourself. Machines should use a client below: their credentials do not expire
           with your session.
         </p>
         <PersonalToken />
-      </section>
+      </CardSection>
 
-      <section aria-labelledby="create-heading" className="card space-y-3">
-        <h2 id="create-heading" className="text-lg font-semibold">
-          Create a machine client
-        </h2>
+      <CardSection headingId="create-heading" title="Create a machine client" className="space-y-3">
         <CreateClientForm
           scopes={scopes}
           tokenUrl={`${gate.issuer}oauth/token`}
           audience={gate.audience}
           apiUrl={`${auth.appBaseUrl.replace(/\/$/, "")}/api/v1`}
         />
-      </section>
+      </CardSection>
 
-      <section aria-labelledby="clients-heading" className="card">
-        <h2 id="clients-heading" className="text-lg font-semibold">
-          Your machine clients
-        </h2>
+      <CardSection headingId="clients-heading" title="Your machine clients">
         {clients.length === 0 ? (
           <p className="muted mt-2">No clients yet. Create one above to call the API from your code.</p>
         ) : (
@@ -92,7 +84,7 @@ export default async function ApiAccessPage() {
             </tbody>
           </DataTable>
         )}
-      </section>
+      </CardSection>
     </main>
   );
 }

@@ -4,6 +4,7 @@ import { listInvoices, type InvoiceSummary } from "@/lib/billing/checkout";
 import { getCustomerAccess } from "@/lib/billing/entitlements";
 import { paidPlans, PLANS } from "@/lib/billing/plans";
 import { getStripe } from "@/lib/billing/stripe";
+import { CardSection } from "@/components/ui/card-section";
 import { DataTable } from "@/components/ui/data-table";
 import { Notice } from "@/components/ui/notice";
 import { getDb } from "@/lib/db";
@@ -52,10 +53,15 @@ export default async function BillingPage({
         </Notice>
       )}
 
-      <section aria-labelledby="plan-heading" className="card space-y-2">
-        <h2 id="plan-heading" className="text-lg font-semibold">
-          Current plan: <span data-testid="billing-plan">{plan.name}</span>
-        </h2>
+      <CardSection
+        headingId="plan-heading"
+        title={
+          <>
+            Current plan: <span data-testid="billing-plan">{plan.name}</span>
+          </>
+        }
+        className="space-y-2"
+      >
         {endsAt ? (
           <Notice tone="warning" data-testid="billing-renewal">
             Your {plan.name} plan is canceled and ends on{" "}
@@ -70,13 +76,10 @@ export default async function BillingPage({
           </p>
         )}
         <PortalButton />
-      </section>
+      </CardSection>
 
       {!access.subscriptionId && (
-        <section aria-labelledby="upgrade-heading" className="card">
-          <h2 id="upgrade-heading" className="text-lg font-semibold">
-            Upgrade
-          </h2>
+        <CardSection headingId="upgrade-heading" title="Upgrade">
           <ul className="mt-3 grid gap-4 md:grid-cols-2">
             {paidPlans().map((paid) => (
               <li key={paid.id} className="rounded-md border border-slate-200 p-4">
@@ -86,13 +89,10 @@ export default async function BillingPage({
               </li>
             ))}
           </ul>
-        </section>
+        </CardSection>
       )}
 
-      <section aria-labelledby="invoices-heading" className="card">
-        <h2 id="invoices-heading" className="text-lg font-semibold">
-          Invoices
-        </h2>
+      <CardSection headingId="invoices-heading" title="Invoices">
         {invoices === null ? (
           <Notice tone="error" role="alert" inline className="mt-2">
             Your invoices could not be loaded right now. Reload the page in a moment.
@@ -123,7 +123,7 @@ export default async function BillingPage({
             </tbody>
           </DataTable>
         )}
-      </section>
+      </CardSection>
     </main>
   );
 }
