@@ -75,24 +75,18 @@ export function CreateClientForm({
           <Notice tone="success" data-testid="new-client">
             <p className="font-medium">{state.name} is ready. Copy the secret now: it is shown only once.</p>
             <dl className="mt-3 space-y-2 text-sm">
-              <div>
-                <dt className="font-medium">Client ID</dt>
-                <dd className="flex flex-wrap items-center gap-2">
-                  <code className="font-mono break-all" data-testid="new-client-id">
-                    {state.clientId}
-                  </code>
-                  <CopyButton text={state.clientId} label="Copy ID" />
-                </dd>
-              </div>
-              <div>
-                <dt className="font-medium">Client secret</dt>
-                <dd className="flex flex-wrap items-center gap-2">
-                  <code className="font-mono break-all" data-testid="new-client-secret">
-                    {state.clientSecret}
-                  </code>
-                  <CopyButton text={state.clientSecret} label="Copy secret" />
-                </dd>
-              </div>
+              <Credential
+                term="Client ID"
+                value={state.clientId}
+                copyLabel="Copy ID"
+                testId="new-client-id"
+              />
+              <Credential
+                term="Client secret"
+                value={state.clientSecret}
+                copyLabel="Copy secret"
+                testId="new-client-secret"
+              />
             </dl>
             <Snippets
               clientId={state.clientId}
@@ -104,6 +98,31 @@ export function CreateClientForm({
           </Notice>
         )}
       </div>
+    </div>
+  );
+}
+
+/** One credential of the new client: its name, its value as code, and a button that copies it. */
+function Credential({
+  term,
+  value,
+  copyLabel,
+  testId,
+}: {
+  term: string;
+  value: string;
+  copyLabel: string;
+  testId: string;
+}) {
+  return (
+    <div>
+      <dt className="font-medium">{term}</dt>
+      <dd className="flex flex-wrap items-center gap-2">
+        <code className="font-mono break-all" data-testid={testId}>
+          {value}
+        </code>
+        <CopyButton text={value} label={copyLabel} />
+      </dd>
     </div>
   );
 }

@@ -34,28 +34,29 @@ const { access_token } = await tokenResponse.json();
 const widgets = await fetch("${apiUrl}/widgets", {
   headers: { authorization: \`Bearer \${access_token}\` },
 }).then((response) => response.json());`;
+  const snippets = [
+    { value: "curl", name: "curl", code: curl },
+    { value: "fetch", name: "fetch (Node 18+)", code: fetchCode },
+  ];
   return (
     <Tabs defaultValue="curl" className="mt-4">
       <TabsList aria-label="Snippet language">
-        <TabsTrigger value="curl">curl</TabsTrigger>
-        <TabsTrigger value="fetch">fetch (Node 18+)</TabsTrigger>
+        {snippets.map((snippet) => (
+          <TabsTrigger key={snippet.value} value={snippet.value}>
+            {snippet.name}
+          </TabsTrigger>
+        ))}
       </TabsList>
-      <TabsContent value="curl">
-        <div className="flex justify-end">
-          <CopyButton text={curl} label="Copy curl" />
-        </div>
-        <pre className="code mt-1" tabIndex={0}>
-          {curl}
-        </pre>
-      </TabsContent>
-      <TabsContent value="fetch">
-        <div className="flex justify-end">
-          <CopyButton text={fetchCode} label="Copy fetch" />
-        </div>
-        <pre className="code mt-1" tabIndex={0}>
-          {fetchCode}
-        </pre>
-      </TabsContent>
+      {snippets.map((snippet) => (
+        <TabsContent key={snippet.value} value={snippet.value}>
+          <div className="flex justify-end">
+            <CopyButton text={snippet.code} label={`Copy ${snippet.value}`} />
+          </div>
+          <pre className="code mt-1" tabIndex={0}>
+            {snippet.code}
+          </pre>
+        </TabsContent>
+      ))}
     </Tabs>
   );
 }
