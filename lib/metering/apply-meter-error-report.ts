@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Database } from "@/lib/db";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { log } from "@/lib/log";
-import { RETRYABLE_CODES } from "./retry-rejected-reports";
+import { RETRYABLE_CODES } from "./settle-reports";
 
 /** Stripe's meter error reports: for a meter's events, and for events that named no meter. */
 export type MeterErrorReportEvent =
@@ -37,7 +37,7 @@ const reportData = z.object({
 /**
  * Our sends that may be among the drops Stripe did not name: Stripe validates within seconds to
  * minutes of receiving an event, so sends from this long before the validation window to a minute
- * after it. Too wide costs only Stripe calls: `judgeReports` returns the held ones to `sent`.
+ * after it. Too wide costs only Stripe calls: `settleReports` returns the held ones to `sent`.
  */
 const SENT_BEFORE_VALIDATION_MS = 15 * 60_000;
 const SENT_AFTER_VALIDATION_MS = 60_000;
@@ -58,7 +58,7 @@ interface MarkedReport {
  * names becomes `rejected` with the code and message (or `expired` for `timestamp_too_far_in_past`,
  * which can never be sent again), and is logged as `metering.report_rejected`. Stripe names only a
  * few sample events per code; when it counts more errors than it names, the reports of that meter
- * sent around the validation window become `suspect`, and retryRejectedReports settles them against
+ * sent around the validation window become `suspect`, and `settleReports` settles them against
  * Stripe's totals. Nothing is sent from here: the reporter's next run retries what can be retried.
  */
 export async function applyMeterErrorReport(

@@ -3,15 +3,7 @@ import Stripe from "stripe";
 import type { Database } from "@/lib/db";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { log } from "@/lib/log";
-import { retryRejectedReports } from "./retry-rejected-reports";
-import {
-  SETTLE_MS,
-  applyVerdicts,
-  judgeReports,
-  meterIdsByEventName,
-  type SettleCounts,
-  type UncertainReport,
-} from "./settle-reports";
+import { STALE_AFTER_MS, settleReports, type SettleCounts, type Uncertainty } from "./settle-reports";
 
 /** Stripe refuses meter events whose timestamp is older than this (35 days); keep a margin. */
 const OLDEST_ACCEPTED_MS = 35 * 24 * 3_600_000 - 3_600_000;
@@ -23,13 +15,6 @@ const STREAM_BATCH = 100;
 const SESSION_MARGIN_MS = 60_000;
 /** After Stripe refuses the v2 stream (a restricted key, an API without it), v1 for this long. */
 const STREAM_RETRY_MS = 10 * 60_000;
-/**
- * Stripe enforces a meter event identifier for at least 24 hours only: a report first sent longer ago
- * than this is never sent again blindly, but checked against Stripe's totals (`verifyStaleReports`).
- */
-export const STALE_AFTER_MS = 23 * 3_600_000;
-/** Stale reports checked per run: each customer, meter and hour costs one Stripe call. */
-const STALE_BATCH = 200;
 
 /** Which Stripe API carries meter events: the v2 stream, v1, or the stream with v1 as the fallback. */
 export type MeterEventsApi = "auto" | "v2" | "v1";
@@ -96,11 +81,11 @@ type Outcome = "sent" | "duplicates" | "failed";
  *    meter event stream in batches of 100 where the account allows it, else one v1 call each. Stripe
  *    keeps an identifier once (for at least 24 hours), so a resend after a crash, or by a second
  *    reporter, never counts twice. Failures stay pending for the next run, for 23 hours after the
- *    first attempt; after that a report is settled from Stripe's totals instead (`verifyStaleReports`).
+ *    first attempt; after that a report is settled from Stripe's totals instead (`settleReports`).
  *
  * Each run first settles what is uncertain: stale pending reports, and reports Stripe's meter error
- * reports named as dropped (`retryRejectedReports`), sent again under a new identifier once the cause
- * is gone and Stripe certainly holds none of them.
+ * reports named as dropped, sent again under a new identifier once the cause is gone and Stripe
+ * certainly holds none of them.
  *
  * Deltas instead of month-to-date totals with `last` aggregation (Unkey's design): deltas keep the
  * meter a plain `sum`, so Stripe's own usage views, invoice lines and event summaries read naturally,
@@ -129,15 +114,15 @@ export async function reportUsage(
   let sender: MeterEventSender | undefined;
   // Before sending: what Stripe may already hold (or dropped) is settled first, so nothing below resends
   // a report blindly after Stripe may have forgotten its identifier.
-  for (const settle of [verifyStaleReports, retryRejectedReports]) {
+  for (const kind of ["stale", "rejected"] satisfies Uncertainty[]) {
     try {
-      const counts = await settle(db, stripe, now(), deadline);
+      const counts = await settleReports(db, stripe, kind, now(), deadline);
       summary.settled.held += counts.held;
       summary.settled.resent += counts.resent;
       summary.settled.unverified += counts.unverified;
     } catch (error) {
       // Stripe unreachable: what waits to be settled waits for the next run; sending goes on.
-      log.warn("metering.settle_failed", { step: settle.name, error: errorMessage(error) });
+      log.warn("metering.settle_failed", { step: kind, error: errorMessage(error) });
     }
   }
 
@@ -199,35 +184,6 @@ async function markAttempted(db: Database, reports: readonly PendingReport[], at
   await db.$executeRaw`
     UPDATE usage_reports SET first_attempt_at = COALESCE(first_attempt_at, ${at}), last_attempt_at = ${at}
     WHERE identifier IN (${Prisma.join(reports.map((report) => report.identifier))}) AND status = 'pending'`;
-}
-
-/**
- * Settles pending reports first sent more than STALE_AFTER_MS ago, which are no longer sent blindly:
- * once their last send has settled in Stripe's totals, a report Stripe holds is marked sent, one it
- * does not hold is sent again under a new identifier, and one the totals cannot settle is marked
- * `unverified` and logged (`metering.report_unverified`) for a person.
- */
-export async function verifyStaleReports(
-  db: Database,
-  stripe: Stripe,
-  now: Date,
-  deadline: number,
-): Promise<SettleCounts> {
-  const counts: SettleCounts = { held: 0, resent: 0, unverified: 0 };
-  const stale = await db.$queryRaw<UncertainReport[]>`
-    SELECT r.identifier, r.customer_id, c.stripe_customer_id, r.meter, r.window_start, r.value
-    FROM usage_reports r JOIN customers c ON c.id = r.customer_id
-    WHERE r.status = 'pending' AND c.stripe_customer_id IS NOT NULL
-      AND r.first_attempt_at <= ${new Date(now.getTime() - STALE_AFTER_MS)}
-      AND r.last_attempt_at <= ${new Date(now.getTime() - SETTLE_MS)}
-      AND (r.checked_at IS NULL OR r.checked_at <= ${new Date(now.getTime() - SETTLE_MS)})
-    ORDER BY r.window_start
-    LIMIT ${STALE_BATCH}`;
-  if (stale.length === 0 || Date.now() >= deadline) return counts;
-  const verdicts = await judgeReports(db, stripe, stale, now, await meterIdsByEventName(stripe));
-  const settled = await applyVerdicts(db, stale, verdicts, ["pending"], now);
-  if (settled.held > 0) log.info("metering.report_verified", { held: settled.held });
-  return settled;
 }
 
 interface DueCounter {

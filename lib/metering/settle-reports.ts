@@ -9,7 +9,29 @@ const HOUR_MS = 3_600_000;
  * Stripe aggregates meter events asynchronously: its totals are read only once every send of the hour
  * is at least this old, so an event still on its way is never taken for a dropped one.
  */
-export const SETTLE_MS = HOUR_MS;
+const SETTLE_MS = HOUR_MS;
+/**
+ * Stripe enforces a meter event identifier for at least 24 hours only: a report first sent longer ago
+ * than this is never sent again blindly, but settled from Stripe's totals (`settleReports`, "stale").
+ */
+export const STALE_AFTER_MS = 23 * HOUR_MS;
+/** A rejected report is asked about at most this often while its cause remains. */
+const RECHECK_MS = 15 * 60_000;
+/** Reports settled per run and kind: each customer, meter and hour costs one Stripe call. */
+const SETTLE_BATCH = 200;
+
+/**
+ * Codes of Stripe's meter error reports whose cause can go away without a change to our events: the
+ * customer exists later (or the row is linked to another one), the meter is reactivated or created, the
+ * clocks agree again. The others (no customer key, a bad value, dimensions) need a code change: those
+ * reports stay rejected. `timestamp_too_far_in_past` never comes back: those are marked expired.
+ */
+export const RETRYABLE_CODES = [
+  "meter_event_customer_not_found",
+  "archived_meter",
+  "no_meter",
+  "timestamp_in_future",
+] as const;
 
 /** A report whose fate at Stripe is uncertain (pending too long, or named in a meter error report). */
 export interface UncertainReport {
@@ -33,6 +55,106 @@ export interface SettleCounts {
   held: number;
   resent: number;
   unverified: number;
+}
+
+/**
+ * The reports whose fate at Stripe is uncertain, by why: `stale`, pending reports first sent longer
+ * than STALE_AFTER_MS ago; `rejected`, reports Stripe's meter error reports named with a retryable code,
+ * and `suspect` ones (sent while Stripe dropped events it did not name).
+ */
+export type Uncertainty = "stale" | "rejected";
+
+type Meters = ReadonlyMap<string, { id: string; active: boolean }>;
+
+interface Settlement {
+  /** The statuses a verdict moves a report out of (a report that left them meanwhile is left alone). */
+  from: readonly string[];
+  /** Up to a batch of candidates, oldest window first, whose last send has settled in Stripe's totals. */
+  candidates(db: Database, now: Date): Promise<UncertainReport[]>;
+  /** Those Stripe can take again now; the others are marked checked and wait. Default: all. */
+  ready?(stripe: Stripe, candidates: readonly UncertainReport[], meters: Meters): Promise<UncertainReport[]>;
+}
+
+const SETTLEMENTS: Record<Uncertainty, Settlement> = {
+  stale: {
+    from: ["pending"],
+    candidates: (db, now) => db.$queryRaw<UncertainReport[]>`
+      SELECT r.identifier, r.customer_id, c.stripe_customer_id, r.meter, r.window_start, r.value
+      FROM usage_reports r JOIN customers c ON c.id = r.customer_id
+      WHERE r.status = 'pending' AND c.stripe_customer_id IS NOT NULL
+        AND r.first_attempt_at <= ${new Date(now.getTime() - STALE_AFTER_MS)}
+        AND r.last_attempt_at <= ${new Date(now.getTime() - SETTLE_MS)}
+        AND (r.checked_at IS NULL OR r.checked_at <= ${new Date(now.getTime() - SETTLE_MS)})
+      ORDER BY r.window_start
+      LIMIT ${SETTLE_BATCH}`,
+  },
+  rejected: {
+    from: ["rejected", "suspect"],
+    candidates: (db, now) => db.$queryRaw<UncertainReport[]>`
+      SELECT r.identifier, r.customer_id, c.stripe_customer_id, r.meter, r.window_start, r.value
+      FROM usage_reports r JOIN customers c ON c.id = r.customer_id
+      WHERE (r.status = 'suspect' OR (r.status = 'rejected' AND r.reject_code IN (${Prisma.join([...RETRYABLE_CODES])})))
+        AND c.stripe_customer_id IS NOT NULL
+        AND (r.checked_at IS NULL OR r.checked_at <= ${new Date(now.getTime() - RECHECK_MS)})
+        AND (r.last_attempt_at IS NULL OR r.last_attempt_at <= ${new Date(now.getTime() - SETTLE_MS)})
+      ORDER BY r.window_start
+      LIMIT ${SETTLE_BATCH}`,
+    // The cause is gone once the meter is active and the Stripe customer exists.
+    async ready(stripe, candidates, meters) {
+      const customers = new Map<string, boolean>();
+      for (const stripeCustomerId of new Set(candidates.map((report) => report.stripe_customer_id))) {
+        customers.set(stripeCustomerId, await customerExists(stripe, stripeCustomerId));
+      }
+      return candidates.filter(
+        (report) =>
+          meters.get(report.meter)?.active === true && customers.get(report.stripe_customer_id) === true,
+      );
+    },
+  },
+};
+
+/**
+ * Settles uncertain reports of one kind from Stripe's totals, so none is sent again blindly after
+ * Stripe may have forgotten its identifier: a report Stripe holds is marked sent, one it certainly
+ * holds none of is sent again under a new identifier, and one the totals cannot settle is marked
+ * `unverified` and logged (`metering.report_unverified`) for a person. Rejected reports are taken up
+ * only once their cause is gone (the meter active, the Stripe customer there).
+ */
+export async function settleReports(
+  db: Database,
+  stripe: Stripe,
+  kind: Uncertainty,
+  now: Date,
+  deadline: number,
+): Promise<SettleCounts> {
+  const none: SettleCounts = { held: 0, resent: 0, unverified: 0 };
+  const settlement = SETTLEMENTS[kind];
+  const candidates = await settlement.candidates(db, now);
+  if (candidates.length === 0 || Date.now() >= deadline) return none;
+  const meters = await meterIdsByEventName(stripe);
+  const ready = settlement.ready ? await settlement.ready(stripe, candidates, meters) : candidates;
+  const waiting = candidates.filter((report) => !ready.includes(report));
+  if (waiting.length > 0) {
+    await db.$executeRaw`
+      UPDATE usage_reports SET checked_at = ${now}
+      WHERE identifier IN (${Prisma.join(waiting.map((report) => report.identifier))})`;
+  }
+  if (ready.length === 0) return none;
+  const verdicts = await judgeReports(db, stripe, ready, now, meters);
+  const settled = await applyVerdicts(db, ready, verdicts, settlement.from, now);
+  if (kind === "stale" && settled.held > 0) log.info("metering.report_verified", { held: settled.held });
+  return settled;
+}
+
+async function customerExists(stripe: Stripe, id: string): Promise<boolean> {
+  try {
+    const customer = await stripe.customers.retrieve(id);
+    return customer.deleted !== true;
+  } catch (error) {
+    // Not found is an answer; any other failure means "not now": the report waits for the next check.
+    if (!(error instanceof Stripe.errors.StripeError)) throw error;
+    return false;
+  }
 }
 
 interface HourRow {
@@ -61,7 +183,7 @@ export async function meterIdsByEventName(
  * means Stripe holds none of them, their sum means all of them, anything else is undecided. An hour
  * with a report still in flight, or sent too recently for Stripe's totals to include it, waits.
  */
-export async function judgeReports(
+async function judgeReports(
   db: Database,
   stripe: Stripe,
   reports: readonly UncertainReport[],
@@ -156,7 +278,7 @@ export function resendIdentifier(identifier: string): string {
  * (safe: Stripe holds none of it, and the old identifier may still be taken); undecided ones become
  * `unverified`; the others are marked checked now.
  */
-export async function applyVerdicts(
+async function applyVerdicts(
   db: Database,
   reports: readonly UncertainReport[],
   verdicts: ReadonlyMap<string, Verdict>,
