@@ -1,6 +1,7 @@
 import { redirect } from "next/navigation";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
+import { log } from "@/lib/log";
 import { AuthError } from "./errors";
 import { noInput, repeatedField, validatedActionFor } from "./validated-action";
 
@@ -75,7 +76,8 @@ describe("validatedActionFor: the one error path", () => {
     });
   });
 
-  it("answers any other error with the failure message, never the error's own text", async () => {
+  it("answers any other error with the failure message, never the error's own text, and logs it", async () => {
+    const logged = vi.spyOn(log, "error").mockImplementation(() => {});
     const action = validatedActionFor(
       identify,
       noInput,
@@ -85,6 +87,10 @@ describe("validatedActionFor: the one error path", () => {
       failure,
     );
     await expect(action()).resolves.toEqual({ status: "error", message: failure.message });
+    expect(logged).toHaveBeenCalledWith("test.action_failed", {
+      error: "Error: connection to 10.0.0.5 refused",
+    });
+    logged.mockRestore();
   });
 
   it("lets a redirect from the action through", async () => {
