@@ -1,5 +1,15 @@
+import type Stripe from "stripe";
+import { vi } from "vitest";
+import { createStripeSandbox, type StripeSandbox, type StripeSandboxOptions } from "@/dev/stripe";
+import { sdkFor } from "@/dev/stripe/testing";
 import type { PlanId } from "@/lib/billing/plans";
 import type { Database } from "@/lib/db";
+import { resetProcessState } from "@/lib/process-state";
+import { createMigratedDatabase, type TestDatabase } from "./database";
+import { setAppDatabase } from "./process-state";
+
+/** The event name of the meter the reporter sends usage to in tests that make it themselves. */
+export const USAGE_METER = "api_units";
 
 /**
  * Gives a customer an active subscription row for a plan, as the Stripe webhook would store it, for
@@ -19,4 +29,108 @@ export async function givePlan(db: Database, customerId: string, plan: PlanId): 
       stripeUpdatedAt: new Date(now),
     },
   });
+}
+
+/** A migrated test database beside a Stripe sandbox, with the official SDK pointed at the sandbox. */
+export interface BillingTestbed {
+  database: TestDatabase & { db: Database };
+  sandbox: StripeSandbox;
+  stripe: Stripe;
+  /** A customer row linked to a new Stripe customer with the same email. */
+  customer(email: string): Promise<{ id: string; stripeId: string }>;
+  /** Closes the sandbox and destroys the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a test database (PGlite, or PostgreSQL with DATABASE_URL) and a Stripe sandbox made with
+ * `options`, for tests of billing and metering against both.
+ */
+export async function startBillingTestbed(options: StripeSandboxOptions = {}): Promise<BillingTestbed> {
+  const [database, sandbox] = await Promise.all([
+    createMigratedDatabase(),
+    createStripeSandbox({ port: 0, ...options }),
+  ]);
+  const stripe = sdkFor(sandbox);
+  return {
+    database,
+    sandbox,
+    stripe,
+    async customer(email) {
+      const stripeCustomer = await stripe.customers.create({ email });
+      const row = await database.db.customer.create({ data: { email, stripeCustomerId: stripeCustomer.id } });
+      return { id: row.id, stripeId: stripeCustomer.id };
+    },
+    async close() {
+      await sandbox.close();
+      await database.destroy();
+    },
+  };
+}
+
+/**
+ * A billing testbed whose database is also the app's (what `getDb()` returns), for tests that load the
+ * app's route handlers or jobs; `close` also unstubs the environment and forgets the process state.
+ */
+export async function startAppTestbed(options: StripeSandboxOptions = {}): Promise<BillingTestbed> {
+  const testbed = await startBillingTestbed(options);
+  setAppDatabase(testbed.database.db);
+  return {
+    ...testbed,
+    async close() {
+      vi.unstubAllEnvs();
+      resetProcessState();
+      await testbed.close();
+    },
+  };
+}
+
+/** The meter the reporter sends usage to (`api_units`, summed), for tests that need no plan catalog. */
+export function createUsageMeter(stripe: Stripe): Promise<Stripe.Billing.Meter> {
+  return stripe.billing.meters.create({
+    display_name: "API units",
+    event_name: USAGE_METER,
+    default_aggregation: { formula: "sum" },
+  });
+}
+
+/** How a test signs a delivery: another secret or time, a header of its own (null: none), a body changed after signing. */
+export interface Signing {
+  secret?: string;
+  timestamp?: number;
+  header?: string | null;
+  tamper?: (body: string) => string;
+}
+
+/**
+ * A POST of `payload` to `url` with a `Stripe-Signature` made as Stripe makes it with `secret`, or as
+ * `signing` says instead, for the webhook and event destination routes.
+ */
+export function signedDelivery(
+  stripe: Stripe,
+  url: string,
+  payload: string,
+  secret: string,
+  signing: Signing = {},
+): Request {
+  const signature =
+    signing.header === undefined
+      ? stripe.webhooks.generateTestHeaderString({
+          payload,
+          secret: signing.secret ?? secret,
+          ...(signing.timestamp === undefined ? {} : { timestamp: signing.timestamp }),
+        })
+      : signing.header;
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (signature !== null) headers["stripe-signature"] = signature;
+  const body = signing.tamper ? signing.tamper(payload) : payload;
+  return new Request(url, { method: "POST", body, headers });
+}
+
+/** The CRON_SECRET the cron route tests configure. */
+export const TEST_CRON_SECRET = "cron-secret-for-tests-0123456789";
+
+/** A GET of a cron route (`/api/cron/usage`) as Vercel Cron sends it, with this Authorization header. */
+export function cronRequest(path: string, authorization?: string): Request {
+  return new Request(`http://localhost${path}`, { headers: authorization ? { authorization } : {} });
 }

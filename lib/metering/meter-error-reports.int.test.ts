@@ -6,24 +6,24 @@
  * DATABASE_URL), real SDK; Stripe's totals must end equal to the served units.
  */
 import { Writable } from "node:stream";
-import Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
-import { sdkFor } from "@/dev/stripe/testing";
-import { stripeKey } from "@/lib/billing/stripe";
+import type Stripe from "stripe";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StripeSandbox } from "@/dev/stripe";
 import type { Database } from "@/lib/db";
 import { createLogger, loggerKey } from "@/lib/log";
-import { resetProcessState, setProcessSingleton } from "@/lib/process-state";
-import { createMigratedDatabase, TEST_BACKEND, type TestDatabase } from "@/test/database";
-import { setAppDatabase } from "@/test/process-state";
+import { setProcessSingleton } from "@/lib/process-state";
+import { TEST_BACKEND, type TestDatabase } from "@/test/database";
+import { createUsageMeter, startAppTestbed, USAGE_METER, type BillingTestbed } from "@/test/fixtures";
+import { startNewProcess } from "@/test/process-state";
 import { serveRoute, type RouteServer } from "@/test/route-server";
 import { recordUsage } from "./record-usage";
 import { reportUsage, type MeterEventsApi } from "./report-usage";
 
-const METER = "api_units";
+const METER = USAGE_METER;
 const SECRET = "whsec_meter_error_reports_e2e";
 const HOUR = 3_600_000;
 
+let testbed: BillingTestbed;
 let database: TestDatabase & { db: Database };
 let sandbox: StripeSandbox;
 let stripe: Stripe;
@@ -32,8 +32,23 @@ let route: RouteServer;
 const logged: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  setAppDatabase(database.db);
+  // The sandbox needs the route's URL and the route the sandbox's: start the route on a late binding.
+  let handler: (request: Request) => Promise<Response> = () =>
+    Promise.resolve(new Response(null, { status: 503 }));
+  route = await serveRoute("/api/stripe/events", (request) => handler(request));
+  testbed = await startAppTestbed({
+    eventDestinationUrl: route.url,
+    eventDestinationSecret: SECRET,
+    webhookRetryDelaysMs: [20, 40],
+  });
+  ({ database, sandbox, stripe } = testbed);
+  meter = await createUsageMeter(stripe);
+  startNewProcess({
+    STRIPE_SECRET_KEY: "",
+    STRIPE_WEBHOOK_SECRET: "",
+    STRIPE_API_URL: sandbox.url,
+    STRIPE_EVENT_DESTINATION_SECRET: SECRET,
+  });
   setProcessSingleton(
     loggerKey,
     createLogger(
@@ -46,45 +61,15 @@ beforeAll(async () => {
       }),
     ),
   );
-  // The sandbox needs the route's URL and the route the sandbox's: start the route on a late binding.
-  let handler: (request: Request) => Promise<Response> = () =>
-    Promise.resolve(new Response(null, { status: 503 }));
-  route = await serveRoute("/api/stripe/events", (request) => handler(request));
-  sandbox = await createStripeSandbox({
-    port: 0,
-    eventDestinationUrl: route.url,
-    eventDestinationSecret: SECRET,
-    webhookRetryDelaysMs: [20, 40],
-  });
-  stripe = sdkFor(sandbox);
-  meter = await stripe.billing.meters.create({
-    display_name: "API units",
-    event_name: METER,
-    default_aggregation: { formula: "sum" },
-  });
-  vi.stubEnv("STRIPE_SECRET_KEY", "");
-  vi.stubEnv("STRIPE_WEBHOOK_SECRET", "");
-  vi.stubEnv("STRIPE_API_URL", sandbox.url);
-  vi.stubEnv("STRIPE_EVENT_DESTINATION_SECRET", SECRET);
-  vi.resetModules();
-  resetProcessState(stripeKey);
   handler = (await import("@/app/api/stripe/events/route")).POST;
 });
 
 afterAll(async () => {
-  vi.unstubAllEnvs();
-  resetProcessState();
-  await sandbox.close();
+  await testbed.close();
   await route.close();
-  await database.destroy();
 });
 
-/** A customer in the database and in Stripe. */
-async function customer(email: string): Promise<{ id: string; stripeId: string }> {
-  const stripeCustomer = await stripe.customers.create({ email });
-  const row = await database.db.customer.create({ data: { email, stripeCustomerId: stripeCustomer.id } });
-  return { id: row.id, stripeId: stripeCustomer.id };
-}
+const customer = (email: string) => testbed.customer(email);
 
 /** Links a customer to a new Stripe customer (what a person does once the old one is gone). */
 async function relink(customerId: string, email: string): Promise<string> {

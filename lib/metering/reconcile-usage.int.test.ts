@@ -3,43 +3,30 @@
  * through the official SDK on a real database: it agrees after a clean report, and finds differences
  * injected in both directions (Stripe holding more than was served; less).
  */
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
-import { sdkFor } from "@/dev/stripe/testing";
 import type { Database } from "@/lib/db";
-import { createMigratedDatabase, TEST_BACKEND, type TestDatabase } from "@/test/database";
+import { TEST_BACKEND, type TestDatabase } from "@/test/database";
+import { createUsageMeter, startBillingTestbed, USAGE_METER, type BillingTestbed } from "@/test/fixtures";
 import { recordUsage } from "./record-usage";
 import { reconcileUsage, reconciliationExitCode, type ReconcileRow } from "./reconcile-usage";
 import { reportUsage } from "./report-usage";
 
-const METER = "api_units";
+const METER = USAGE_METER;
 const DAY = 86_400_000;
 
+let testbed: BillingTestbed;
 let database: TestDatabase & { db: Database };
-let sandbox: StripeSandbox;
 let stripe: Stripe;
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  sandbox = await createStripeSandbox({ port: 0 });
-  stripe = sdkFor(sandbox);
-  await stripe.billing.meters.create({
-    display_name: "API units",
-    event_name: METER,
-    default_aggregation: { formula: "sum" },
-  });
+  testbed = await startBillingTestbed();
+  ({ database, stripe } = testbed);
+  await createUsageMeter(stripe);
 });
-afterAll(async () => {
-  await sandbox.close();
-  await database.destroy();
-});
+afterAll(() => testbed.close());
 
-async function customer(email: string): Promise<{ id: string; stripeId: string }> {
-  const stripeCustomer = await stripe.customers.create({ email });
-  const row = await database.db.customer.create({ data: { email, stripeCustomerId: stripeCustomer.id } });
-  return { id: row.id, stripeId: stripeCustomer.id };
-}
+const customer = (email: string) => testbed.customer(email);
 
 /** Serves `units` at noon UTC `daysAgo` days ago. */
 async function serve(customerId: string, daysAgo: number, units: number): Promise<Date> {

@@ -4,52 +4,32 @@
  */
 import Stripe from "stripe";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
-import { LOCAL } from "@/lib/config/local-defaults";
+import type { StripeSandbox } from "@/dev/stripe";
+import { sdkFor } from "@/dev/stripe/testing";
 import type { Database } from "@/lib/db";
-import { createMigratedDatabase, TEST_BACKEND, type TestDatabase } from "@/test/database";
+import { TEST_BACKEND, type TestDatabase } from "@/test/database";
+import { createUsageMeter, startBillingTestbed, USAGE_METER, type BillingTestbed } from "@/test/fixtures";
 import { recordUsage } from "./record-usage";
 import { reportUsage, type MeterEventsApi, type ReportOptions } from "./report-usage";
 
-const METER = "api_units";
+const METER = USAGE_METER;
 const PERIOD = new Date("2026-11-01T00:00:00Z");
 
+let testbed: BillingTestbed;
 let database: TestDatabase & { db: Database };
 let sandbox: StripeSandbox;
 let stripe: Stripe;
 let meter: Stripe.Billing.Meter;
 
-function client(port: number, retries = 0): Stripe {
-  return new Stripe(LOCAL.stripeSecretKey, {
-    host: "127.0.0.1",
-    port,
-    protocol: "http",
-    maxNetworkRetries: retries,
-  });
-}
-
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  sandbox = await createStripeSandbox({ port: 0 });
-  stripe = client(sandbox.port);
-  meter = await stripe.billing.meters.create({
-    display_name: "API units",
-    event_name: METER,
-    default_aggregation: { formula: "sum" },
-  });
+  testbed = await startBillingTestbed();
+  ({ database, sandbox, stripe } = testbed);
+  meter = await createUsageMeter(stripe);
 });
-afterAll(async () => {
-  await sandbox.close();
-  await database.destroy();
-});
+afterAll(() => testbed.close());
 beforeEach(() => sandbox.setFaults(null));
 
-/** A customer in the database and in Stripe. */
-async function customer(email: string): Promise<{ id: string; stripeId: string }> {
-  const stripeCustomer = await stripe.customers.create({ email });
-  const row = await database.db.customer.create({ data: { email, stripeCustomerId: stripeCustomer.id } });
-  return { id: row.id, stripeId: stripeCustomer.id };
-}
+const customer = (email: string) => testbed.customer(email);
 
 /** Serves `calls` one-unit calls for a customer, spread over a few hours. */
 async function serve(customerId: string, calls: number): Promise<void> {
@@ -174,7 +154,7 @@ describe.each(["v2", "v1"] as const)(`reporting usage to Stripe through %s on ${
     const d = await customer(`${api}-report-crash@example.com`);
     await serve(d.id, 33);
     // A run that plans its deltas and then cannot reach Stripe stands for one killed mid-batch.
-    const unreachable = client(1);
+    const unreachable = sdkFor({ port: 1 });
     const crashed = await report(unreachable);
     expect(crashed.planned).toBeGreaterThan(0);
     expect(crashed.sent).toBe(0);

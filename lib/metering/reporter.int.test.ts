@@ -4,27 +4,22 @@
  * per interval per instance.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
+import type { StripeSandbox } from "@/dev/stripe";
 import type { Database } from "@/lib/db";
-import { resetProcessState } from "@/lib/process-state";
-import { createMigratedDatabase, TEST_BACKEND, type TestDatabase } from "@/test/database";
-import { resetAllButDatabase, setAppDatabase } from "@/test/process-state";
+import { TEST_BACKEND, type TestDatabase } from "@/test/database";
+import { startAppTestbed, type BillingTestbed } from "@/test/fixtures";
+import { startNewProcess } from "@/test/process-state";
 import { withJobLease } from "./job-lease";
 
+let testbed: BillingTestbed;
 let database: TestDatabase & { db: Database };
 let sandbox: StripeSandbox;
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  sandbox = await createStripeSandbox({ port: 0 });
-  setAppDatabase(database.db);
+  testbed = await startAppTestbed();
+  ({ database, sandbox } = testbed);
 });
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  resetProcessState();
-  await sandbox.close();
-  await database.destroy();
-});
+afterAll(() => testbed.close());
 
 describe(`the job lease on ${TEST_BACKEND}`, () => {
   it("lets one of many concurrent runs through, and the next one once it is given back", async () => {
@@ -70,11 +65,11 @@ describe(`the job lease on ${TEST_BACKEND}`, () => {
 
 describe(`the report trigger on ${TEST_BACKEND}`, () => {
   it("starts a run after a metered answer at most once per interval in an instance", async () => {
-    vi.stubEnv("STRIPE_SECRET_KEY", "");
-    vi.stubEnv("STRIPE_API_URL", sandbox.url);
-    vi.stubEnv("USAGE_REPORT_INTERVAL_SECONDS", "1");
-    vi.resetModules();
-    resetAllButDatabase();
+    startNewProcess({
+      STRIPE_SECRET_KEY: "",
+      STRIPE_API_URL: sandbox.url,
+      USAGE_REPORT_INTERVAL_SECONDS: "1",
+    });
     const { reportUsageSoon } = await import("./reporter");
     const started = async () =>
       (

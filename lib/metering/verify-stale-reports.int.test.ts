@@ -5,45 +5,34 @@
  * new identifier, and totals that settle neither are left for a person. Real database (PGlite, or
  * PostgreSQL with DATABASE_URL), the sandbox through the official SDK.
  */
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
-import { sdkFor } from "@/dev/stripe/testing";
+import type { StripeSandbox } from "@/dev/stripe";
 import type { Database } from "@/lib/db";
-import { createMigratedDatabase, TEST_BACKEND, type TestDatabase } from "@/test/database";
+import { TEST_BACKEND, type TestDatabase } from "@/test/database";
+import { createUsageMeter, startBillingTestbed, USAGE_METER, type BillingTestbed } from "@/test/fixtures";
 import { recordUsage } from "./record-usage";
 import { reportUsage } from "./report-usage";
 
-const METER = "api_units";
+const METER = USAGE_METER;
 const HOUR = 3_600_000;
 const STREAM = "/v2/billing/meter_event_stream";
 
+let testbed: BillingTestbed;
 let database: TestDatabase & { db: Database };
 let sandbox: StripeSandbox;
 let stripe: Stripe;
 let meter: Stripe.Billing.Meter;
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  sandbox = await createStripeSandbox({ port: 0 });
-  stripe = sdkFor(sandbox);
-  meter = await stripe.billing.meters.create({
-    display_name: "API units",
-    event_name: METER,
-    default_aggregation: { formula: "sum" },
-  });
+  testbed = await startBillingTestbed();
+  ({ database, sandbox, stripe } = testbed);
+  meter = await createUsageMeter(stripe);
 });
-afterAll(async () => {
-  await sandbox.close();
-  await database.destroy();
-});
+afterAll(() => testbed.close());
 beforeEach(() => sandbox.setFaults(null));
 
-async function customer(email: string): Promise<{ id: string; stripeId: string }> {
-  const stripeCustomer = await stripe.customers.create({ email });
-  const row = await database.db.customer.create({ data: { email, stripeCustomerId: stripeCustomer.id } });
-  return { id: row.id, stripeId: stripeCustomer.id };
-}
+const customer = (email: string) => testbed.customer(email);
 
 /** Serves `calls` one-unit calls in the hour two hours ago: one counter, one report. */
 async function serve(customerId: string, calls: number): Promise<Date> {

@@ -3,43 +3,41 @@
  * signed with the real scheme, posted to the route handler, applied to a real database (PGlite, or
  * PostgreSQL with DATABASE_URL). The handler fetches the full event back from the same sandbox.
  */
-import Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
-import { sdkFor } from "@/dev/stripe/testing";
+import type Stripe from "stripe";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StripeSandbox } from "@/dev/stripe";
 import type { NotificationReceipt } from "@/lib/billing/event-destination/receive-event-notification";
-import { stripeKey } from "@/lib/billing/stripe";
 import type { Database } from "@/lib/db";
-import { resetProcessState } from "@/lib/process-state";
-import { createMigratedDatabase, type TestDatabase } from "@/test/database";
-import { setAppDatabase } from "@/test/process-state";
+import type { TestDatabase } from "@/test/database";
+import {
+  createUsageMeter,
+  signedDelivery,
+  startAppTestbed,
+  USAGE_METER,
+  type BillingTestbed,
+  type Signing,
+} from "@/test/fixtures";
+import { startNewProcess } from "@/test/process-state";
 
 const SECRET = "whsec_event_destination_route_test";
 const URL_ = "http://localhost:3000/api/stripe/events";
-const METER = "api_units";
+const METER = USAGE_METER;
 
+let testbed: BillingTestbed;
 let sandbox: StripeSandbox;
 let stripe: Stripe;
 let database: TestDatabase & { db: Database };
 let POST: (request: Request) => Promise<Response>;
 
 async function loadRoute(env: Record<string, string>): Promise<(request: Request) => Promise<Response>> {
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  vi.resetModules();
-  resetProcessState(stripeKey);
+  startNewProcess(env);
   return (await import("./route")).POST;
 }
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  sandbox = await createStripeSandbox({ port: 0 });
-  stripe = sdkFor(sandbox);
-  await stripe.billing.meters.create({
-    display_name: "API units",
-    event_name: METER,
-    default_aggregation: { formula: "sum" },
-  });
-  setAppDatabase(database.db);
+  testbed = await startAppTestbed();
+  ({ database, sandbox, stripe } = testbed);
+  await createUsageMeter(stripe);
   POST = await loadRoute({
     STRIPE_SECRET_KEY: "",
     STRIPE_WEBHOOK_SECRET: "",
@@ -49,12 +47,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  resetProcessState();
-  await sandbox.close();
-  await database.destroy();
-});
+afterAll(() => testbed.close());
 
 /** A report in the outbox, as the reporter leaves it after Stripe answered 200. */
 async function sentReport(identifier: string): Promise<void> {
@@ -90,27 +83,8 @@ async function dropped(identifier: string): Promise<string> {
   return JSON.stringify(thin, null, 2);
 }
 
-interface Signing {
-  secret?: string;
-  timestamp?: number;
-  header?: string | null;
-  tamper?: (body: string) => string;
-}
-
-function post(payload: string, signing: Signing = {}, route = POST): Promise<Response> {
-  const signature =
-    signing.header === undefined
-      ? stripe.webhooks.generateTestHeaderString({
-          payload,
-          secret: signing.secret ?? SECRET,
-          ...(signing.timestamp === undefined ? {} : { timestamp: signing.timestamp }),
-        })
-      : signing.header;
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (signature !== null) headers["stripe-signature"] = signature;
-  const body = signing.tamper ? signing.tamper(payload) : payload;
-  return route(new Request(URL_, { method: "POST", body, headers }));
-}
+const post = (payload: string, signing: Signing = {}, route = POST): Promise<Response> =>
+  route(signedDelivery(stripe, URL_, payload, SECRET, signing));
 
 const statusOf = async (identifier: string) =>
   (await database.db.usageReport.findUniqueOrThrow({ where: { identifier } })).status;

@@ -3,20 +3,20 @@
  * in order to one database and shuffled with duplicates to another, must leave both in the same state,
  * and that state must match Stripe's.
  */
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
 import { sdkFor } from "@/dev/stripe/testing";
 import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
 import { PLANS } from "@/lib/billing/plans";
 import { setupCatalog } from "@/lib/billing/setup-catalog";
-import { stripeKey } from "@/lib/billing/stripe";
 import { instanceCacheKey } from "@/lib/cache/instance-cache";
 import { LOCAL } from "@/lib/config/local-defaults";
 import type { Database } from "@/lib/db";
 import { resetProcessState } from "@/lib/process-state";
 import { createMigratedDatabase, type TestDatabase } from "@/test/database";
-import { setAppDatabase } from "@/test/process-state";
+import { signedDelivery } from "@/test/fixtures";
+import { setAppDatabase, startNewProcess } from "@/test/process-state";
 import { priceIdFor, subscribeThroughCheckout } from "@/test/stripe-checkout";
 
 const SECRET = LOCAL.stripeWebhookSecret;
@@ -32,11 +32,7 @@ beforeAll(async () => {
   sandbox = await createStripeSandbox({ port: 0, webhookSecret: SECRET });
   stripe = sdkFor(sandbox);
   await setupCatalog(stripe);
-  vi.stubEnv("STRIPE_SECRET_KEY", "");
-  vi.stubEnv("STRIPE_API_URL", sandbox.url);
-  vi.stubEnv("LOG_LEVEL", "error");
-  vi.resetModules();
-  resetProcessState(stripeKey);
+  startNewProcess({ STRIPE_SECRET_KEY: "", STRIPE_API_URL: sandbox.url, LOG_LEVEL: "error" });
   POST = (await import("./route")).POST;
 });
 
@@ -56,13 +52,8 @@ async function deliver(database: Database, event: Stripe.Event): Promise<number>
   setAppDatabase(database);
   resetProcessState(instanceCacheKey("customer-access"));
   const payload = JSON.stringify(event);
-  const signature = stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET });
   const response = await POST(
-    new Request("http://localhost:3000/api/stripe/webhook", {
-      method: "POST",
-      body: payload,
-      headers: { "content-type": "application/json", "stripe-signature": signature },
-    }),
+    signedDelivery(stripe, "http://localhost:3000/api/stripe/webhook", payload, SECRET),
   );
   return response.status;
 }

@@ -3,75 +3,47 @@
  * official SDK, signed with the real scheme, posted to the route handler, applied to a real database
  * (PGlite, or PostgreSQL with DATABASE_URL). The handler reads Stripe back from the same sandbox.
  */
-import Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
-import { sdkFor } from "@/dev/stripe/testing";
+import type Stripe from "stripe";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StripeSandbox } from "@/dev/stripe";
 import { LOCAL } from "@/lib/config/local-defaults";
 import type { Database } from "@/lib/db";
 import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
 import { getCustomerAccess, mayUse, PAST_DUE_GRACE_MS } from "@/lib/billing/entitlements";
 import { PLANS } from "@/lib/billing/plans";
 import { setupCatalog } from "@/lib/billing/setup-catalog";
-import { stripeKey } from "@/lib/billing/stripe";
 import type { Receipt } from "@/lib/billing/webhook/apply-stripe-event";
-import { resetProcessState } from "@/lib/process-state";
-import { createMigratedDatabase, type TestDatabase } from "@/test/database";
-import { setAppDatabase } from "@/test/process-state";
+import type { TestDatabase } from "@/test/database";
+import { signedDelivery, startAppTestbed, type BillingTestbed, type Signing } from "@/test/fixtures";
+import { startNewProcess } from "@/test/process-state";
 import { priceIdFor, subscribeThroughCheckout } from "@/test/stripe-checkout";
 
 const SECRET = LOCAL.stripeWebhookSecret;
 const URL_ = "http://localhost:3000/api/stripe/webhook";
 
+let testbed: BillingTestbed;
 let sandbox: StripeSandbox;
 let stripe: Stripe;
 let database: TestDatabase & { db: Database };
 let POST: (request: Request) => Promise<Response>;
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  sandbox = await createStripeSandbox({ port: 0, webhookSecret: SECRET });
-  stripe = sdkFor(sandbox);
+  testbed = await startAppTestbed({ webhookSecret: SECRET });
+  ({ database, sandbox, stripe } = testbed);
   await setupCatalog(stripe);
-  vi.stubEnv("STRIPE_SECRET_KEY", "");
-  vi.stubEnv("STRIPE_WEBHOOK_SECRET", "");
-  vi.stubEnv("STRIPE_API_URL", sandbox.url);
-  vi.stubEnv("LOG_LEVEL", "error"); // the refusals below log warnings by design
-  vi.resetModules();
-  setAppDatabase(database.db);
-  resetProcessState(stripeKey);
+  startNewProcess({
+    STRIPE_SECRET_KEY: "",
+    STRIPE_WEBHOOK_SECRET: "",
+    STRIPE_API_URL: sandbox.url,
+    LOG_LEVEL: "error", // the refusals below log warnings by design
+  });
   POST = (await import("./route")).POST;
 });
 
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  resetProcessState();
-  await sandbox.close();
-  await database.destroy();
-});
+afterAll(() => testbed.close());
 
-interface Signing {
-  secret?: string;
-  timestamp?: number;
-  header?: string | null;
-  tamper?: (body: string) => string;
-}
-
-async function post(event: Stripe.Event, signing: Signing = {}): Promise<Response> {
-  const payload = JSON.stringify(event);
-  const signature =
-    signing.header === undefined
-      ? stripe.webhooks.generateTestHeaderString({
-          payload,
-          secret: signing.secret ?? SECRET,
-          ...(signing.timestamp === undefined ? {} : { timestamp: signing.timestamp }),
-        })
-      : signing.header;
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (signature !== null) headers["stripe-signature"] = signature;
-  const body = signing.tamper ? signing.tamper(payload) : payload;
-  return POST(new Request(URL_, { method: "POST", body, headers }));
-}
+const post = (event: Stripe.Event, signing: Signing = {}): Promise<Response> =>
+  POST(signedDelivery(stripe, URL_, JSON.stringify(event), SECRET, signing));
 
 async function deliver(event: Stripe.Event): Promise<Receipt> {
   const response = await post(event);
