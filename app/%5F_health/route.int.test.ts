@@ -3,12 +3,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { databaseKey } from "@/lib/db";
 import { peekProcessSingleton, resetProcessState } from "@/lib/process-state";
 import { createTestDatabase, TEST_BACKEND } from "@/test/database";
+import { startNewProcess } from "@/test/process-state";
 
 // The real route handler, with the app's real config and database singletons, fresh per test.
 async function loadRoute(env: Record<string, string | undefined>) {
-  vi.resetModules();
+  startNewProcess(env);
   resetProcessState(databaseKey);
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   return import("./route");
 }
 
