@@ -21,23 +21,29 @@ const redirectUri = `${appBaseUrl}/auth/callback`;
 beforeAll(async () => {
   issuer = await createLocalIssuer({ port: 0, audience: "https://api.tollgate.local/" });
 });
-afterAll(async () => {
-  await issuer.close();
-});
+afterAll(() => issuer.close());
+
+/** The issuer's /authorize URL for the dashboard application's code flow (openid), with `params`. */
+function authorizeUrl(params: Record<string, string> = {}): string {
+  const authorize = new URL("authorize", issuer.url);
+  authorize.search = new URLSearchParams({
+    client_id: LOCAL_ISSUER.dashboard.clientId,
+    response_type: "code",
+    redirect_uri: redirectUri,
+    scope: "openid",
+    ...params,
+  }).toString();
+  return authorize.href;
+}
 
 describe("authorization code + PKCE (the dashboard)", () => {
   it("shows an accessible login page listing the demo users", async () => {
     const jar = new CookieJar();
-    const authorize = new URL("authorize", issuer.url);
-    authorize.search = new URLSearchParams({
-      client_id: LOCAL_ISSUER.dashboard.clientId,
-      response_type: "code",
-      redirect_uri: redirectUri,
-      scope: "openid",
+    const authorize = authorizeUrl({
       code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
       code_challenge_method: "S256",
-    }).toString();
-    const page = await follow(jar, issuer.url, authorize.href);
+    });
+    const page = await follow(jar, issuer.url, authorize);
     expect(page.status).toBe(200);
     const html = page.html ?? "";
     expect(html).toContain('<html lang="en">');
@@ -142,14 +148,8 @@ describe("authorization code + PKCE (the dashboard)", () => {
 
   it("refuses a redirect URI on another host", async () => {
     const jar = new CookieJar();
-    const authorize = new URL("authorize", issuer.url);
-    authorize.search = new URLSearchParams({
-      client_id: LOCAL_ISSUER.dashboard.clientId,
-      response_type: "code",
-      redirect_uri: "https://evil.example/auth/callback",
-      scope: "openid",
-    }).toString();
-    const result = await follow(jar, issuer.url, authorize.href);
+    const authorize = authorizeUrl({ redirect_uri: "https://evil.example/auth/callback" });
+    const result = await follow(jar, issuer.url, authorize);
     expect(result.location).toBeUndefined();
     expect(result.status).toBe(400);
     expect(result.html).toContain("redirect_uri");
@@ -157,14 +157,7 @@ describe("authorization code + PKCE (the dashboard)", () => {
 
   it("rejects a wrong password on the email form", async () => {
     const jar = new CookieJar();
-    const authorize = new URL("authorize", issuer.url);
-    authorize.search = new URLSearchParams({
-      client_id: LOCAL_ISSUER.dashboard.clientId,
-      response_type: "code",
-      redirect_uri: redirectUri,
-      scope: "openid",
-    }).toString();
-    const page = await follow(jar, issuer.url, authorize.href);
+    const page = await follow(jar, issuer.url, authorizeUrl());
     const action = loginActionFor(page.html ?? "", "alice@example.com");
     const response = await jar.fetch(new URL(action, issuer.url).href, {
       method: "POST",

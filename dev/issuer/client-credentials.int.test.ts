@@ -2,42 +2,28 @@ import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalIssuer, type LocalIssuer } from "./create-local-issuer";
 import type { Auth0Client } from "./issuer-state";
-import { decode, management, managementToken, requestToken } from "./testing";
+import { createGrantedClient, decode, management, managementToken, requestToken } from "./testing";
 
 let issuer: LocalIssuer;
 let mgmt: string;
 let client: Auth0Client;
+let tokenRequest: Record<string, string>;
 
 beforeAll(async () => {
   issuer = await createLocalIssuer({ port: 0, audience: "https://api.example.test/" });
   mgmt = await managementToken(issuer);
-  const created = await management(issuer, mgmt, "POST", "clients", {
+  ({ client, tokenRequest } = await createGrantedClient(issuer, mgmt, {
     name: "Acme backend",
-    app_type: "non_interactive",
     grant_types: ["client_credentials"],
     client_metadata: { customer: "cus_123" },
-  });
-  expect(created.status).toBe(201);
-  client = created.body as Auth0Client;
-  const grant = await management(issuer, mgmt, "POST", "client-grants", {
-    client_id: client.client_id,
     audience: issuer.audience,
     scope: ["get:widgets", "create:widgets"],
-  });
-  expect(grant.status).toBe(201);
+  }));
 });
-afterAll(async () => {
-  await issuer.close();
-});
+afterAll(() => issuer.close());
 
 function credentials(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    grant_type: "client_credentials",
-    client_id: client.client_id,
-    client_secret: client.client_secret,
-    audience: issuer.audience,
-    ...extra,
-  };
+  return { ...tokenRequest, ...extra };
 }
 
 describe("client credentials (Auth0 M2M)", () => {
@@ -131,27 +117,19 @@ describe("client credentials (Auth0 M2M)", () => {
   });
 
   it("stops issuing tokens when the client grant or the client is deleted", async () => {
-    const created = await management(issuer, mgmt, "POST", "clients", {
+    const {
+      client: shortLived,
+      grant,
+      tokenRequest: params,
+    } = await createGrantedClient(issuer, mgmt, {
       name: "Short-lived",
-      app_type: "non_interactive",
       grant_types: ["client_credentials"],
-    });
-    const shortLived = created.body as Auth0Client;
-    const grant = await management(issuer, mgmt, "POST", "client-grants", {
-      client_id: shortLived.client_id,
       audience: issuer.audience,
       scope: ["get:widgets"],
     });
-    const params = {
-      grant_type: "client_credentials",
-      client_id: shortLived.client_id,
-      client_secret: shortLived.client_secret,
-      audience: issuer.audience,
-    };
     expect((await requestToken(issuer, params)).status).toBe(200);
 
-    const grantId = (grant.body as { id: string }).id;
-    expect((await management(issuer, mgmt, "DELETE", `client-grants/${grantId}`)).status).toBe(204);
+    expect((await management(issuer, mgmt, "DELETE", `client-grants/${grant.id}`)).status).toBe(204);
     expect((await requestToken(issuer, params)).status).toBe(403);
 
     await management(issuer, mgmt, "POST", "client-grants", {

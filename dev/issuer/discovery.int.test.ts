@@ -5,9 +5,7 @@ let issuer: LocalIssuer;
 beforeAll(async () => {
   issuer = await createLocalIssuer({ port: 0 });
 });
-afterAll(async () => {
-  await issuer.close();
-});
+afterAll(() => issuer.close());
 
 describe("discovery and JWKS", () => {
   it("returns the real ephemeral URL with Auth0's trailing slash", () => {

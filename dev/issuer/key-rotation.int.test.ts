@@ -7,9 +7,7 @@ let issuer: LocalIssuer;
 beforeAll(async () => {
   issuer = await createLocalIssuer({ port: 0 });
 });
-afterAll(async () => {
-  await issuer.close();
-});
+afterAll(() => issuer.close());
 
 async function publishedKids(): Promise<string[]> {
   const response = await fetch(`${issuer.url}.well-known/jwks.json`);

@@ -2,7 +2,7 @@ import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalIssuer, type LocalIssuer } from "./create-local-issuer";
 import type { Auth0Client, Auth0ClientGrant, Auth0ResourceServer } from "./issuer-state";
-import { decode, management, managementToken, requestToken } from "./testing";
+import { createGrantedClient, decode, management, managementToken, requestToken } from "./testing";
 
 let issuer: LocalIssuer;
 let mgmt: string;
@@ -11,9 +11,7 @@ beforeAll(async () => {
   issuer = await createLocalIssuer({ port: 0 });
   mgmt = await managementToken(issuer);
 });
-afterAll(async () => {
-  await issuer.close();
-});
+afterAll(() => issuer.close());
 
 describe("Management API authentication", () => {
   it("answers 401 in Auth0's shape without a token", async () => {
@@ -44,22 +42,12 @@ describe("Management API authentication", () => {
   });
 
   it("answers 401 for an issuer token meant for another audience", async () => {
-    const created = await management(issuer, mgmt, "POST", "clients", {
+    const { tokenRequest } = await createGrantedClient(issuer, mgmt, {
       name: "API only",
-      app_type: "non_interactive",
-    });
-    const client = created.body as Auth0Client;
-    await management(issuer, mgmt, "POST", "client-grants", {
-      client_id: client.client_id,
       audience: issuer.audience,
       scope: ["get:widgets"],
     });
-    const token = await requestToken(issuer, {
-      grant_type: "client_credentials",
-      client_id: client.client_id,
-      client_secret: client.client_secret,
-      audience: issuer.audience,
-    });
+    const token = await requestToken(issuer, tokenRequest);
     const { status, body } = await management(issuer, String(token.body.access_token), "GET", "clients");
     expect(status).toBe(401);
     expect(body).toMatchObject({
@@ -69,22 +57,12 @@ describe("Management API authentication", () => {
   });
 
   it("answers 403 insufficient_scope when the token lacks the endpoint's scope", async () => {
-    const created = await management(issuer, mgmt, "POST", "clients", {
+    const { tokenRequest } = await createGrantedClient(issuer, mgmt, {
       name: "Reader",
-      app_type: "non_interactive",
-    });
-    const reader = created.body as Auth0Client;
-    await management(issuer, mgmt, "POST", "client-grants", {
-      client_id: reader.client_id,
       audience: issuer.managementAudience,
       scope: ["read:clients"],
     });
-    const token = await requestToken(issuer, {
-      grant_type: "client_credentials",
-      client_id: reader.client_id,
-      client_secret: reader.client_secret,
-      audience: issuer.managementAudience,
-    });
+    const token = await requestToken(issuer, tokenRequest);
     const readerToken = String(token.body.access_token);
     expect((await management(issuer, readerToken, "GET", "clients")).status).toBe(200);
     const { status, body } = await management(issuer, readerToken, "POST", "clients", { name: "x" });
@@ -404,23 +382,15 @@ describe("Management API resource servers (APIs)", () => {
         scopes: [{ value: "read:x", description: "Read" }],
       })
     ).body as Auth0ResourceServer;
-    const client = (
-      await management(issuer, mgmt, "POST", "clients", { name: "D", app_type: "non_interactive" })
-    ).body as Auth0Client;
-    await management(issuer, mgmt, "POST", "client-grants", {
-      client_id: client.client_id,
+    const { client, tokenRequest } = await createGrantedClient(issuer, mgmt, {
+      name: "D",
       audience: identifier,
       scope: ["read:x"],
     });
     expect((await management(issuer, mgmt, "DELETE", `resource-servers/${server.id}`)).status).toBe(204);
     const grants = await management(issuer, mgmt, "GET", `client-grants?client_id=${client.client_id}`);
     expect(grants.body).toEqual([]);
-    const token = await requestToken(issuer, {
-      grant_type: "client_credentials",
-      client_id: client.client_id,
-      client_secret: client.client_secret,
-      audience: identifier,
-    });
+    const token = await requestToken(issuer, tokenRequest);
     expect(token).toEqual({
       status: 403,
       body: { error: "access_denied", error_description: `Service not found: ${identifier}` },
@@ -428,20 +398,12 @@ describe("Management API resource servers (APIs)", () => {
   });
 
   it("needs the resource server scopes", async () => {
-    const reader = (
-      await management(issuer, mgmt, "POST", "clients", { name: "Clients only", app_type: "non_interactive" })
-    ).body as Auth0Client;
-    await management(issuer, mgmt, "POST", "client-grants", {
-      client_id: reader.client_id,
+    const { tokenRequest } = await createGrantedClient(issuer, mgmt, {
+      name: "Clients only",
       audience: issuer.managementAudience,
       scope: ["read:clients"],
     });
-    const token = await requestToken(issuer, {
-      grant_type: "client_credentials",
-      client_id: reader.client_id,
-      client_secret: reader.client_secret,
-      audience: issuer.managementAudience,
-    });
+    const token = await requestToken(issuer, tokenRequest);
     const { status, body } = await management(
       issuer,
       String(token.body.access_token),
@@ -461,20 +423,12 @@ describe("tokens follow the API's settings", () => {
       scopes: [{ value: "read:x", description: "Read" }],
       ...settings,
     });
-    const client = (
-      await management(issuer, mgmt, "POST", "clients", { name: "M", app_type: "non_interactive" })
-    ).body as Auth0Client;
-    await management(issuer, mgmt, "POST", "client-grants", {
-      client_id: client.client_id,
+    const { tokenRequest } = await createGrantedClient(issuer, mgmt, {
+      name: "M",
       audience: identifier,
       scope: ["read:x"],
     });
-    const { status, body } = await requestToken(issuer, {
-      grant_type: "client_credentials",
-      client_id: client.client_id,
-      client_secret: client.client_secret,
-      audience: identifier,
-    });
+    const { status, body } = await requestToken(issuer, tokenRequest);
     expect(status).toBe(200);
     return { body, payload: decode(String(body.access_token)).payload };
   }
@@ -494,16 +448,11 @@ describe("tokens follow the API's settings", () => {
   });
 
   it("changes a client grant's scopes with PATCH; client and audience stay", async () => {
-    const client = (
-      await management(issuer, mgmt, "POST", "clients", { name: "P", app_type: "non_interactive" })
-    ).body as Auth0Client;
-    const grant = (
-      await management(issuer, mgmt, "POST", "client-grants", {
-        client_id: client.client_id,
-        audience: issuer.audience,
-        scope: ["get:widgets"],
-      })
-    ).body as Auth0ClientGrant;
+    const { grant, tokenRequest } = await createGrantedClient(issuer, mgmt, {
+      name: "P",
+      audience: issuer.audience,
+      scope: ["get:widgets"],
+    });
     const patched = await management(issuer, mgmt, "PATCH", `client-grants/${grant.id}`, {
       scope: ["get:widgets", "create:widgets"],
     });
@@ -514,12 +463,7 @@ describe("tokens follow the API's settings", () => {
     expect(moved.status).toBe(400);
     const missing = await management(issuer, mgmt, "PATCH", "client-grants/cgr_nope", { scope: [] });
     expect(missing.body).toMatchObject({ statusCode: 404, errorCode: "inexistent_client_grant" });
-    const token = await requestToken(issuer, {
-      grant_type: "client_credentials",
-      client_id: client.client_id,
-      client_secret: client.client_secret,
-      audience: issuer.audience,
-    });
+    const token = await requestToken(issuer, tokenRequest);
     expect(token.body.scope).toBe("get:widgets create:widgets");
   });
 });

@@ -3,8 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLocalIssuer } from "./create-local-issuer";
-import type { Auth0Client } from "./issuer-state";
-import { management, managementToken, requestToken } from "./testing";
+import { createGrantedClient, management, managementToken, requestToken } from "./testing";
 
 const dir = mkdtempSync(join(tmpdir(), "tollgate-issuer-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,11 +13,8 @@ describe("state file", () => {
     const stateFile = join(dir, "state.json");
     const first = await createLocalIssuer({ port: 0, stateFile });
     const mgmt = await managementToken(first);
-    const client = (
-      await management(first, mgmt, "POST", "clients", { name: "Kept", app_type: "non_interactive" })
-    ).body as Auth0Client;
-    await management(first, mgmt, "POST", "client-grants", {
-      client_id: client.client_id,
+    const { tokenRequest } = await createGrantedClient(first, mgmt, {
+      name: "Kept",
       audience: first.audience,
       scope: ["get:widgets"],
     });
@@ -30,12 +26,7 @@ describe("state file", () => {
     const second = await createLocalIssuer({ port: 0, stateFile });
     try {
       expect(second.currentKid()).toBe(kid);
-      const token = await requestToken(second, {
-        grant_type: "client_credentials",
-        client_id: client.client_id,
-        client_secret: client.client_secret,
-        audience: second.audience,
-      });
+      const token = await requestToken(second, tokenRequest);
       expect(token.status).toBe(200);
       const user = await management(second, await managementToken(second), "GET", "users/auth0%7Calice");
       expect(user.body).toMatchObject({ app_metadata: { plan: "pro" } });

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader, type JWTPayload } from "jose";
 import { LOCAL_ISSUER } from "./constants";
 import type { LocalIssuer } from "./create-local-issuer";
+import type { Auth0Client, Auth0ClientGrant } from "./issuer-state";
 
 /** A client-credentials token response as Auth0 sends it. */
 export interface TokenResponse {
@@ -69,6 +70,44 @@ export async function management(
   });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+/**
+ * Creates a machine client through the Management API (with `fields` as POST /api/v2/clients takes
+ * them; app_type non_interactive by default) and grants it `scope` on `audience`, as a tenant admin
+ * does. Throws unless both answer 201. `tokenRequest` is the client-credentials form for that audience.
+ */
+export async function createGrantedClient(
+  issuer: LocalIssuer,
+  token: string,
+  {
+    audience,
+    scope,
+    ...fields
+  }: { name: string; audience: string; scope: string[]; [field: string]: unknown },
+): Promise<{ client: Auth0Client; grant: Auth0ClientGrant; tokenRequest: Record<string, string> }> {
+  const created = await management(issuer, token, "POST", "clients", {
+    app_type: "non_interactive",
+    ...fields,
+  });
+  if (created.status !== 201) throw new Error(`client not created: ${created.status}`);
+  const client = created.body as Auth0Client;
+  const granted = await management(issuer, token, "POST", "client-grants", {
+    client_id: client.client_id,
+    audience,
+    scope,
+  });
+  if (granted.status !== 201) throw new Error(`client grant not created: ${granted.status}`);
+  return {
+    client,
+    grant: granted.body as Auth0ClientGrant,
+    tokenRequest: {
+      grant_type: "client_credentials",
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      audience,
+    },
+  };
 }
 
 /** Decodes a JWT's header and payload without verifying it (tests verify separately). */

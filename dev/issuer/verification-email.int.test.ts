@@ -15,9 +15,7 @@ beforeAll(async () => {
   issuer = await createLocalIssuer({ port: 0 });
   mgmt = await managementToken(issuer);
 });
-afterAll(async () => {
-  await issuer.close();
-});
+afterAll(() => issuer.close());
 
 describe("verification emails", () => {
   it("answers the job in Auth0's shape, and its link verifies the email for the next ID token", async () => {
