@@ -5,8 +5,9 @@
  * seed plugin did (a sandbox round trip: a floor for real Stripe, which is farther away).
  */
 import type Stripe from "stripe";
-import { payCheckout } from "@/dev/stripe/testing";
 import { LOCAL } from "@/lib/config/local-defaults";
+import { signedDelivery } from "@/test/fixtures";
+import { subscribeThroughCheckout } from "@/test/stripe-checkout";
 import { compareOps } from "./lib/measure";
 import { inProcessApp } from "./lib/in-process";
 import type { AreaResult } from "./lib/report";
@@ -17,15 +18,8 @@ export async function benchBilling(): Promise<AreaResult> {
   const app = await inProcessApp();
   const { ensureStripeCustomer } = await import("@/lib/billing/ensure-stripe-customer");
   const { getCustomerAccess, forgetCustomerAccess, mayUse } = await import("@/lib/billing/entitlements");
-  const { PLANS } = await import("@/lib/billing/plans");
   const { POST } = await import("@/app/api/stripe/webhook/route");
 
-  const pro = PLANS.pro.stripe;
-  if (!pro) throw new Error("no Pro plan");
-  const prices = await app.stripe.prices.list({
-    lookup_keys: [pro.flatPrice.lookupKey, pro.meteredPrice.lookupKey],
-  });
-  const byKey = (key: string) => prices.data.find((price) => price.lookup_key === key)?.id ?? "";
   const before = new Set<string>();
   for await (const event of app.stripe.events.list({ limit: 100 })) before.add(event.id);
 
@@ -37,17 +31,7 @@ export async function benchBilling(): Promise<AreaResult> {
     });
     const stripeId = customer.stripeCustomerId ?? "";
     customers.push({ id: customer.id, stripeId });
-    const session = await app.stripe.checkout.sessions.create({
-      mode: "subscription",
-      customer: stripeId,
-      line_items: [
-        { price: byKey(pro.flatPrice.lookupKey), quantity: 1 },
-        { price: byKey(pro.meteredPrice.lookupKey) },
-      ],
-      success_url: "http://localhost:3000/?ok=1",
-      cancel_url: "http://localhost:3000/",
-    });
-    await payCheckout(session.url ?? "");
+    await subscribeThroughCheckout(app.stripe, stripeId, "pro");
   }
   const events: Stripe.Event[] = [];
   for await (const event of app.stripe.events.list({ limit: 100 }))
@@ -56,17 +40,13 @@ export async function benchBilling(): Promise<AreaResult> {
 
   const started = process.hrtime.bigint();
   for (const event of events) {
-    const payload = JSON.stringify(event);
-    const signature = app.stripe.webhooks.generateTestHeaderString({
-      payload,
-      secret: LOCAL.stripeWebhookSecret,
-    });
     const response = await POST(
-      new Request("http://localhost:3000/api/stripe/webhook", {
-        method: "POST",
-        body: payload,
-        headers: { "content-type": "application/json", "stripe-signature": signature },
-      }),
+      signedDelivery(
+        app.stripe,
+        "http://localhost:3000/api/stripe/webhook",
+        JSON.stringify(event),
+        LOCAL.stripeWebhookSecret,
+      ),
     );
     if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
   }

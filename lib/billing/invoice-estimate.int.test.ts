@@ -1,7 +1,8 @@
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
-import { payCheckout, sdkFor } from "@/dev/stripe/testing";
+import { sdkFor } from "@/dev/stripe/testing";
+import { subscribeThroughCheckout } from "@/test/stripe-checkout";
 import { estimateNextInvoice } from "./invoice-estimate";
 import { PLANS } from "./plans";
 import { setupCatalog } from "./setup-catalog";
@@ -22,25 +23,10 @@ describe("estimateNextInvoice", () => {
     const customer = await stripe.customers.create({ email: "estimate@example.com" });
     const pro = PLANS.pro.stripe;
     if (!pro) throw new Error("no Pro plan");
-    const prices = await stripe.prices.list({
-      lookup_keys: [pro.flatPrice.lookupKey, pro.meteredPrice.lookupKey],
-    });
-    const line = (key: string) => prices.data.find((price) => price.lookup_key === key)?.id ?? "";
-    const session = await stripe.checkout.sessions.create({
-      mode: "subscription",
-      customer: customer.id,
-      line_items: [
-        { price: line(pro.flatPrice.lookupKey), quantity: 1 },
-        { price: line(pro.meteredPrice.lookupKey) },
-      ],
-      success_url: "http://localhost:3000/",
-      cancel_url: "http://localhost:3000/",
-    });
-    await payCheckout(session.url ?? "");
-    const subscription = (await stripe.subscriptions.list({ customer: customer.id })).data[0];
+    const subscriptionId = await subscribeThroughCheckout(stripe, customer.id, "pro");
     const estimate = await estimateNextInvoice(
       stripe,
-      { stripeCustomerId: customer.id, subscriptionId: subscription?.id ?? null },
+      { stripeCustomerId: customer.id, subscriptionId },
       fromCatalog,
     );
     expect(estimate).toEqual({
