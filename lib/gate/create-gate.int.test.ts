@@ -1,26 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { problemResponse } from "@/lib/errors";
 import { loadConfig } from "@/lib/config/schema";
+import { createTestKeyPair, NOW, T0 } from "@/test/gate-fixtures";
 import { createGate } from "./create-gate";
 import { GateError } from "./errors";
-import {
-  createTestKey,
-  signTestToken,
-  startJwksTestServer,
-  type JwksTestServer,
-  type TestKey,
-} from "./jwks-test-server";
+import { signTestToken, startJwksTestServer, type JwksTestServer, type TestKey } from "./jwks-test-server";
 
 const AUDIENCE = "https://api.tollgate.test/";
-const T0 = Date.UTC(2030, 0, 1, 12);
-const NOW = T0 / 1000;
 
 let keyA: TestKey;
 let keyB: TestKey;
 let server: JwksTestServer;
 
 beforeAll(async () => {
-  [keyA, keyB] = await Promise.all([createTestKey("key-a"), createTestKey("key-b")]);
+  [keyA, keyB] = await createTestKeyPair("key-a", "key-b");
   server = await startJwksTestServer([keyA, keyB]);
 });
 

@@ -1,19 +1,12 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { problemResponse } from "@/lib/errors";
+import { createTestKeyPair, NOW, T0 } from "@/test/gate-fixtures";
 import { type GateError, type GateErrorCode } from "./errors";
 import { createJwksCache, type JwksCacheOptions } from "./jwks-cache";
-import {
-  createTestKey,
-  signTestToken,
-  startJwksTestServer,
-  type JwksTestServer,
-  type TestKey,
-} from "./jwks-test-server";
+import { signTestToken, startJwksTestServer, type JwksTestServer, type TestKey } from "./jwks-test-server";
 import { createTokenVerifier } from "./verify-access-token";
 
 const AUDIENCE = "https://api.tollgate.test";
-const T0 = Date.UTC(2030, 0, 1, 12);
-const NOW = T0 / 1000;
 const SECOND = 1000;
 const REFRESH = 900;
 const COOLDOWN = 30;
@@ -24,7 +17,7 @@ let keyB: TestKey;
 const servers: JwksTestServer[] = [];
 
 beforeAll(async () => {
-  [keyA, keyB] = await Promise.all([createTestKey("key-a"), createTestKey("key-b")]);
+  [keyA, keyB] = await createTestKeyPair("key-a", "key-b");
 });
 
 afterEach(async () => {

@@ -1,6 +1,7 @@
 import { CompactSign, exportSPKI, SignJWT, type JWTPayload } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ERROR_TABLE, problemResponse } from "@/lib/errors";
+import { createTestKeyPair, NOW, T0 } from "@/test/gate-fixtures";
 import { GateError, type GateErrorCode } from "./errors";
 import { createJwksCache } from "./jwks-cache";
 import {
@@ -15,8 +16,6 @@ import { createTokenCache } from "./token-cache";
 import { createTokenVerifier, type TokenVerifierOptions, type VerifiedToken } from "./verify-access-token";
 
 const AUDIENCE = "https://api.tollgate.test";
-const T0 = Date.UTC(2030, 0, 1, 12);
-const NOW = T0 / 1000;
 const TOLERANCE = 5;
 
 let key: TestKey;
@@ -25,7 +24,7 @@ let issuerServer: JwksTestServer;
 let jkuServer: JwksTestServer;
 
 beforeAll(async () => {
-  [key, impostor] = await Promise.all([createTestKey("key-a"), createTestKey("key-a")]);
+  [key, impostor] = await createTestKeyPair("key-a", "key-a");
   issuerServer = await startJwksTestServer([key]);
   jkuServer = await startJwksTestServer([impostor]);
 });
