@@ -4,9 +4,8 @@
  * entitlement check per call, cached and uncached, next to asking Stripe on every request as the
  * seed plugin did (a sandbox round trip: a floor for real Stripe, which is farther away).
  */
-import type Stripe from "stripe";
 import { LOCAL } from "@/lib/config/local-defaults";
-import { signedDelivery } from "@/test/fixtures";
+import { signedDelivery, takeNewEvents } from "@/test/fixtures";
 import { subscribeThroughCheckout } from "@/test/stripe-checkout";
 import { compareOps } from "./lib/measure";
 import { inProcessApp } from "./lib/in-process";
@@ -20,8 +19,8 @@ export async function benchBilling(): Promise<AreaResult> {
   const { getCustomerAccess, forgetCustomerAccess, mayUse } = await import("@/lib/billing/entitlements");
   const { POST } = await import("@/app/api/stripe/webhook/route");
 
-  const before = new Set<string>();
-  for await (const event of app.stripe.events.list({ limit: 100 })) before.add(event.id);
+  const seen = new Set<string>();
+  await takeNewEvents(app.stripe, seen);
 
   const customers: { id: string; stripeId: string }[] = [];
   for (let index = 0; index < CUSTOMERS; index++) {
@@ -33,10 +32,7 @@ export async function benchBilling(): Promise<AreaResult> {
     customers.push({ id: customer.id, stripeId });
     await subscribeThroughCheckout(app.stripe, stripeId, "pro");
   }
-  const events: Stripe.Event[] = [];
-  for await (const event of app.stripe.events.list({ limit: 100 }))
-    if (!before.has(event.id)) events.push(event);
-  events.reverse();
+  const events = await takeNewEvents(app.stripe, seen);
 
   const started = process.hrtime.bigint();
   for (const event of events) {

@@ -2,6 +2,7 @@ import type Stripe from "stripe";
 import { vi } from "vitest";
 import { createStripeSandbox, type StripeSandbox, type StripeSandboxOptions } from "@/dev/stripe";
 import { sdkFor } from "@/dev/stripe/testing";
+import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
 import type { PlanId } from "@/lib/billing/plans";
 import type { Database } from "@/lib/db";
 import { resetProcessState } from "@/lib/process-state";
@@ -38,6 +39,11 @@ export interface BillingTestbed {
   stripe: Stripe;
   /** A customer row linked to a new Stripe customer with the same email. */
   customer(email: string): Promise<{ id: string; stripeId: string }>;
+  /**
+   * A person's first sign-in as the app handles it (`ensureStripeCustomer`): a user, its customer and
+   * Stripe customer, named `<prefix>-<n>` with n counting up.
+   */
+  signUp(prefix: string): Promise<{ id: string; stripeCustomerId: string }>;
   /** Closes the sandbox and destroys the database. */
   close(): Promise<void>;
 }
@@ -52,10 +58,21 @@ export async function startBillingTestbed(options: StripeSandboxOptions = {}): P
     createStripeSandbox({ port: 0, ...options }),
   ]);
   const stripe = sdkFor(sandbox);
+  let people = 0;
   return {
     database,
     sandbox,
     stripe,
+    async signUp(prefix) {
+      people += 1;
+      const customer = await ensureStripeCustomer(database.db, stripe, {
+        auth0UserId: `auth0|${prefix}-${people}`,
+        email: `${prefix}-${people}@example.com`,
+        name: `${prefix} ${people}`,
+      });
+      if (!customer.stripeCustomerId) throw new Error("no Stripe customer");
+      return { id: customer.id, stripeCustomerId: customer.stripeCustomerId };
+    },
     async customer(email) {
       const stripeCustomer = await stripe.customers.create({ email });
       const row = await database.db.customer.create({ data: { email, stripeCustomerId: stripeCustomer.id } });
@@ -133,4 +150,15 @@ export const TEST_CRON_SECRET = "cron-secret-for-tests-0123456789";
 /** A GET of a cron route (`/api/cron/usage`) as Vercel Cron sends it, with this Authorization header. */
 export function cronRequest(path: string, authorization?: string): Request {
   return new Request(`http://localhost${path}`, { headers: authorization ? { authorization } : {} });
+}
+
+/**
+ * The sandbox's events not in `seen`, oldest first, as Stripe would deliver them; they are added to
+ * `seen`, so the next call returns only what happened since.
+ */
+export async function takeNewEvents(stripe: Stripe, seen: Set<string>): Promise<Stripe.Event[]> {
+  const events: Stripe.Event[] = [];
+  for await (const event of stripe.events.list({ limit: 100 })) if (!seen.has(event.id)) events.push(event);
+  for (const event of events) seen.add(event.id);
+  return events.reverse();
 }

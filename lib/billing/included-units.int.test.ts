@@ -8,15 +8,14 @@
  */
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
-import { sdkFor } from "@/dev/stripe/testing";
+import type { StripeSandbox } from "@/dev/stripe";
 import type { Database } from "@/lib/db";
 import { recordUsage } from "@/lib/metering/record-usage";
 import { reportUsage } from "@/lib/metering/report-usage";
 import { getUsageSummary } from "@/lib/metering/usage-summary";
-import { createMigratedDatabase, TEST_BACKEND, type TestDatabase } from "@/test/database";
+import { TEST_BACKEND, type TestDatabase } from "@/test/database";
+import { startBillingTestbed, takeNewEvents, type BillingTestbed } from "@/test/fixtures";
 import { priceIdFor, subscribeThroughCheckout } from "@/test/stripe-checkout";
-import { ensureStripeCustomer } from "./ensure-stripe-customer";
 import { getCustomerAccess } from "./entitlements";
 import { estimateNextInvoice } from "./invoice-estimate";
 import { METER, PLANS } from "./plans";
@@ -30,47 +29,31 @@ const INCLUDED = pro.limits.includedUnits;
 const OVERAGE_CENTS = Number(proPrices.meteredPrice.unitAmountDecimalCents);
 const MONTHLY_CENTS = proPrices.flatPrice.unitAmountCents;
 
+let testbed: BillingTestbed;
 let sandbox: StripeSandbox;
 let stripe: Stripe;
 let database: TestDatabase & { db: Database };
 let meteredPriceId: string;
 
 beforeAll(async () => {
-  database = await createMigratedDatabase();
-  sandbox = await createStripeSandbox({ port: 0 });
-  stripe = sdkFor(sandbox);
+  testbed = await startBillingTestbed();
+  ({ database, sandbox, stripe } = testbed);
   await setupCatalog(stripe);
   meteredPriceId = await priceIdFor(stripe, proPrices.meteredPrice.lookupKey);
 });
-afterAll(async () => {
-  await sandbox.close();
-  await database.destroy();
-});
+afterAll(() => testbed.close());
 
 const applied = new Set<string>();
 
 /** Applies every sandbox event not applied yet, oldest first, as the webhook would. */
 async function applyNewEvents(): Promise<void> {
-  const events: Stripe.Event[] = [];
-  for await (const event of stripe.events.list({ limit: 100 }))
-    if (!applied.has(event.id)) events.push(event);
-  for (const event of events.reverse()) {
-    applied.add(event.id);
+  for (const event of await takeNewEvents(stripe, applied))
     await applyStripeEvent(database.db, stripe, event);
-  }
 }
-
-let people = 0;
 
 /** A person subscribed to Pro through Checkout, with the subscription stored by the webhook. */
 async function proCustomer() {
-  people += 1;
-  const customer = await ensureStripeCustomer(database.db, stripe, {
-    auth0UserId: `auth0|included-${people}`,
-    email: `included-${people}@example.com`,
-    name: `Included ${people}`,
-  });
-  if (!customer.stripeCustomerId) throw new Error("no Stripe customer");
+  const customer = await testbed.signUp("included");
   await subscribeThroughCheckout(stripe, customer.stripeCustomerId, "pro");
   await applyNewEvents();
   const access = await getCustomerAccess(database.db, customer.id, { now: new Date(sandbox.now() * 1000) });

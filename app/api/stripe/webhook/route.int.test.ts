@@ -8,13 +8,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StripeSandbox } from "@/dev/stripe";
 import { LOCAL } from "@/lib/config/local-defaults";
 import type { Database } from "@/lib/db";
-import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
 import { getCustomerAccess, mayUse, PAST_DUE_GRACE_MS } from "@/lib/billing/entitlements";
 import { PLANS } from "@/lib/billing/plans";
 import { setupCatalog } from "@/lib/billing/setup-catalog";
 import type { Receipt } from "@/lib/billing/webhook/apply-stripe-event";
 import type { TestDatabase } from "@/test/database";
-import { signedDelivery, startAppTestbed, type BillingTestbed, type Signing } from "@/test/fixtures";
+import {
+  signedDelivery,
+  startAppTestbed,
+  takeNewEvents,
+  type BillingTestbed,
+  type Signing,
+} from "@/test/fixtures";
 import { startNewProcess } from "@/test/process-state";
 import { priceIdFor, subscribeThroughCheckout } from "@/test/stripe-checkout";
 
@@ -53,42 +58,17 @@ async function deliver(event: Stripe.Event): Promise<Receipt> {
 
 const delivered = new Set<string>();
 
-/** Every sandbox event not delivered yet, oldest first. */
-async function newEvents(): Promise<Stripe.Event[]> {
-  const events: Stripe.Event[] = [];
-  for await (const event of stripe.events.list({ limit: 100 }))
-    if (!delivered.has(event.id)) events.push(event);
-  return events.reverse();
-}
-
 /** Delivers every new sandbox event in order, like a healthy Stripe. */
 async function deliverNew(): Promise<Receipt[]> {
   const receipts: Receipt[] = [];
-  for (const event of await newEvents()) {
-    delivered.add(event.id);
-    receipts.push(await deliver(event));
-  }
+  for (const event of await takeNewEvents(stripe, delivered)) receipts.push(await deliver(event));
   return receipts;
 }
 
 /** Marks the new events delivered without sending them; returns them for a test to send itself. */
-async function takeNew(): Promise<Stripe.Event[]> {
-  const events = await newEvents();
-  for (const event of events) delivered.add(event.id);
-  return events;
-}
+const takeNew = () => takeNewEvents(stripe, delivered);
 
-let users = 0;
-async function newCustomer() {
-  users += 1;
-  const customer = await ensureStripeCustomer(database.db, stripe, {
-    auth0UserId: `auth0|webhook-${users}`,
-    email: `webhook-${users}@example.com`,
-    name: `User ${users}`,
-  });
-  if (!customer.stripeCustomerId) throw new Error("no Stripe customer");
-  return { id: customer.id, stripeCustomerId: customer.stripeCustomerId };
-}
+const newCustomer = () => testbed.signUp("webhook");
 
 const priceId = (lookupKey: string) => priceIdFor(stripe, lookupKey);
 const subscribe = (stripeCustomerId: string, plan: "pro" | "scale") =>
