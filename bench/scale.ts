@@ -15,7 +15,7 @@ import { existsSync } from "node:fs";
 import autocannon from "autocannon";
 import Stripe from "stripe";
 import { createStripeSandbox } from "@/dev/stripe";
-import { sdkFor } from "@/dev/stripe/testing";
+import { createMeter, sdkFor } from "@/dev/stripe/testing";
 import { API_CALLS_METER } from "@/product/operations";
 import { PLANS } from "@/lib/billing/plans";
 import { createStripeClient } from "@/lib/billing/stripe";
@@ -67,11 +67,7 @@ async function benchReporter() {
   const db = createPrismaClient({ kind: "postgres", url: databaseUrl });
   try {
     await migrateDatabase({ ...process.env, DATABASE_URL: databaseUrl }, () => {});
-    await stripe.billing.meters.create({
-      display_name: "API units",
-      event_name: API_CALLS_METER,
-      default_aggregation: { formula: "sum" },
-    });
+    await createMeter(stripe, API_CALLS_METER);
     // Stripe customers exist before their usage is reported (the stream drops unknown ones).
     console.log(`  creating ${ACTIVE_CUSTOMERS} customers in the sandbox and the database ...`);
     const ids: string[] = [];

@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import { vi } from "vitest";
 import { createStripeSandbox, type StripeSandbox, type StripeSandboxOptions } from "@/dev/stripe";
-import { sdkFor } from "@/dev/stripe/testing";
+import { createMeter, sdkFor } from "@/dev/stripe/testing";
 import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
 import type { PlanId } from "@/lib/billing/plans";
 import type { Database } from "@/lib/db";
@@ -104,11 +104,7 @@ export async function startAppTestbed(options: StripeSandboxOptions = {}): Promi
 
 /** The meter the reporter sends usage to (`api_units`, summed), for tests that need no plan catalog. */
 export function createUsageMeter(stripe: Stripe): Promise<Stripe.Billing.Meter> {
-  return stripe.billing.meters.create({
-    display_name: "API units",
-    event_name: USAGE_METER,
-    default_aggregation: { formula: "sum" },
-  });
+  return createMeter(stripe, USAGE_METER);
 }
 
 /** How a test signs a delivery: another secret or time, a header of its own (null: none), a body changed after signing. */

@@ -17,6 +17,7 @@ import { recordUsage } from "@/lib/metering/record-usage";
 import { dropDatabase, freshDatabaseUrl } from "@/scripts/lib/fresh-database";
 import { migrateDatabase } from "@/scripts/lib/migrate-database";
 import { TEST_BACKEND } from "./database";
+import { createUsageMeter } from "./fixtures";
 
 const CUSTOMERS = 100;
 const HOURS = 10;
@@ -57,11 +58,7 @@ async function setup(api: "v1" | "v2"): Promise<Setup> {
     port: sandbox.port,
     protocol: "http",
   });
-  await stripe.billing.meters.create({
-    display_name: "API units",
-    event_name: "api_units",
-    default_aggregation: { formula: "sum" },
-  });
+  await createUsageMeter(stripe);
   // The database is opened by one process at a time (embedded PGlite): this one, then the reporter's.
   const db = createPrismaClient(loadConfig(env).db);
   const start = Date.now() - HOURS * 3_600_000;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Stripe from "stripe";
 import { createStripeSandbox, type StripeSandbox } from "./create-stripe-sandbox";
-import { createPlan, sdkFor } from "./testing";
+import { createMeter, createPlan, sdkFor } from "./testing";
 
 let sandbox: StripeSandbox;
 let stripe: Stripe;
@@ -14,11 +14,7 @@ afterAll(() => sandbox.close());
 
 describe("catalog", () => {
   it("creates products, prices, a meter and features, and finds prices by lookup key", async () => {
-    const meter = await stripe.billing.meters.create({
-      display_name: "API calls",
-      event_name: "api_call",
-      default_aggregation: { formula: "sum" },
-    });
+    const meter = await createMeter(stripe, "api_call");
     expect(meter).toMatchObject({
       object: "billing.meter",
       status: "active",

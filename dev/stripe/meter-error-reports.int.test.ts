@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import Stripe from "stripe";
 import type { StripeSandbox } from "./create-stripe-sandbox";
-import { sdkFor, startReceiver, startSandboxWithReceiver } from "./testing";
+import { createMeter, sdkFor, startReceiver, startSandboxWithReceiver } from "./testing";
 
 // A clock on an hour boundary: 2026-03-10T12:00:00Z plus whatever a test advances.
 const T0 = Date.parse("2026-03-10T12:00:00Z") / 1000;
@@ -35,11 +35,7 @@ beforeAll(async () => {
     await receiver.close();
   };
   customer = await stripe.customers.create({ email: "meter-errors@example.com" });
-  meter = await stripe.billing.meters.create({
-    display_name: "Calls",
-    event_name: "calls",
-    default_aggregation: { formula: "sum" },
-  });
+  meter = await createMeter(stripe, "calls");
 });
 afterAll(() => closeAll());
 afterEach(() => {
@@ -134,11 +130,7 @@ describe("meter error reports", () => {
   });
 
   it("reports events of an archived meter, and events of no meter as no_meter_found without a related object", async () => {
-    const retired = await stripe.billing.meters.create({
-      display_name: "Retired",
-      event_name: "retired",
-      default_aggregation: { formula: "sum" },
-    });
+    const retired = await createMeter(stripe, "retired");
     await stripe.billing.meters.deactivate(retired.id);
     await stream([
       {

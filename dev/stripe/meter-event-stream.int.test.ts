@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Stripe from "stripe";
 import { createStripeSandbox, type StripeSandbox } from "./create-stripe-sandbox";
-import { sdkFor } from "./testing";
+import { createMeter, sdkFor } from "./testing";
 
 // A frozen clock on an hour boundary: 2026-03-10T12:00:00Z plus whatever a test advances.
 const T0 = Date.parse("2026-03-10T12:00:00Z") / 1000;
@@ -52,11 +52,7 @@ beforeAll(async () => {
   sandbox = await createStripeSandbox({ now: () => T0 });
   stripe = sdkFor(sandbox);
   customer = await stripe.customers.create({ email: "stream@example.com" });
-  meter = await stripe.billing.meters.create({
-    display_name: "Stream calls",
-    event_name: "stream_calls",
-    default_aggregation: { formula: "sum" },
-  });
+  meter = await createMeter(stripe, "stream_calls");
 });
 afterAll(() => sandbox.close());
 
@@ -194,11 +190,7 @@ describe("meter event stream", () => {
   });
 
   it("answers 200 but drops the events Stripe drops asynchronously, listing them as errors", async () => {
-    const inactive = await stripe.billing.meters.create({
-      display_name: "Retired",
-      event_name: "retired_calls",
-      default_aggregation: { formula: "sum" },
-    });
+    const inactive = await createMeter(stripe, "retired_calls");
     await stripe.billing.meters.deactivate(inactive.id);
     const cases: Array<[StreamEvent, string]> = [
       [
@@ -311,11 +303,7 @@ describe("persistence", () => {
       const first = await createStripeSandbox({ now: () => T0, stateFile });
       const firstSdk = sdkFor(first);
       const who = await firstSdk.customers.create({ email: "persist@example.com" });
-      const kept = await firstSdk.billing.meters.create({
-        display_name: "Kept",
-        event_name: "kept",
-        default_aggregation: { formula: "sum" },
-      });
+      const kept = await createMeter(firstSdk, "kept");
       const session = await firstSdk.v2.billing.meterEventSession.create();
       await sdkFor(first, session.authentication_token).v2.billing.meterEventStream.create({
         events: [

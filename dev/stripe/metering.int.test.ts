@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Stripe from "stripe";
 import { createStripeSandbox, type StripeSandbox } from "./create-stripe-sandbox";
-import { sdkFor } from "./testing";
+import { createMeter, sdkFor } from "./testing";
 
 // A frozen clock on an hour boundary: 2026-03-10T12:00:00Z plus whatever the test advances.
 const T0 = Date.parse("2026-03-10T12:00:00Z") / 1000;
@@ -18,11 +18,7 @@ afterAll(() => sandbox.close());
 
 describe("meter events", () => {
   it("records events, refuses a duplicate identifier as Stripe does, and sums them in summaries", async () => {
-    const meter = await stripe.billing.meters.create({
-      display_name: "Calls",
-      event_name: "calls_sum",
-      default_aggregation: { formula: "sum" },
-    });
+    const meter = await createMeter(stripe, "calls_sum");
     const sent = await stripe.billing.meterEvents.create({
       event_name: "calls_sum",
       payload: { stripe_customer_id: customer.id, value: "5" },
@@ -85,16 +81,8 @@ describe("meter events", () => {
   });
 
   it("aggregates count and last meters", async () => {
-    const count = await stripe.billing.meters.create({
-      display_name: "N",
-      event_name: "n",
-      default_aggregation: { formula: "count" },
-    });
-    const last = await stripe.billing.meters.create({
-      display_name: "Seats",
-      event_name: "seats",
-      default_aggregation: { formula: "last" },
-    });
+    const count = await createMeter(stripe, "n", "count");
+    const last = await createMeter(stripe, "seats", "last");
     for (const [value, offset] of [
       ["3", 300],
       ["9", 120],

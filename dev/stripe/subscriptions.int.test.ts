@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import Stripe from "stripe";
 import { LOCAL } from "../../lib/config/local-defaults";
-import { createPlan, payCheckout, startSandboxWithReceiver } from "./testing";
+import { createMeter, createPlan, payCheckout, startSandboxWithReceiver } from "./testing";
 
 type Harness = Awaited<ReturnType<typeof startSandboxWithReceiver>>;
 let harness: Harness;
@@ -36,11 +36,7 @@ async function subscribe(
 
 beforeEach(async () => {
   harness = await startSandboxWithReceiver();
-  const meter = await harness.stripe.billing.meters.create({
-    display_name: "Calls",
-    event_name: "calls",
-    default_aggregation: { formula: "sum" },
-  });
+  const meter = await createMeter(harness.stripe, "calls");
   const feature = await harness.stripe.entitlements.features.create({
     name: "Write",
     lookup_key: "write:things",

@@ -109,6 +109,19 @@ export async function payCheckout(
   return { page, location };
 }
 
+/** A meter for events named `eventName`, aggregated by `formula` (sum by default), shown under that name. */
+export function createMeter(
+  stripe: Stripe,
+  eventName: string,
+  formula: Stripe.Billing.MeterCreateParams.DefaultAggregation.Formula = "sum",
+): Promise<Stripe.Billing.Meter> {
+  return stripe.billing.meters.create({
+    display_name: eventName,
+    event_name: eventName,
+    default_aggregation: { formula },
+  });
+}
+
 /** Creates a product with a flat monthly price, a metered price on a sum meter, and features. */
 export async function createPlan(
   stripe: Stripe,

@@ -5,7 +5,7 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL } from "../../lib/config/local-defaults";
 import { createStripeSandbox, type StripeSandbox } from "./create-stripe-sandbox";
-import { payCheckout, sdkFor } from "./testing";
+import { createMeter, payCheckout, sdkFor } from "./testing";
 
 // Tiered prices as Stripe has them: graduated tiers on a metered price (the first units included at
 // 0, overage after), `tiers` only when expanded, Stripe's errors for bad tiers, and invoices and the
@@ -37,11 +37,7 @@ const graduated = (meterId: string): Stripe.PriceCreateParams => ({
 beforeAll(async () => {
   sandbox = await createStripeSandbox({ port: 0 });
   stripe = sdkFor(sandbox);
-  meter = await stripe.billing.meters.create({
-    display_name: "API units",
-    event_name: "api_units",
-    default_aggregation: { formula: "sum" },
-  });
+  meter = await createMeter(stripe, "api_units");
   product = await stripe.products.create({ name: "Pro" });
   flat = await stripe.prices.create({
     product: product.id,
