@@ -63,6 +63,11 @@ export async function startBillingTestbed(options: StripeSandboxOptions = {}): P
     database,
     sandbox,
     stripe,
+    async customer(email) {
+      const stripeCustomer = await stripe.customers.create({ email });
+      const row = await database.db.customer.create({ data: { email, stripeCustomerId: stripeCustomer.id } });
+      return { id: row.id, stripeId: stripeCustomer.id };
+    },
     async signUp(prefix) {
       people += 1;
       const customer = await ensureStripeCustomer(database.db, stripe, {
@@ -72,11 +77,6 @@ export async function startBillingTestbed(options: StripeSandboxOptions = {}): P
       });
       if (!customer.stripeCustomerId) throw new Error("no Stripe customer");
       return { id: customer.id, stripeCustomerId: customer.stripeCustomerId };
-    },
-    async customer(email) {
-      const stripeCustomer = await stripe.customers.create({ email });
-      const row = await database.db.customer.create({ data: { email, stripeCustomerId: stripeCustomer.id } });
-      return { id: row.id, stripeId: stripeCustomer.id };
     },
     async close() {
       await sandbox.close();
@@ -107,7 +107,10 @@ export function createUsageMeter(stripe: Stripe): Promise<Stripe.Billing.Meter> 
   return createMeter(stripe, USAGE_METER);
 }
 
-/** How a test signs a delivery: another secret or time, a header of its own (null: none), a body changed after signing. */
+/**
+ * How a test signs a delivery instead: another secret or time, a header of its own (null: none), or a
+ * body changed after signing.
+ */
 export interface Signing {
   secret?: string;
   timestamp?: number;
