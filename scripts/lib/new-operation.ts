@@ -178,7 +178,7 @@ function addRoute(existing: string | undefined, operation: NewOperation): string
   const handler = `// ${operation.method} ${operation.path} – ${operation.summary.toLowerCase()}
 export const ${operation.method} = withOperation(${operation.id}, () => {
   // Do the work here (a function of your domain in product/, given the context's db, customerId and
-  // input) and return the response body: the 2xx is metered, an ApiProblem is refused unmetered.
+  // input) and return the response body: the 2xx is metered, a thrown TollgateError (lib/errors) is refused unmetered.
   return { todo: "${operation.id} is declared; write its handler in ${routeFileFor(operation.path)}" };
 });
 `;
