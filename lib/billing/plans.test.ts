@@ -4,7 +4,6 @@ import {
   FEATURES,
   freePlanOf,
   graduatedChargeCents,
-  isFeature,
   meteredTiers,
   paidPlans,
   periodChargeCents,
@@ -58,13 +57,6 @@ describe("the plan catalog", () => {
     ]);
     expect(new Set(keys).size).toBe(keys.length);
   });
-
-  it.each([
-    ["get:widgets", true],
-    ["render:widgets", true],
-    ["admin:widgets", false],
-    ["toString", false],
-  ])("isFeature(%s) is %s", (value, expected) => expect(isFeature(value)).toBe(expected));
 });
 
 describe("planForPrices", () => {

@@ -70,11 +70,6 @@ export function paidPlans(): (Plan & { stripe: StripePlan })[] {
   return PLAN_LIST.filter((plan): plan is Plan & { stripe: StripePlan } => plan.stripe !== null);
 }
 
-/** Whether a string is one of the catalog's scopes, which plans grant as features. */
-export function isFeature(value: string): value is Feature {
-  return Object.hasOwn(FEATURES, value);
-}
-
 /** The plan with this id, or undefined. */
 export function planById(id: string): Plan | undefined {
   return Object.hasOwn(PLANS, id) ? PLANS[id as PlanId] : undefined;
