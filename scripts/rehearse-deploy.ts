@@ -27,10 +27,8 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import { lookup } from "node:dns/promises";
 import { hostname, networkInterfaces, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { chromium, type Browser } from "@playwright/test";
 import { createLocalIssuer, type LocalIssuer } from "@/dev/issuer";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
-import { ensureBrowser } from "./lib/browser";
 import {
   exportOf,
   machineToMachineScopes,
@@ -41,6 +39,7 @@ import {
 import { DocShell, type CommandResult } from "./lib/doc-shell";
 import { dropDatabase, freshDatabaseUrl } from "./lib/fresh-database";
 import { poolerUnavailable, startPooler } from "./lib/pgbouncer";
+import { check, openDashboard, Rehearsal, RehearsalError } from "./lib/rehearsal";
 import { freePort } from "./lib/system";
 import { selfSignedCertificate, type SelfSignedCertificate } from "./lib/self-signed-certificate";
 
@@ -55,36 +54,8 @@ const M2M = {
   secret: randomBytes(24).toString("hex"),
 };
 
-const started = Date.now();
-const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
-const step = (name: string) => console.log(`\n▶ ${name} (${elapsed()})`);
-const note = (line: string) => console.log(`  · ${line}`);
-
-/** A failed expectation of the document: what it said, what happened. */
-class RehearsalError extends Error {
-  override name = "RehearsalError";
-}
-function check(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new RehearsalError(message);
-}
-
-const cleanups: Array<{ name: string; run: () => Promise<void> | void }> = [];
-const onCleanup = (name: string, run: () => Promise<void> | void) => cleanups.unshift({ name, run });
-async function cleanUp(): Promise<void> {
-  for (const { name, run } of cleanups.splice(0)) {
-    try {
-      await run();
-    } catch (error) {
-      console.error(`  cleanup "${name}" failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
+const rehearsal = new Rehearsal();
+const { step, note, onCleanup } = rehearsal;
 
 /**
  * The host name the stand-in tenant is reached by, on port 443, and the address to listen on. Not
@@ -481,51 +452,17 @@ async function main(): Promise<void> {
     );
   }
 
-  const browser: Browser = await chromium.launch({
-    executablePath: ensureBrowser(note),
-    args: [
-      "--no-sandbox",
-      "--disable-background-networking",
-      "--ignore-certificate-errors",
-      "--no-first-run",
-    ],
-  });
-  onCleanup("close the browser", () => browser.close());
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, baseURL: appBaseUrl });
-  const page = await context.newPage();
-  const inBrowser = async (what: string, run: () => Promise<void>) => {
-    try {
-      await run();
-      note(`browser: ${what}`);
-    } catch (error) {
-      await page.screenshot({ path: join(ARTIFACTS, "failure.png"), fullPage: true }).catch(() => undefined);
-      throw new RehearsalError(
-        `browser, ${what}: ${error instanceof Error ? error.message : String(error)} (screenshot in ${ARTIFACTS})`,
-      );
-    }
-  };
-
-  await inBrowser("signed in on the tenant's login page as Carol, a newcomer: plan Free", async () => {
-    await page.goto("/dashboard");
-    await page.waitForURL(
-      (url) => url.origin === new URL(issuer.url).origin && url.pathname.startsWith("/interaction/"),
-    );
-    await page.getByRole("button", { name: /Continue as Carol Newcomer/ }).click();
-    await page.waitForURL((url) => url.origin === appBaseUrl && url.pathname === "/dashboard");
-    await page.getByTestId("plan-name").filter({ hasText: "Free" }).waitFor();
-  });
-  await inBrowser("created a machine client under API access; the secret is shown once", async () => {
-    await page.goto("/dashboard/api");
-    await page.getByLabel("Name").fill("Rehearsal server");
-    await page.getByRole("button", { name: "Create client" }).click();
-    await page.getByTestId("new-client").waitFor();
-    accountValues.CLIENT_ID = ((await page.getByTestId("new-client-id").textContent()) ?? "").trim();
-    accountValues.CLIENT_SECRET = ((await page.getByTestId("new-client-secret").textContent()) ?? "").trim();
-    check(
-      accountValues.CLIENT_ID && accountValues.CLIENT_SECRET,
-      "the dashboard showed no client id and secret",
-    );
-  });
+  const dashboard = await openDashboard(rehearsal, { appBaseUrl, artifacts: ARTIFACTS, https: true });
+  await dashboard.signInAsCarol(
+    "signed in on the tenant's login page as Carol, a newcomer: plan Free",
+    new URL(issuer.url).origin,
+  );
+  const client = await dashboard.createClient(
+    "created a machine client under API access; the secret is shown once",
+    "Rehearsal server",
+  );
+  accountValues.CLIENT_ID = client.clientId;
+  accountValues.CLIENT_SECRET = client.clientSecret;
   check(
     issuer.state.clients.has(accountValues.CLIENT_ID ?? ""),
     "the machine client is not in the Auth0 tenant",
@@ -558,17 +495,10 @@ async function main(): Promise<void> {
     );
   }
 
-  await inBrowser("upgraded to Pro through Checkout with the test card", async () => {
-    await page.goto("/dashboard/billing");
-    await page.getByRole("button", { name: "Upgrade to Pro" }).click();
-    await page.waitForURL(
-      (url) => url.origin === new URL(sandbox.url).origin && url.pathname.startsWith("/checkout/"),
-    );
-    await page.getByRole("button", { name: "Pay and subscribe" }).click();
-    await page.waitForURL(
-      (url) => url.origin === appBaseUrl && url.searchParams.get("checkout") === "success",
-    );
-  });
+  await dashboard.upgradeToPro(
+    "upgraded to Pro through Checkout with the test card",
+    new URL(sandbox.url).origin,
+  );
 
   const [paidWrite = "", cron = ""] = block(5, 2, 2);
   {
@@ -595,13 +525,4 @@ async function main(): Promise<void> {
   note(`server log: ${join(ARTIFACTS, "server.log")} (pid ${server?.pid})`);
 }
 
-try {
-  await main();
-  await cleanUp();
-  console.log(`\n✔ docs/deploy.md rehearsed from a fresh clone in ${elapsed()}`);
-} catch (error) {
-  console.error(`\n✗ ${error instanceof Error ? error.message : String(error)}`);
-  if (!(error instanceof RehearsalError) && error instanceof Error && error.stack) console.error(error.stack);
-  await cleanUp();
-  process.exit(1);
-}
+await rehearsal.run(main, "docs/deploy.md rehearsed from a fresh clone");

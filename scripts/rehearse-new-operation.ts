@@ -13,49 +13,24 @@ import { spawn, execFileSync } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { chromium } from "@playwright/test";
-import { ensureBrowser } from "./lib/browser";
 import { parseSections } from "./lib/deploy-doc";
 import { DocShell, type CommandResult } from "./lib/doc-shell";
+import { check, openDashboard, Rehearsal } from "./lib/rehearsal";
 import { freePort, waitForHealth } from "./lib/system";
 
 const REPO = resolve(import.meta.dirname, "..");
 const ARTIFACTS = join(REPO, "test-results", "new-operation-rehearsal");
 const SECTION = "Make it your API";
 
-const started = Date.now();
-const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
-const step = (name: string) => console.log(`\n▶ ${name} (${elapsed()})`);
-const note = (line: string) => console.log(`  · ${line}`);
-
-/** A failed expectation of the README: what it said, what happened. */
-class RehearsalError extends Error {
-  override name = "RehearsalError";
-}
-function check(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new RehearsalError(message);
-}
-
-const cleanups: Array<() => Promise<void> | void> = [];
-async function cleanUp(): Promise<void> {
-  for (const run of cleanups.splice(0).reverse()) {
-    try {
-      await run();
-    } catch (error) {
-      console.error(`  cleanup failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
-}
+const rehearsal = new Rehearsal();
+const { step, note } = rehearsal;
 
 async function main(): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
 
   step("A fresh clone of the repository");
   const workspace = mkdtempSync(join(tmpdir(), "tollgate-new-operation-"));
-  cleanups.push(() => rmSync(workspace, { recursive: true, force: true }));
+  rehearsal.onCleanup("remove the clone", () => rmSync(workspace, { recursive: true, force: true }));
   const clone = join(workspace, "tollgate");
   execFileSync("git", ["clone", "--quiet", "--no-hardlinks", REPO, clone], { stdio: "inherit" });
   note(
@@ -97,7 +72,7 @@ async function main(): Promise<void> {
   const appPort = await freePort();
   const appBaseUrl = `http://localhost:${appPort}`;
   const shell = new DocShell(clone, { ...env, NEXT_TELEMETRY_DISABLED: "1" });
-  cleanups.push(() => shell.close());
+  rehearsal.onCleanup("close the shell", () => shell.close());
   const command = async (text: string, timeoutMs = 120_000): Promise<CommandResult> => {
     const result = await shell.run(text.replaceAll("http://localhost:3000", appBaseUrl), { timeoutMs });
     console.log(`  $ ${text}`);
@@ -139,60 +114,30 @@ async function main(): Promise<void> {
   });
   server.stdout.pipe(log);
   server.stderr.pipe(log);
-  cleanups.push(() => {
-    if (server.exitCode === null && server.pid) process.kill(-server.pid, "SIGTERM");
+  // Waits for the exit: `next dev` writes to the clone's .next until it is gone, and the clone goes next.
+  rehearsal.onCleanup("stop npm run dev", async () => {
+    if (server.exitCode !== null || !server.pid) return;
+    const exited = new Promise((resolveExit) => server.once("exit", resolveExit));
+    process.kill(-server.pid, "SIGTERM");
+    await Promise.race([exited, new Promise((wait) => setTimeout(wait, 10_000))]);
   });
   await waitForHealth(appBaseUrl, server, { timeoutMs: 5 * 60_000, logs: join(ARTIFACTS, "dev.log") });
   note(`${appBaseUrl} answers /__health`);
 
-  const browser = await chromium.launch({
-    executablePath: ensureBrowser(note),
-    args: ["--no-sandbox", "--disable-background-networking", "--no-first-run"],
-  });
-  cleanups.push(() => browser.close());
-  const page = await (await browser.newContext({ baseURL: appBaseUrl })).newPage();
-  page.setDefaultTimeout(120_000);
-  const inBrowser = async (what: string, run: () => Promise<void>) => {
-    try {
-      await run();
-      note(`browser: ${what}`);
-    } catch (error) {
-      await page.screenshot({ path: join(ARTIFACTS, "failure.png"), fullPage: true }).catch(() => undefined);
-      throw new RehearsalError(
-        `browser, ${what}: ${error instanceof Error ? error.message : String(error)} (screenshot in ${ARTIFACTS})`,
-      );
-    }
-  };
-
-  await inBrowser("signed in as Carol: plan Free", async () => {
-    await page.goto("/dashboard");
-    await page.waitForURL((url) => url.pathname.startsWith("/interaction/"));
-    await page.getByRole("button", { name: /Continue as Carol Newcomer/ }).click();
-    await page.waitForURL((url) => url.origin === appBaseUrl && url.pathname === "/dashboard");
-    await page.getByTestId("plan-name").filter({ hasText: "Free" }).waitFor();
-  });
-  await inBrowser("upgraded to Pro through the sandbox's Checkout", async () => {
-    await page.goto("/dashboard/billing");
-    await page.getByRole("button", { name: "Upgrade to Pro" }).click();
-    await page.waitForURL((url) => url.pathname.startsWith("/checkout/"));
-    await page.getByRole("button", { name: "Pay and subscribe" }).click();
-    await page.waitForURL(
-      (url) => url.origin === appBaseUrl && url.searchParams.get("checkout") === "success",
-    );
-  });
-  await inBrowser("created a client under API access, export:reports among its scopes", async () => {
-    await page.goto("/dashboard/api");
-    check(
-      await page.getByRole("checkbox", { name: /export:reports/ }).isChecked(),
-      "export:reports is not offered",
-    );
-    await page.getByLabel("Name").fill("Reports exporter");
-    await page.getByRole("button", { name: "Create client" }).click();
-    await page.getByTestId("new-client").waitFor();
-    shell.env.CLIENT_ID = ((await page.getByTestId("new-client-id").textContent()) ?? "").trim();
-    shell.env.CLIENT_SECRET = ((await page.getByTestId("new-client-secret").textContent()) ?? "").trim();
-    check(shell.env.CLIENT_ID && shell.env.CLIENT_SECRET, "the dashboard showed no client id and secret");
-  });
+  const dashboard = await openDashboard(rehearsal, { appBaseUrl, artifacts: ARTIFACTS });
+  await dashboard.signInAsCarol("signed in as Carol: plan Free");
+  await dashboard.upgradeToPro("upgraded to Pro through the sandbox's Checkout");
+  const client = await dashboard.createClient(
+    "created a client under API access, export:reports among its scopes",
+    "Reports exporter",
+    async () =>
+      check(
+        await dashboard.page.getByRole("checkbox", { name: /export:reports/ }).isChecked(),
+        "export:reports is not offered",
+      ),
+  );
+  shell.env.CLIENT_ID = client.clientId;
+  shell.env.CLIENT_SECRET = client.clientSecret;
 
   // Pro reaches the app with Stripe's webhook; until then the call is refused with 402, unmetered.
   let answer = await command(call);
@@ -209,22 +154,13 @@ async function main(): Promise<void> {
     "exportReport is not in /api/openapi.json",
   );
 
-  await inBrowser("Overview counts the call's 5 units", async () => {
-    await page.goto("/dashboard");
-    await page
+  await dashboard.inBrowser("Overview counts the call's 5 units", async () => {
+    await dashboard.page.goto("/dashboard");
+    await dashboard.page
       .getByTestId("units-used")
       .filter({ hasText: /^\s*5\b/ })
       .waitFor();
   });
 }
 
-try {
-  await main();
-  await cleanUp();
-  console.log(`\n✔ README "${SECTION}" rehearsed from a fresh clone in ${elapsed()}`);
-} catch (error) {
-  console.error(`\n✗ ${error instanceof Error ? error.message : String(error)}`);
-  if (!(error instanceof RehearsalError) && error instanceof Error && error.stack) console.error(error.stack);
-  await cleanUp();
-  process.exit(1);
-}
+await rehearsal.run(main, `README "${SECTION}" rehearsed from a fresh clone`);
