@@ -39,7 +39,14 @@ import {
 import { DocShell, type CommandResult } from "./lib/doc-shell";
 import { dropDatabase, freshDatabaseUrl } from "./lib/fresh-database";
 import { poolerUnavailable, startPooler } from "./lib/pgbouncer";
-import { check, openDashboard, Rehearsal, RehearsalError } from "./lib/rehearsal";
+import {
+  appVariablesOf,
+  check,
+  newcomerEnv,
+  openDashboard,
+  Rehearsal,
+  RehearsalError,
+} from "./lib/rehearsal";
 import { freePort } from "./lib/system";
 import { selfSignedCertificate, type SelfSignedCertificate } from "./lib/self-signed-certificate";
 
@@ -115,11 +122,7 @@ async function main(): Promise<void> {
   note(`docs/deploy.md: ${doc.length} steps; M2M scopes ${docScopes.join(" ")}`);
   note(`step 4 variables: ${docVariables.join(" ")}`);
   // Every variable the app reads (.env.example): none may leak in from this process's environment.
-  const appVariables = new Set(
-    [...readFileSync(join(clone, ".env.example"), "utf8").matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map(
-      (m) => m[1] ?? "",
-    ),
-  );
+  const appVariables = appVariablesOf(clone);
   for (const name of docVariables)
     check(appVariables.has(name), `step 4 names ${name}, which .env.example lacks`);
 
@@ -213,17 +216,7 @@ async function main(): Promise<void> {
     STRIPE_API_URL: sandbox.url,
   };
 
-  const baseEnv = Object.fromEntries(
-    Object.entries(process.env).filter(
-      (entry): entry is [string, string] =>
-        entry[1] !== undefined &&
-        !appVariables.has(entry[0]) &&
-        !["NODE_ENV", "PORT", "VERCEL", "INIT_CWD"].includes(entry[0]) &&
-        !entry[0].startsWith("npm_") &&
-        !entry[0].startsWith("TOLLGATE_") &&
-        !entry[0].startsWith("E2E_"),
-    ),
-  );
+  const baseEnv = newcomerEnv(appVariables);
   const shell = new DocShell(clone, { ...baseEnv, ...standIns, NEXT_TELEMETRY_DISABLED: "1" });
   onCleanup("close the shell", () => shell.close());
 

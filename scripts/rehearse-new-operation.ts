@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseSections } from "./lib/deploy-doc";
 import { DocShell, type CommandResult } from "./lib/doc-shell";
-import { check, openDashboard, Rehearsal } from "./lib/rehearsal";
+import { appVariablesOf, check, newcomerEnv, openDashboard, Rehearsal } from "./lib/rehearsal";
 import { freePort, waitForHealth } from "./lib/system";
 
 const REPO = resolve(import.meta.dirname, "..");
@@ -53,22 +53,7 @@ async function main(): Promise<void> {
     blocks;
 
   // Local mode: nothing of this machine's configuration reaches the newcomer's shell.
-  const appVariables = new Set(
-    [...readFileSync(join(clone, ".env.example"), "utf8").matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map(
-      (match) => match[1] ?? "",
-    ),
-  );
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(
-      (entry): entry is [string, string] =>
-        entry[1] !== undefined &&
-        !appVariables.has(entry[0]) &&
-        !["NODE_ENV", "PORT", "INIT_CWD", "VERCEL"].includes(entry[0]) &&
-        !entry[0].startsWith("npm_") &&
-        !entry[0].startsWith("TOLLGATE_") &&
-        !entry[0].startsWith("E2E_"),
-    ),
-  );
+  const env = newcomerEnv(appVariablesOf(clone));
   const appPort = await freePort();
   const appBaseUrl = `http://localhost:${appPort}`;
   const shell = new DocShell(clone, { ...env, NEXT_TELEMETRY_DISABLED: "1" });

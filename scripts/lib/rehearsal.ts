@@ -2,6 +2,7 @@
  * What the rehearsals (`npm run test:deploy`, `npm run test:new-operation`) share: their failure type,
  * progress lines, clean-up on exit, and the dashboard journey a newcomer makes in a real browser.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Page } from "@playwright/test";
 import { ensureBrowser } from "./browser";
@@ -14,6 +15,33 @@ export class RehearsalError extends Error {
 /** Throws a `RehearsalError` with `message` unless `condition` holds. */
 export function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new RehearsalError(message);
+}
+
+/** Every variable the app reads: those `.env.example` in `clone` lists. */
+export function appVariablesOf(clone: string): Set<string> {
+  return new Set(
+    [...readFileSync(join(clone, ".env.example"), "utf8").matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map(
+      (match) => match[1] ?? "",
+    ),
+  );
+}
+
+/**
+ * This process's environment as a newcomer's shell would have it: none of the app's variables, nor
+ * npm's, nor the test knobs of this repository, so nothing of this machine's configuration leaks in.
+ */
+export function newcomerEnv(appVariables: ReadonlySet<string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] =>
+        entry[1] !== undefined &&
+        !appVariables.has(entry[0]) &&
+        !["NODE_ENV", "PORT", "VERCEL", "INIT_CWD"].includes(entry[0]) &&
+        !entry[0].startsWith("npm_") &&
+        !entry[0].startsWith("TOLLGATE_") &&
+        !entry[0].startsWith("E2E_"),
+    ),
+  );
 }
 
 /** Progress lines with the time since start, and clean-ups run last-first on exit, failure or signal. */
