@@ -16,7 +16,7 @@ const CUSTOMERS = 20;
 export async function benchBilling(): Promise<AreaResult> {
   const app = await inProcessApp();
   const { ensureStripeCustomer } = await import("@/lib/billing/ensure-stripe-customer");
-  const { getCustomerAccess, forgetCustomerAccess, mayUse } = await import("@/lib/billing/entitlements");
+  const { getCustomerAccess, forgetCustomerAccess, mayUse } = await import("@/lib/billing/access-cache");
   const { POST } = await import("@/app/api/stripe/webhook/route");
 
   const seen = new Set<string>();

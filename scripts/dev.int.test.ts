@@ -51,7 +51,7 @@ describe("npm run dev on a port of its own", () => {
 
       const discovery = await fetch(`${issuerUrl}.well-known/openid-configuration`);
       expect(((await discovery.json()) as { issuer: string }).issuer).toBe(issuerUrl);
-      // The dev script set up the plan catalog through the app's configuration: it is in this sandbox.
+      // The dev script set up the plans through the app's configuration: it is in this sandbox.
       const products = await fetch(`${stripeUrl}/v1/products`, {
         headers: { authorization: `Bearer ${LOCAL.stripeSecretKey}` },
       });

@@ -1,10 +1,10 @@
 /**
- * `npm run setup:stripe`: creates or updates the plan catalog (lib/billing/plans.ts) in the Stripe
+ * `npm run setup:stripe`: creates or updates the plans (product/plans.ts) in the Stripe
  * account of STRIPE_SECRET_KEY (or the local sandbox at STRIPE_API_URL), then prints the webhook
  * endpoint to create. Safe to run again: a second run changes nothing.
  */
 import { getConfig } from "@/lib/config";
-import { setupCatalog, HANDLED_EVENT_TYPES } from "@/lib/billing/setup-catalog";
+import { setupStripeProducts, HANDLED_EVENT_TYPES } from "@/lib/billing/setup-stripe-products";
 import { HANDLED_NOTIFICATION_TYPES } from "@/lib/billing/event-destination/notification-types";
 import { getStripe, STRIPE_API_VERSION } from "@/lib/billing/stripe";
 
@@ -15,9 +15,9 @@ async function main(): Promise<void> {
   const config = getConfig();
   const target = config.stripe.apiUrl ?? "https://api.stripe.com";
   console.log(
-    `Setting up the plan catalog in ${config.stripe.mode === "local" ? "the local sandbox" : "Stripe"} (${target})`,
+    `Setting up the plans in ${config.stripe.mode === "local" ? "the local sandbox" : "Stripe"} (${target})`,
   );
-  const changes = await setupCatalog(getStripe());
+  const changes = await setupStripeProducts(getStripe());
   for (const line of changes.created) console.log(`  created    ${line}`);
   for (const line of changes.updated) console.log(`  updated    ${line}`);
   console.log(`  unchanged  ${changes.unchanged.length} objects`);

@@ -102,7 +102,7 @@ export async function startAppTestbed(options: StripeSandboxOptions = {}): Promi
   };
 }
 
-/** The meter the reporter sends usage to (`api_units`, summed), for tests that need no plan catalog. */
+/** The meter the reporter sends usage to (`api_units`, summed), for tests that need no plans. */
 export function createUsageMeter(stripe: Stripe): Promise<Stripe.Billing.Meter> {
   return createMeter(stripe, USAGE_METER);
 }

@@ -5,7 +5,7 @@ import { PLANS, type PlanId } from "@/lib/billing/plans";
 /** The id of the price with a lookup key (the catalog's prices are found by lookup key). */
 export async function priceIdFor(stripe: Stripe, lookupKey: string): Promise<string> {
   const price = (await stripe.prices.list({ lookup_keys: [lookupKey] })).data[0];
-  if (!price) throw new Error(`no price ${lookupKey}: run setupCatalog first`);
+  if (!price) throw new Error(`no price ${lookupKey}: run setupStripeProducts first`);
   return price.id;
 }
 

@@ -4,7 +4,7 @@ import { CardSection } from "@/components/ui/card-section";
 import { Notice } from "@/components/ui/notice";
 import { UsageChart } from "@/components/usage-chart";
 import { requireAccount } from "@/lib/auth/session";
-import { getCustomerAccess } from "@/lib/billing/entitlements";
+import { getCustomerAccess } from "@/lib/billing/access-cache";
 import { estimateNextInvoice } from "@/lib/billing/invoice-estimate";
 import { getStripe } from "@/lib/billing/stripe";
 import { PLANS } from "@/lib/billing/plans";

@@ -9,7 +9,7 @@ function price(plan: Plan): string {
   return `${formatMoney(plan.stripe.flatPrice.unitAmountCents, CURRENCY, "trim-whole")} / month`;
 }
 
-// GET /pricing – the plan catalog as a table anyone can read
+// GET /pricing – the plans as a table anyone can read
 export default function PricingPage() {
   return (
     <main className="mx-auto max-w-5xl px-4 py-12">

@@ -42,8 +42,8 @@ export function inProcessApp(): Promise<InProcessApp> {
     const database = await createMigratedDatabase();
     setAppDatabase(database.db);
     const stripe = sdkFor(sandbox);
-    const { setupCatalog } = await import("@/lib/billing/setup-catalog");
-    await setupCatalog(stripe);
+    const { setupStripeProducts } = await import("@/lib/billing/setup-stripe-products");
+    await setupStripeProducts(stripe);
     return {
       db: database.db,
       stripe,

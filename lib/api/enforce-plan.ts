@@ -1,5 +1,5 @@
 import "server-only";
-import { getCustomerAccess, mayUse, type CustomerAccess } from "@/lib/billing/entitlements";
+import { getCustomerAccess, mayUse, type CustomerAccess } from "@/lib/billing/access-cache";
 import { PLANS } from "@/lib/billing/plans";
 import { getConfig } from "@/lib/config";
 import type { Database } from "@/lib/db";

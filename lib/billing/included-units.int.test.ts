@@ -16,10 +16,10 @@ import { getUsageSummary } from "@/lib/metering/usage-summary";
 import { TEST_BACKEND, type TestDatabase } from "@/test/database";
 import { startBillingTestbed, takeNewEvents, type BillingTestbed } from "@/test/fixtures";
 import { priceIdFor, subscribeThroughCheckout } from "@/test/stripe-checkout";
-import { getCustomerAccess } from "./entitlements";
+import { getCustomerAccess } from "./access-cache";
 import { estimateNextInvoice } from "./invoice-estimate";
 import { METER, PLANS } from "./plans";
-import { setupCatalog } from "./setup-catalog";
+import { setupStripeProducts } from "./setup-stripe-products";
 import { applyStripeEvent } from "./webhook/apply-stripe-event";
 
 const pro = PLANS.pro;
@@ -38,7 +38,7 @@ let meteredPriceId: string;
 beforeAll(async () => {
   testbed = await startBillingTestbed();
   ({ database, sandbox, stripe } = testbed);
-  await setupCatalog(stripe);
+  await setupStripeProducts(stripe);
   meteredPriceId = await priceIdFor(stripe, proPrices.meteredPrice.lookupKey);
 });
 afterAll(() => testbed.close());

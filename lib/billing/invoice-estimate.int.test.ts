@@ -5,7 +5,7 @@ import { sdkFor } from "@/dev/stripe/testing";
 import { subscribeThroughCheckout } from "@/test/stripe-checkout";
 import { estimateNextInvoice } from "./invoice-estimate";
 import { PLANS } from "./plans";
-import { setupCatalog } from "./setup-catalog";
+import { setupStripeProducts } from "./setup-stripe-products";
 
 let sandbox: StripeSandbox;
 let stripe: Stripe;
@@ -14,7 +14,7 @@ const fromCatalog = { currency: "usd", amountCents: 1 };
 beforeAll(async () => {
   sandbox = await createStripeSandbox({ port: 0 });
   stripe = sdkFor(sandbox);
-  await setupCatalog(stripe);
+  await setupStripeProducts(stripe);
 });
 afterAll(() => sandbox.close());
 

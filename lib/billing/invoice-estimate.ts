@@ -6,7 +6,7 @@ import { log } from "@/lib/log";
 export interface InvoiceEstimate {
   currency: string;
   amountCents: number;
-  /** `stripe`: Stripe's upcoming-invoice preview; `catalog`: computed from the plan catalog. */
+  /** `stripe`: Stripe's upcoming-invoice preview; `catalog`: computed from the plans. */
   source: "stripe" | "catalog";
 }
 

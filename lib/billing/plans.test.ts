@@ -14,7 +14,7 @@ import {
   type PriceRef,
 } from "./plans";
 
-describe("the plan catalog", () => {
+describe("the plans", () => {
   it("grants only scopes the API declares, and every scope to some paid plan", () => {
     const scopes = new Set(catalog.scopes);
     for (const plan of PLAN_LIST) {

@@ -9,7 +9,7 @@ export { CURRENCY } from "@/product/plans";
 /**
  * The plans of product/plans.ts as the app reads them, and pure functions over them: which plan a
  * subscription's prices belong to, what a period costs. `npm run setup:stripe` creates them in Stripe
- * (lib/billing/setup-catalog.ts), the webhook maps subscriptions back to them, and the entitlement
+ * (lib/billing/setup-stripe-products.ts), the webhook maps subscriptions back to them, and the entitlement
  * check reads their limits.
  */
 

@@ -1,7 +1,7 @@
 import { DEMO_MACHINE_CLIENTS, DEMO_PEOPLE } from "@/dev/demo-data";
 import { seedDemoData } from "@/dev/seed-database";
 import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
-import { setupCatalog } from "@/lib/billing/setup-catalog";
+import { setupStripeProducts } from "@/lib/billing/setup-stripe-products";
 import { createStripeClient } from "@/lib/billing/stripe";
 import { loadConfig } from "@/lib/config/schema";
 import { createPrismaClient } from "@/lib/db/client";
@@ -10,7 +10,7 @@ import { migrateDatabase } from "./migrate-database";
 /**
  * Migrates the database an environment configures and seeds the demo data, then releases it
  * (embedded PGlite can be open in one process at a time). With the local issuer and Stripe sandbox
- * running, it also creates the plan catalog in the sandbox (as `npm run setup:stripe` would) and the
+ * running, it also creates the plans in the sandbox (as `npm run setup:stripe` would) and the
  * Stripe customers of the demo machine clients' owners. Import it after `prisma generate`.
  */
 export async function prepareDatabase(env: NodeJS.ProcessEnv): Promise<void> {
@@ -21,7 +21,7 @@ export async function prepareDatabase(env: NodeJS.ProcessEnv): Promise<void> {
     await seedDemoData(db);
     if (config.auth.mode === "local" && config.stripe.mode === "local") {
       const stripe = createStripeClient(config.stripe);
-      await setupCatalog(stripe);
+      await setupStripeProducts(stripe);
       // The owners of the demo machine clients get their Stripe customer now, so usage from those
       // clients can be reported at once; everyone else gets theirs at first sign-in, as in production.
       const owners = new Set(DEMO_MACHINE_CLIENTS.map((client) => client.ownerEmail));

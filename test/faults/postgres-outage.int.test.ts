@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
 import { sdkFor } from "@/dev/stripe/testing";
 import { createWidget, getCaller, listWidgets } from "@/product/operations";
-import { setupCatalog } from "@/lib/billing/setup-catalog";
+import { setupStripeProducts } from "@/lib/billing/setup-stripe-products";
 import type { Receipt } from "@/lib/billing/webhook/apply-stripe-event";
 import { isHandledEvent } from "@/lib/billing/webhook/event-types";
 import { LOCAL } from "@/lib/config/local-defaults";
@@ -123,7 +123,7 @@ beforeAll(async () => {
     webhookDuplicateRate: 0.3,
   });
   stripe = sdkFor(sandbox);
-  await setupCatalog(stripe);
+  await setupStripeProducts(stripe);
   await migrateDatabase({ ...process.env, DATABASE_URL: server.url }, () => {});
   vi.stubEnv("DATABASE_URL", server.url);
   vi.stubEnv("AUTH0_ISSUER", issuer.issuer);

@@ -9,7 +9,7 @@ import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
 import { sdkFor } from "@/dev/stripe/testing";
-import { setupCatalog } from "@/lib/billing/setup-catalog";
+import { setupStripeProducts } from "@/lib/billing/setup-stripe-products";
 import type { ReportSummary } from "@/lib/metering/report-usage";
 import { callApi, loadApp, startTestEnvironment, TEST_BASE_URL, type TestEnvironment } from "../app-harness";
 import { TEST_BACKEND } from "../database";
@@ -35,7 +35,7 @@ beforeAll(async () => {
     createStripeSandbox({ port: 0 }),
   ]);
   stripe = sdkFor(sandbox);
-  await setupCatalog(stripe);
+  await setupStripeProducts(stripe);
   // The app reaches Stripe through this proxy, which can refuse connections like a host that is down.
   stripeProxy = await startTcpProxy({ host: "127.0.0.1", port: sandbox.port });
   vi.stubEnv("STRIPE_SECRET_KEY", "");
@@ -102,7 +102,7 @@ describe.each(["v1", "v2"] as const)(
   (api) => {
     beforeAll(async () => {
       sandbox.reset();
-      await setupCatalog(stripe);
+      await setupStripeProducts(stripe);
       vi.stubEnv("STRIPE_METER_EVENTS_API", api);
       app = await loadAppWithCron();
     });

@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { noInput, validatedActionWithAccount, type ActionState } from "@/lib/auth/validated-action";
 import { createCheckoutSession, createPortalSession } from "@/lib/billing/checkout";
-import { getCustomerAccess } from "@/lib/billing/entitlements";
+import { getCustomerAccess } from "@/lib/billing/access-cache";
 import { paidPlans } from "@/lib/billing/plans";
 import { getStripe } from "@/lib/billing/stripe";
 import { getConfig } from "@/lib/config";

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { requireAccount } from "@/lib/auth/session";
-import { listInvoices, type InvoiceSummary } from "@/lib/billing/checkout";
-import { getCustomerAccess } from "@/lib/billing/entitlements";
+import { listInvoices, type InvoiceSummary } from "@/lib/billing/invoices";
+import { getCustomerAccess } from "@/lib/billing/access-cache";
 import { paidPlans, PLANS } from "@/lib/billing/plans";
 import { getStripe } from "@/lib/billing/stripe";
 import { CardSection } from "@/components/ui/card-section";

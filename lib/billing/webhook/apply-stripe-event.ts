@@ -1,7 +1,7 @@
 import "server-only";
 import type Stripe from "stripe";
 import type { Database } from "@/lib/db";
-import { forgetCustomerAccess } from "@/lib/billing/entitlements";
+import { forgetCustomerAccess } from "@/lib/billing/access-cache";
 import { activeEntitlementSummaryUpdated } from "./active-entitlement-summary-updated";
 import { checkoutSessionCompleted } from "./checkout-session-completed";
 import { idOf, type EventContext, type EventHandler } from "./context";

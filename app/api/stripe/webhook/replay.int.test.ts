@@ -9,7 +9,7 @@ import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
 import { sdkFor } from "@/dev/stripe/testing";
 import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
 import { PLANS } from "@/lib/billing/plans";
-import { setupCatalog } from "@/lib/billing/setup-catalog";
+import { setupStripeProducts } from "@/lib/billing/setup-stripe-products";
 import { instanceCacheKey } from "@/lib/cache/instance-cache";
 import { LOCAL } from "@/lib/config/local-defaults";
 import type { Database } from "@/lib/db";
@@ -31,7 +31,7 @@ beforeAll(async () => {
   [inOrder, shuffled] = await Promise.all([createMigratedDatabase(), createMigratedDatabase()]);
   sandbox = await createStripeSandbox({ port: 0, webhookSecret: SECRET });
   stripe = sdkFor(sandbox);
-  await setupCatalog(stripe);
+  await setupStripeProducts(stripe);
   startNewProcess({ STRIPE_SECRET_KEY: "", STRIPE_API_URL: sandbox.url, LOG_LEVEL: "error" });
   POST = (await import("./route")).POST;
 });

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StripeSandbox } from "@/dev/stripe";
 import { LOCAL } from "@/lib/config/local-defaults";
 import type { Database } from "@/lib/db";
-import { getCustomerAccess, mayUse, PAST_DUE_GRACE_MS } from "@/lib/billing/entitlements";
+import { getCustomerAccess, mayUse, PAST_DUE_GRACE_MS } from "@/lib/billing/access-cache";
 import { PLANS } from "@/lib/billing/plans";
-import { setupCatalog } from "@/lib/billing/setup-catalog";
+import { setupStripeProducts } from "@/lib/billing/setup-stripe-products";
 import type { Receipt } from "@/lib/billing/webhook/apply-stripe-event";
 import type { TestDatabase } from "@/test/database";
 import {
@@ -35,7 +35,7 @@ let POST: (request: Request) => Promise<Response>;
 beforeAll(async () => {
   testbed = await startAppTestbed({ webhookSecret: SECRET });
   ({ database, sandbox, stripe } = testbed);
-  await setupCatalog(stripe);
+  await setupStripeProducts(stripe);
   startNewProcess({
     STRIPE_SECRET_KEY: "",
     STRIPE_WEBHOOK_SECRET: "",

@@ -12,8 +12,8 @@ import {
   type StripePlan,
 } from "./plans";
 
-/** What one run of `setupCatalog` did, one line per Stripe object, e.g. "price tollgate_pro_monthly". */
-export interface CatalogChanges {
+/** What one run of `setupStripeProducts` did, one line per Stripe object, e.g. "price tollgate_pro_monthly". */
+export interface StripeProductChanges {
   created: string[];
   updated: string[];
   unchanged: string[];
@@ -23,15 +23,15 @@ export interface CatalogChanges {
 export { HANDLED_EVENT_TYPES } from "./webhook/event-types";
 
 /**
- * Creates or updates the plan catalog (lib/billing/plans.ts) in a Stripe account: entitlement features
+ * Creates or updates the plans (product/plans.ts) in a Stripe account: entitlement features
  * (lookup key = scope), the billing meter, one product per paid plan with its features, and the flat
  * price and the metered price (graduated: the plan's included units at 0, then the overage rate) by
  * lookup key. Idempotent: a second run changes nothing. Prices are immutable in Stripe, so a changed
  * price makes a new one that takes over the lookup key (`transfer_lookup_key`); the old price is
  * archived and existing subscriptions keep it until moved.
  */
-export async function setupCatalog(stripe: Stripe): Promise<CatalogChanges> {
-  const changes: CatalogChanges = { created: [], updated: [], unchanged: [] };
+export async function setupStripeProducts(stripe: Stripe): Promise<StripeProductChanges> {
+  const changes: StripeProductChanges = { created: [], updated: [], unchanged: [] };
   const features = await ensureFeatures(stripe, changes);
   const meter = await ensureMeter(stripe, changes);
   for (const plan of paidPlans()) {
@@ -44,7 +44,7 @@ export async function setupCatalog(stripe: Stripe): Promise<CatalogChanges> {
 
 async function ensureFeatures(
   stripe: Stripe,
-  changes: CatalogChanges,
+  changes: StripeProductChanges,
 ): Promise<Map<Feature, Stripe.Entitlements.Feature>> {
   const existing = new Map<string, Stripe.Entitlements.Feature>();
   for await (const feature of stripe.entitlements.features.list({ limit: 100 })) {
@@ -68,7 +68,7 @@ async function ensureFeatures(
   return result;
 }
 
-async function ensureMeter(stripe: Stripe, changes: CatalogChanges): Promise<Stripe.Billing.Meter> {
+async function ensureMeter(stripe: Stripe, changes: StripeProductChanges): Promise<Stripe.Billing.Meter> {
   const label = `meter ${METER.eventName}`;
   for await (const meter of stripe.billing.meters.list({ status: "active", limit: 100 })) {
     if (meter.event_name !== METER.eventName) continue;
@@ -89,7 +89,11 @@ async function ensureMeter(stripe: Stripe, changes: CatalogChanges): Promise<Str
   });
 }
 
-async function ensureProduct(stripe: Stripe, plan: Plan & { stripe: StripePlan }, changes: CatalogChanges) {
+async function ensureProduct(
+  stripe: Stripe,
+  plan: Plan & { stripe: StripePlan },
+  changes: StripeProductChanges,
+) {
   const label = `product ${plan.stripe.productId}`;
   const wanted = { name: plan.name, description: plan.description, metadata: { tollgate_plan: plan.id } };
   let product: Stripe.Product | undefined;
@@ -120,7 +124,7 @@ async function ensureProductFeatures(
   stripe: Stripe,
   plan: Plan & { stripe: StripePlan },
   features: Map<Feature, Stripe.Entitlements.Feature>,
-  changes: CatalogChanges,
+  changes: StripeProductChanges,
 ) {
   const productId = plan.stripe.productId;
   const attached = new Map<string, string>(); // feature id -> product feature id
@@ -150,7 +154,7 @@ async function ensureProductFeatures(
   }
 }
 
-/** A price as the catalog wants it: the flat fee per unit, or the metered price's graduated tiers. */
+/** A price as the plans want it: the flat fee per unit, or the metered price's graduated tiers. */
 export type PriceSpec =
   | { lookupKey: string; usageType: "licensed"; unitAmountDecimal: string }
   | { lookupKey: string; usageType: "metered"; tiers: MeteredTier[] };
@@ -159,7 +163,7 @@ async function ensurePrices(
   stripe: Stripe,
   plan: Plan & { stripe: StripePlan },
   meter: Stripe.Billing.Meter,
-  changes: CatalogChanges,
+  changes: StripeProductChanges,
 ) {
   const specs: PriceSpec[] = [
     {
@@ -235,7 +239,7 @@ type ComparedPrice = Pick<
 >;
 
 /**
- * Whether an existing price already is what the catalog asks for (prices cannot be edited). A
+ * Whether an existing price already is what the plans ask for (prices cannot be edited). A
  * metered price must be graduated with the same tiers, so `price.tiers` must have been expanded.
  */
 export function priceMatches(

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
 import { sdkFor } from "@/dev/stripe/testing";
 import { FEATURES, METER, paidPlans, PLANS, type PlanId } from "./plans";
-import { setupCatalog } from "./setup-catalog";
+import { setupStripeProducts } from "./setup-stripe-products";
 
 let sandbox: StripeSandbox;
 let stripe: Stripe;
@@ -14,9 +14,9 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 
-describe("setupCatalog against the local Stripe sandbox", () => {
+describe("setupStripeProducts against the local Stripe sandbox", () => {
   it("creates the whole catalog on the first run", async () => {
-    const changes = await setupCatalog(stripe);
+    const changes = await setupStripeProducts(stripe);
     expect(changes.updated).toEqual([]);
     const paid = paidPlans();
     const featureLinks = paid.reduce((sum, plan) => sum + plan.features.length, 0);
@@ -56,7 +56,7 @@ describe("setupCatalog against the local Stripe sandbox", () => {
   });
 
   it("creates and changes nothing on the second run", async () => {
-    const changes = await setupCatalog(stripe);
+    const changes = await setupStripeProducts(stripe);
     expect(changes).toMatchObject({ created: [], updated: [] });
     expect(changes.unchanged.length).toBeGreaterThan(0);
     const prices = await stripe.prices.list({ limit: 100 });
@@ -75,17 +75,17 @@ describe("setupCatalog against the local Stripe sandbox", () => {
       lookup_key: "tollgate_pro_monthly",
       transfer_lookup_key: true,
     });
-    const changes = await setupCatalog(stripe);
+    const changes = await setupStripeProducts(stripe);
     expect(changes).toMatchObject({ created: [], updated: ["price tollgate_pro_monthly"] });
     const [current] = (await stripe.prices.list({ lookup_keys: ["tollgate_pro_monthly"] })).data;
     expect(current?.id).not.toBe(manual.id);
     expect(current?.unit_amount).toBe(2_900);
     expect((await stripe.prices.retrieve(manual.id)).active).toBe(false);
-    expect((await setupCatalog(stripe)).updated).toEqual([]);
+    expect((await setupStripeProducts(stripe)).updated).toEqual([]);
   });
 });
 
-describe("setupCatalog on an account set up by the previous version (per-unit metered prices)", () => {
+describe("setupStripeProducts on an account set up by the previous version (per-unit metered prices)", () => {
   let old: StripeSandbox;
   let client: Stripe;
   const oldPrices = new Map<PlanId, string>();
@@ -93,9 +93,9 @@ describe("setupCatalog on an account set up by the previous version (per-unit me
   beforeAll(async () => {
     old = await createStripeSandbox({ port: 0 });
     client = sdkFor(old);
-    // What the previous setupCatalog made: the same objects, but a per-unit metered price billing
+    // What the previous setupStripeProducts made: the same objects, but a per-unit metered price billing
     // every unit. Made here from today's catalog, whose graduated prices are then archived.
-    await setupCatalog(client);
+    await setupStripeProducts(client);
     const meter = (await client.billing.meters.list()).data[0];
     if (!meter) throw new Error("no meter");
     for (const plan of paidPlans()) {
@@ -117,7 +117,7 @@ describe("setupCatalog on an account set up by the previous version (per-unit me
   afterAll(() => old.close());
 
   it("replaces each per-unit metered price with a graduated one under the same lookup key", async () => {
-    const changes = await setupCatalog(client);
+    const changes = await setupStripeProducts(client);
     expect(changes.created).toEqual([]);
     expect(changes.updated.sort()).toEqual(
       paidPlans()
@@ -142,7 +142,7 @@ describe("setupCatalog on an account set up by the previous version (per-unit me
 
   it("creates and changes nothing on the run after the migration", async () => {
     const before = (await client.prices.list({ limit: 100 })).data.length;
-    const changes = await setupCatalog(client);
+    const changes = await setupStripeProducts(client);
     expect(changes).toMatchObject({ created: [], updated: [] });
     expect((await client.prices.list({ limit: 100 })).data).toHaveLength(before);
   });
