@@ -34,6 +34,23 @@ export default defineConfig([
     },
   },
   {
+    // The local stand-ins are packages of their own: they know nothing of the app that uses them.
+    files: ["packages/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@/*", "../../*"],
+              message: "A package imports only its own files, other packages and its dependencies.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The local stand-ins serve `npm run dev` and the tests; the app talks to them only over HTTP, as it
     // talks to Auth0 and Stripe, so that the same code path serves both.
     files: ["app/**/*.{ts,tsx}", "lib/**/*.ts", "product/**/*.ts", "components/**/*.tsx", "proxy.ts"],
@@ -44,7 +61,7 @@ export default defineConfig([
         {
           patterns: [
             {
-              group: ["@/dev/*", "**/dev/*"],
+              group: ["@/dev/*", "**/dev/*", "@tollgate/*"],
               message: "app/, lib/ and product/ never import the local stand-ins.",
             },
           ],

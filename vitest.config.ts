@@ -10,7 +10,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["{lib,app,dev,product,scripts,test}/**/*.test.ts", "proxy.test.ts"],
+    include: ["{lib,app,dev,product,scripts,test,packages}/**/*.test.ts", "proxy.test.ts"],
     // test/cluster needs the production build: `npm test` runs it after the build (vitest.cluster.config.ts).
     exclude: ["node_modules/**", "e2e/**", ".next/**", "**/*.cluster.test.ts"],
     // Refusals are logged at info; keep test output to what failed.

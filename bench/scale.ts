@@ -14,8 +14,8 @@
 import { existsSync } from "node:fs";
 import autocannon from "autocannon";
 import Stripe from "stripe";
-import { createStripeSandbox } from "@/dev/stripe";
-import { createMeter, sdkFor } from "@/dev/stripe/testing";
+import { createStripeSandbox } from "@tollgate/stripe-sandbox";
+import { createMeter, sdkFor } from "@tollgate/stripe-sandbox/testing";
 import { API_CALLS_METER } from "@/product/operations";
 import { PLANS } from "@/lib/billing/plans";
 import { createStripeClient } from "@/lib/billing/stripe";

@@ -6,7 +6,7 @@
  */
 import { LOCAL } from "../lib/config/local-defaults";
 import { catalog } from "../product/operations";
-import { DEMO_USERS, scopesOf } from "./issuer/users";
+import { DEMO_USERS, scopesOf } from "./demo-tenant";
 
 /** A machine client owned by a demo user's customer. */
 export interface DemoMachineClient {

@@ -3,11 +3,10 @@
  * configuration leaves unset (DESIGN.md, local mode). Used by `npm run dev` and the browser tests.
  */
 import type { Config } from "../lib/config/schema";
+import { LOCAL_ISSUER } from "@tollgate/local-auth0";
+import { createStripeSandbox, LOCAL_STRIPE } from "@tollgate/stripe-sandbox";
 import { issuerSeedClients } from "./demo-data";
-import { LOCAL_ISSUER } from "./issuer/constants";
-import { createLocalIssuer } from "./issuer/create-local-issuer";
-import { LOCAL_STRIPE } from "./stripe/constants";
-import { createStripeSandbox } from "./stripe/create-stripe-sandbox";
+import { createDemoIssuer } from "./demo-tenant";
 
 /**
  * Where a service listens: "configured" on the port of its configured address (`config.local`),
@@ -45,11 +44,12 @@ export async function startLocalServices(
   try {
     if (config.auth.mode === "local") {
       const issuer = await listenPerChoice(options.ports?.issuer, config.local.issuerUrl, (port, issuerUrl) =>
-        createLocalIssuer({
+        createDemoIssuer({
           port,
           issuerUrl,
           audience: config.gate.audience,
           appBaseUrl: config.auth.appBaseUrl,
+          dashboardClient: { clientId: config.auth.clientId, clientSecret: config.auth.clientSecret },
           clients: issuerSeedClients(config.gate.audience),
           stateFile: options.stateFile === null ? undefined : (options.stateFile ?? LOCAL_ISSUER.stateFile),
         }),

@@ -27,8 +27,9 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import { lookup } from "node:dns/promises";
 import { hostname, networkInterfaces, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { createLocalIssuer, type LocalIssuer } from "@/dev/issuer";
-import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
+import { createDemoIssuer } from "@/dev/demo-tenant";
+import type { LocalIssuer } from "@tollgate/local-auth0";
+import { createStripeSandbox, type StripeSandbox } from "@tollgate/stripe-sandbox";
 import {
   exportOf,
   machineToMachineScopes,
@@ -48,7 +49,7 @@ import {
   RehearsalError,
 } from "./lib/rehearsal";
 import { freePort } from "./lib/system";
-import { selfSignedCertificate, type SelfSignedCertificate } from "./lib/self-signed-certificate";
+import { selfSignedCertificate, type SelfSignedCertificate } from "@tollgate/local-http";
 
 const REPO = resolve(import.meta.dirname, "..");
 const ARTIFACTS = join(REPO, "test-results", "deploy-rehearsal");
@@ -149,7 +150,7 @@ async function main(): Promise<void> {
   const certificate: SelfSignedCertificate = selfSignedCertificate([host]);
   onCleanup("remove the certificate", () => certificate.remove());
   // On 443, as a real tenant: the Auth0 SDK drops a port from the domain outside local mode.
-  const issuer: LocalIssuer = await createLocalIssuer({
+  const issuer: LocalIssuer = await createDemoIssuer({
     port: 443,
     listenAddress: address,
     issuerUrl: `https://${host}/`,

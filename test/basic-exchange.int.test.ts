@@ -7,7 +7,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
-import { createLocalIssuer, type LocalIssuer } from "@/dev/issuer";
+import { createDemoIssuer } from "@/dev/demo-tenant";
+import type { LocalIssuer } from "@tollgate/local-auth0";
 import type { Database } from "@/lib/db";
 import { resetProcessState } from "@/lib/process-state";
 import { callApi, loadApp, type App, type SplitProcesses } from "./app-harness";
@@ -47,7 +48,7 @@ beforeAll(async () => {
     grant_types: ["client_credentials"],
     grants: [{ audience: AUDIENCE, scope: ["get:widgets"] }],
   });
-  issuer = await createLocalIssuer({ port: 0, audience: AUDIENCE, clients: [seed(READER), seed(OTHER)] });
+  issuer = await createDemoIssuer({ port: 0, audience: AUDIENCE, clients: [seed(READER), seed(OTHER)] });
   database = await createMigratedDatabase();
   const customer = await database.db.customer.create({ data: { email: "basic-owner@example.com" } });
   // More calls than Free allows per second: these tests are about the gate, not the plan.

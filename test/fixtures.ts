@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import { vi } from "vitest";
-import { createStripeSandbox, type StripeSandbox, type StripeSandboxOptions } from "@/dev/stripe";
-import { createMeter, sdkFor } from "@/dev/stripe/testing";
+import { createStripeSandbox, type StripeSandbox, type StripeSandboxOptions } from "@tollgate/stripe-sandbox";
+import { createMeter, sdkFor } from "@tollgate/stripe-sandbox/testing";
 import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
 import type { PlanId } from "@/lib/billing/plans";
 import type { Database } from "@/lib/db";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
+import { createStripeSandbox, type StripeSandbox } from "@tollgate/stripe-sandbox";
 import { loadConfig } from "@/lib/config/schema";
 import { createPrismaClient } from "@/lib/db/client";
 import { recordUsage } from "@/lib/metering/record-usage";

@@ -1,5 +1,5 @@
 import type Stripe from "stripe";
-import { payCheckout } from "@/dev/stripe/testing";
+import { payCheckout } from "@tollgate/stripe-sandbox/testing";
 import { PLANS, type PlanId } from "@/lib/billing/plans";
 
 /** The id of the price with a lookup key (the catalog's prices are found by lookup key). */

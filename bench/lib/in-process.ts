@@ -1,6 +1,6 @@
 import type Stripe from "stripe";
-import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
-import { sdkFor } from "@/dev/stripe/testing";
+import { createStripeSandbox, type StripeSandbox } from "@tollgate/stripe-sandbox";
+import { sdkFor } from "@tollgate/stripe-sandbox/testing";
 import { LOCAL } from "@/lib/config/local-defaults";
 import type { Database } from "@/lib/db";
 import type { JwksTestServer, TestKey } from "@/lib/gate/jwks-test-server";

@@ -6,9 +6,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { LOCAL_ISSUER } from "@/dev/issuer/constants";
-import { createLocalIssuer, type LocalIssuer } from "@/dev/issuer/create-local-issuer";
-import { requestToken, signIn } from "@/dev/issuer/testing";
+import { LOCAL_ISSUER } from "@tollgate/local-auth0";
+import { createDemoIssuer } from "@/dev/demo-tenant";
+import type { LocalIssuer } from "@tollgate/local-auth0";
+import { requestToken, signIn } from "@tollgate/local-auth0/testing";
 import type { Database } from "@/lib/db";
 import { rateLimitersKey } from "@/lib/metering/rate-limit";
 import { resetProcessState } from "@/lib/process-state";
@@ -30,7 +31,7 @@ let app: {
 
 beforeAll(async () => {
   [issuer, database] = await Promise.all([
-    createLocalIssuer({ port: 0, rolesClaim: ROLES_CLAIM }),
+    createDemoIssuer({ port: 0, rolesClaim: ROLES_CLAIM }),
     createMigratedDatabase(),
   ]);
   management = createManagementApi({

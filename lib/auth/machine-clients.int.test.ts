@@ -5,8 +5,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_ISSUER } from "@/dev/issuer/constants";
-import { createLocalIssuer, type LocalIssuer } from "@/dev/issuer/create-local-issuer";
+import { LOCAL_ISSUER } from "@tollgate/local-auth0";
+import { createDemoIssuer } from "@/dev/demo-tenant";
+import type { LocalIssuer } from "@tollgate/local-auth0";
 import { createPrismaClient, type Database } from "@/lib/db/client";
 import { createMigratedDatabase, TEST_BACKEND, type TestDatabase } from "@/test/database";
 import { issueMachineClient, MAX_CLIENTS_PER_CUSTOMER } from "./machine-clients";
@@ -19,7 +20,7 @@ let otherInstanceDb: Database;
 let management: ManagementApi;
 
 beforeAll(async () => {
-  [issuer, database] = await Promise.all([createLocalIssuer({ port: 0 }), createMigratedDatabase()]);
+  [issuer, database] = await Promise.all([createDemoIssuer({ port: 0 }), createMigratedDatabase()]);
   otherInstanceDb = TEST_BACKEND === "postgres" ? createPrismaClient(database.config) : database.db;
   management = createManagementApi({
     tenantUrl: issuer.url,

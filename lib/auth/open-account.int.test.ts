@@ -6,12 +6,14 @@
 import { randomUUID } from "node:crypto";
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_ISSUER } from "@/dev/issuer/constants";
-import { createLocalIssuer, type LocalIssuer } from "@/dev/issuer/create-local-issuer";
-import { decode, openVerificationLink, signIn } from "@/dev/issuer/testing";
-import { DEMO_USERS, type DemoUser } from "@/dev/issuer/users";
-import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
-import { sdkFor } from "@/dev/stripe/testing";
+import { LOCAL_ISSUER } from "@tollgate/local-auth0";
+import { createDemoIssuer } from "@/dev/demo-tenant";
+import type { LocalIssuer } from "@tollgate/local-auth0";
+import { decode, openVerificationLink, signIn } from "@tollgate/local-auth0/testing";
+import { DEMO_USERS } from "@/dev/demo-tenant";
+import type { LocalUser } from "@tollgate/local-auth0";
+import { createStripeSandbox, type StripeSandbox } from "@tollgate/stripe-sandbox";
+import { sdkFor } from "@tollgate/stripe-sandbox/testing";
 import type { Database } from "@/lib/db";
 import { resetProcessState } from "@/lib/process-state";
 import { createMigratedDatabase, type TestDatabase } from "@/test/database";
@@ -23,7 +25,7 @@ import { requestVerificationEmail, VERIFICATION_EMAIL_POLICY } from "./verificat
 
 const REDIRECT_URI = "http://localhost:3000/auth/callback";
 
-const person = (id: string, email: string, emailVerified: boolean): DemoUser => ({
+const person = (id: string, email: string, emailVerified: boolean): LocalUser => ({
   user_id: `auth0|${id}`,
   email,
   email_verified: emailVerified,
@@ -52,7 +54,7 @@ const managementFor = (tenant: LocalIssuer) =>
 
 beforeAll(async () => {
   [issuer, sandbox, database] = await Promise.all([
-    createLocalIssuer({ port: 0, users: [...DEMO_USERS, ...BOTS, SQUATTER, RESENDER] }),
+    createDemoIssuer({ port: 0, users: [...DEMO_USERS, ...BOTS, SQUATTER, RESENDER] }),
     createStripeSandbox({ port: 0 }),
     createMigratedDatabase(),
   ]);
@@ -105,7 +107,7 @@ describe("opening an account needs a verified email", () => {
     await expect(openAccount(squatter, deps())).rejects.toMatchObject({ code: "ERR_EMAIL_NOT_VERIFIED" });
 
     // The owner signs in with a verified identity of their own (another connection, another sub).
-    const ownersTenant = await createLocalIssuer({
+    const ownersTenant = await createDemoIssuer({
       port: 0,
       users: [{ ...person("owner", "victim@corp.com", true), user_id: "auth0|owner" }],
     });

@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
-import { sdkFor } from "@/dev/stripe/testing";
+import { createStripeSandbox, type StripeSandbox } from "@tollgate/stripe-sandbox";
+import { sdkFor } from "@tollgate/stripe-sandbox/testing";
 import type { Database } from "@/lib/db";
 import { createMigratedDatabase, type TestDatabase } from "@/test/database";
 import { AUTH0_USER_METADATA_KEY, ensureStripeCustomer } from "./ensure-stripe-customer";

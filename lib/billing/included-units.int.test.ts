@@ -8,7 +8,7 @@
  */
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StripeSandbox } from "@/dev/stripe";
+import type { StripeSandbox } from "@tollgate/stripe-sandbox";
 import type { Database } from "@/lib/db";
 import { recordUsage } from "@/lib/metering/record-usage";
 import { reportUsage } from "@/lib/metering/report-usage";

@@ -23,7 +23,7 @@ export function createStripeClient(stripe: Pick<Config["stripe"], "secretKey" | 
     maxNetworkRetries: MAX_NETWORK_RETRIES,
     timeout: 20_000,
     appInfo: { name: "tollgate" },
-    // STRIPE_API_URL: a Stripe-compatible API such as the local sandbox (dev/stripe).
+    // STRIPE_API_URL: a Stripe-compatible API such as the local sandbox (packages/stripe-sandbox).
     ...(target && {
       host: target.hostname,
       port: target.port || (target.protocol === "http:" ? 80 : 443),

@@ -6,7 +6,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createLocalIssuer, type LocalIssuer } from "@/dev/issuer";
+import { createDemoIssuer } from "@/dev/demo-tenant";
+import type { LocalIssuer } from "@tollgate/local-auth0";
 import {
   ClientCredentialsError,
   createClientCredentials,
@@ -25,7 +26,7 @@ const countingFetch: typeof fetch = (input, init) => {
 };
 
 beforeAll(async () => {
-  issuer = await createLocalIssuer({
+  issuer = await createDemoIssuer({
     port: 0,
     audience: AUDIENCE,
     clients: [

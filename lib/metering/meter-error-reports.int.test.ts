@@ -8,7 +8,7 @@
 import { Writable } from "node:stream";
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StripeSandbox } from "@/dev/stripe";
+import type { StripeSandbox } from "@tollgate/stripe-sandbox";
 import type { Database } from "@/lib/db";
 import { createLogger, loggerKey } from "@/lib/log";
 import { setProcessSingleton } from "@/lib/process-state";

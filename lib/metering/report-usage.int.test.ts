@@ -4,8 +4,8 @@
  */
 import Stripe from "stripe";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { StripeSandbox } from "@/dev/stripe";
-import { sdkFor } from "@/dev/stripe/testing";
+import type { StripeSandbox } from "@tollgate/stripe-sandbox";
+import { sdkFor } from "@tollgate/stripe-sandbox/testing";
 import type { Database } from "@/lib/db";
 import { TEST_BACKEND, type TestDatabase } from "@/test/database";
 import { createUsageMeter, startBillingTestbed, USAGE_METER, type BillingTestbed } from "@/test/fixtures";

@@ -4,7 +4,7 @@
  * per interval per instance.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { StripeSandbox } from "@/dev/stripe";
+import type { StripeSandbox } from "@tollgate/stripe-sandbox";
 import type { Database } from "@/lib/db";
 import { TEST_BACKEND, type TestDatabase } from "@/test/database";
 import { startAppTestbed, type BillingTestbed } from "@/test/fixtures";

@@ -7,7 +7,7 @@
  */
 import type Stripe from "stripe";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { StripeSandbox } from "@/dev/stripe";
+import type { StripeSandbox } from "@tollgate/stripe-sandbox";
 import type { Database } from "@/lib/db";
 import { TEST_BACKEND, type TestDatabase } from "@/test/database";
 import { createUsageMeter, startBillingTestbed, USAGE_METER, type BillingTestbed } from "@/test/fixtures";

@@ -4,9 +4,10 @@
  * (The HTTPS path is rehearsed by `npm run test:deploy`; here the issuer is on plain loopback HTTP.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLocalIssuer, type LocalIssuer } from "@/dev/issuer";
-import type { Auth0Client, Auth0ResourceServer } from "@/dev/issuer/issuer-state";
-import { decode, signIn } from "@/dev/issuer/testing";
+import { createDemoIssuer } from "@/dev/demo-tenant";
+import type { LocalIssuer } from "@tollgate/local-auth0";
+import type { Auth0Client, Auth0ResourceServer } from "@tollgate/local-auth0";
+import { decode, signIn } from "@tollgate/local-auth0/testing";
 import {
   APP_SCOPES,
   catalogScopes,
@@ -23,7 +24,7 @@ let issuer: LocalIssuer;
 let options: TenantSetupOptions;
 
 async function start(scopes: readonly string[]): Promise<LocalIssuer> {
-  return createLocalIssuer({
+  return createDemoIssuer({
     port: 0,
     emptyTenant: true,
     clients: [

@@ -7,8 +7,8 @@
  */
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
-import { sdkFor } from "@/dev/stripe/testing";
+import { createStripeSandbox, type StripeSandbox } from "@tollgate/stripe-sandbox";
+import { sdkFor } from "@tollgate/stripe-sandbox/testing";
 import { setupStripeProducts } from "@/lib/billing/setup-stripe-products";
 import type { ReportSummary } from "@/lib/metering/report-usage";
 import { callApi, loadApp, startTestEnvironment, TEST_BASE_URL, type TestEnvironment } from "../app-harness";

@@ -5,7 +5,7 @@
  */
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StripeSandbox } from "@/dev/stripe";
+import type { StripeSandbox } from "@tollgate/stripe-sandbox";
 import type { NotificationReceipt } from "@/lib/billing/event-destination/receive-event-notification";
 import type { Database } from "@/lib/db";
 import type { TestDatabase } from "@/test/database";

@@ -5,8 +5,8 @@
  */
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createStripeSandbox, type StripeSandbox } from "@/dev/stripe";
-import { sdkFor } from "@/dev/stripe/testing";
+import { createStripeSandbox, type StripeSandbox } from "@tollgate/stripe-sandbox";
+import { sdkFor } from "@tollgate/stripe-sandbox/testing";
 import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
 import { PLANS } from "@/lib/billing/plans";
 import { setupStripeProducts } from "@/lib/billing/setup-stripe-products";

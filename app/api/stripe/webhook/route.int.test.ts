@@ -1,11 +1,11 @@
 /**
- * The Stripe webhook end to end: events made by the local Stripe sandbox (dev/stripe) through the
+ * The Stripe webhook end to end: events made by the local Stripe sandbox (@tollgate/stripe-sandbox) through the
  * official SDK, signed with the real scheme, posted to the route handler, applied to a real database
  * (PGlite, or PostgreSQL with DATABASE_URL). The handler reads Stripe back from the same sandbox.
  */
 import type Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StripeSandbox } from "@/dev/stripe";
+import type { StripeSandbox } from "@tollgate/stripe-sandbox";
 import { LOCAL } from "@/lib/config/local-defaults";
 import type { Database } from "@/lib/db";
 import { getCustomerAccess, mayUse, PAST_DUE_GRACE_MS } from "@/lib/billing/access-cache";
