@@ -14,9 +14,6 @@ import { contentSecurityPolicy, STRICT_TRANSPORT_SECURITY } from "@/lib/security
 // a sign-in redirect (its pages check the session again themselves).
 export async function proxy(request: NextRequest) {
   const { pathname } = request.nextUrl;
-  // The benchmark's "empty proxy" reference: the cost of running a proxy at all (bench/gate.ts).
-  if (pathname === BENCH_EMPTY_PROXY_PATH) return NextResponse.next();
-
   if (pathname === "/api/v1" || pathname.startsWith("/api/v1/")) {
     const admission = await admitRequest(request);
     if (!admission.admitted) return admission.response;
@@ -27,8 +24,6 @@ export async function proxy(request: NextRequest) {
   }
   return pageProxy(request);
 }
-
-const BENCH_EMPTY_PROXY_PATH = "/api/bench/proxied";
 
 async function pageProxy(request: NextRequest): Promise<NextResponse> {
   const { pathname, search, searchParams } = request.nextUrl;
@@ -86,9 +81,8 @@ function noStoreIfSession<T extends Response>(response: T): T {
 export const config = {
   matcher: [
     "/api/v1/:path*",
-    "/api/bench/proxied",
     // Pages and the SDK's /auth/* routes; not static assets, and not the other API routes (webhook,
-    // cron, health, OpenAPI, the benchmark's no-proxy reference), which have no session.
+    // cron, health, OpenAPI), which have no session.
     "/((?!_next/static|_next/image|favicon.ico|icon.svg|sitemap.xml|robots.txt|api/|__health).*)",
   ],
 };

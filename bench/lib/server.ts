@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
+import { resolve } from "node:path";
 import { loadConfig } from "@/lib/config/schema";
 import { localProductionSecrets } from "@/dev/production-secrets";
 import { startLocalServices, type LocalServices } from "@/dev/start-local-services";
-import { run } from "@/scripts/lib/run";
 import { waitForHealth } from "@/scripts/lib/system";
+import { BENCH_APP_DIR, buildBenchApp } from "./bench-app";
 
 export interface BenchServer {
   url: string;
@@ -16,11 +17,13 @@ export interface BenchServer {
 
 /**
  * A production build served by `next start` on a fresh embedded database (or DATABASE_URL's server),
- * with the local issuer running, as a user's `npm run build && npm start` would be.
+ * with the local issuer running, as a user's `npm run build && npm start` would be. What is built and
+ * served is the bench's own copy of the app, which adds the reference routes (bench/lib/bench-app.ts).
  */
 export async function startBenchServer(
   options: {
     port?: number;
+    /** false: serve the copy the previous run built. */
     build?: boolean;
     /** Variables added to (or, when undefined, removed from) the server's environment. */
     env?: Record<string, string | undefined>;
@@ -33,7 +36,6 @@ export async function startBenchServer(
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NEXT_TELEMETRY_DISABLED: "1",
-    TOLLGATE_BENCH: "1",
     TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: "1",
     ...localProductionSecrets(),
     LOG_LEVEL: "warn",
@@ -44,16 +46,18 @@ export async function startBenchServer(
   };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   if (!env.DATABASE_URL) {
-    env.PGLITE_DATA_DIR = ".data/bench";
+    // Absolute: the bench prepares the database from here, `next start` opens it from BENCH_APP_DIR.
+    env.PGLITE_DATA_DIR = resolve(".data/bench");
     rmSync(env.PGLITE_DATA_DIR, { recursive: true, force: true });
   }
-  if (options.build !== false) await run("npx", ["next", "build"], { ...env, NODE_ENV: "production" });
+  if (options.build !== false) buildBenchApp(env);
   const services = await startLocalServices(loadConfig(env), { stateFile: null });
   const { prepareDatabase } = await import("@/scripts/lib/prepare-database");
   await prepareDatabase(env);
   await options.prepare?.(env);
 
   const server = spawn("node_modules/.bin/next", ["start", "--port", String(port)], {
+    cwd: BENCH_APP_DIR,
     env,
     stdio: ["ignore", "ignore", "inherit"],
   });

@@ -70,7 +70,6 @@ const JWS_ALGORITHMS = [
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION: optional(z.enum(["1", "true"])),
-  TOLLGATE_BENCH: optional(z.enum(["1", "true"])),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   PORT: optional(z.coerce.number().int().min(1).max(65_535)),
 
@@ -293,8 +292,6 @@ function buildConfig(env: z.infer<typeof envSchema>) {
     mode,
     production: env.NODE_ENV === "production",
     logLevel: env.LOG_LEVEL,
-    /** Serve the benchmark's reference routes (/api/bench/*); only `npm run bench` sets it. */
-    benchRoutes: Boolean(env.TOLLGATE_BENCH),
     /** On Vercel: many short-lived instances, each of which may be frozen between requests. */
     serverless,
     db: databaseConfig(env, serverless),
