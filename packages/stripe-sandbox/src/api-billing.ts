@@ -6,14 +6,8 @@
 import { addInterval } from "./billing-math";
 import { StripeApiError, invalidParam, missingParam, noSuch, unsupported } from "./errors";
 import { newId } from "./ids";
-import { matchesRange, newestFirst, paginate, search } from "./lists";
-import type {
-  CheckoutLineItemObject,
-  CheckoutSessionObject,
-  CustomerObject,
-  InvoiceObject,
-  PortalSessionObject,
-} from "./objects";
+import { matchesRange, newestFirst, paginate } from "./lists";
+import type { CheckoutSessionObject, CustomerObject, InvoiceObject, PortalSessionObject } from "./objects";
 import type { Params } from "./params";
 import { route, type ApiRoute } from "./api-route";
 import type { SandboxEngine } from "./sandbox-engine";
@@ -38,43 +32,15 @@ function expireIfDue(engine: SandboxEngine, record: CheckoutSessionRecord): Chec
   return session;
 }
 
-function checkoutLineItems(engine: SandboxEngine, record: CheckoutSessionRecord): CheckoutLineItemObject[] {
-  return record.lineItems.map((item) => {
+/** What a session's line items cost today: metered items nothing, the rest their first period. */
+function amountDueToday(engine: SandboxEngine, record: CheckoutSessionRecord): number {
+  return record.lineItems.reduce((sum, item) => {
     const price = engine.price(item.price);
-    const amount =
-      price.recurring?.usage_type === "metered"
-        ? 0
-        : engine.charges(price, item.quantity ?? 1).reduce((sum, charge) => sum + charge.amount, 0);
-    return {
-      id: item.id,
-      object: "item",
-      adjustable_quantity: null,
-      amount_discount: 0,
-      amount_subtotal: amount,
-      amount_tax: 0,
-      amount_total: amount,
-      currency: price.currency,
-      description: engine.state.products.get(price.product)?.name ?? null,
-      metadata: {},
-      price,
-      quantity: item.quantity,
-    };
-  });
-}
-
-/** Renders a session, with `line_items` when asked for (Stripe's "includable" field). */
-function renderSession(engine: SandboxEngine, record: CheckoutSessionRecord, params: Params): object {
-  const session = expireIfDue(engine, record);
-  if (!params.strings("expand").includes("line_items")) return session;
-  return {
-    ...session,
-    line_items: {
-      object: "list",
-      data: checkoutLineItems(engine, record),
-      has_more: false,
-      url: `/v1/checkout/sessions/${session.id}/line_items`,
-    },
-  };
+    if (price.recurring?.usage_type === "metered") return sum;
+    return (
+      sum + engine.charges(price, item.quantity ?? 1).reduce((total, charge) => total + charge.amount, 0)
+    );
+  }, 0);
 }
 
 /**
@@ -326,20 +292,6 @@ function updateItems(engine: SandboxEngine, record: SubscriptionRecord, params: 
   record.items = items;
 }
 
-function readSubscriptionItems(params: Params): Array<{ price: string; quantity?: number }> {
-  return params.objects("items").map((entry) => {
-    if (entry.has("price_data")) throw unsupported("price_data", entry.name("price_data"));
-    const quantity = entry.int("quantity");
-    return { price: entry.requiredString("price"), ...(quantity === undefined ? {} : { quantity }) };
-  });
-}
-
-function invoice(engine: SandboxEngine, id: string): InvoiceObject {
-  const found = engine.state.invoices.get(id);
-  if (!found) throw noSuch("invoice", id);
-  return found;
-}
-
 /** The next invoice of a subscription: licensed items for the next period plus usage so far. */
 function previewInvoice(engine: SandboxEngine, params: Params): InvoiceObject {
   const subscriptionId = params.string("subscription");
@@ -487,59 +439,11 @@ export const billingRoutes: ApiRoute[] = [
         description: subscriptionData?.string("description") ?? null,
       },
     };
-    const total = checkoutLineItems(engine, record).reduce((sum, item) => sum + item.amount_total, 0);
+    const total = amountDueToday(engine, record);
     record.session.amount_subtotal = total;
     record.session.amount_total = record.subscriptionData.trialPeriodDays ? 0 : total;
     engine.state.checkoutSessions.set(id, record);
-    return renderSession(engine, record, params);
-  }),
-
-  // GET /v1/checkout/sessions – list sessions (customer, subscription, status)
-  route("GET", "/v1/checkout/sessions", ({ engine, params }) => {
-    const customer = params.string("customer");
-    const subscription = params.string("subscription");
-    const status = params.string("status");
-    const sessions = newestFirst(engine.state.checkoutSessions.values())
-      .map((record) => expireIfDue(engine, record))
-      .filter(
-        (session) =>
-          (customer === undefined || session.customer === customer) &&
-          (subscription === undefined || session.subscription === subscription) &&
-          (status === undefined || session.status === status) &&
-          matchesRange(session.created, params),
-      );
-    return paginate(sessions, params, "/v1/checkout/sessions", "checkout.session");
-  }),
-
-  // GET /v1/checkout/sessions/:id – retrieve a session
-  route("GET", "/v1/checkout/sessions/:id", ({ engine, params, path }) =>
-    renderSession(engine, checkoutRecord(engine, path.id ?? "", "id"), params),
-  ),
-
-  // GET /v1/checkout/sessions/:id/line_items – a session's line items
-  route("GET", "/v1/checkout/sessions/:id/line_items", ({ engine, params, path }) => {
-    const record = checkoutRecord(engine, path.id ?? "", "id");
-    return paginate(
-      checkoutLineItems(engine, record),
-      params,
-      `/v1/checkout/sessions/${record.session.id}/line_items`,
-      "line_item",
-    );
-  }),
-
-  // POST /v1/checkout/sessions/:id/expire – expire an open session
-  route("POST", "/v1/checkout/sessions/:id/expire", ({ engine, path }) => {
-    const record = checkoutRecord(engine, path.id ?? "", "id");
-    const session = expireIfDue(engine, record);
-    if (session.status !== "open")
-      throw invalidParam(
-        "session",
-        `Only open Checkout Sessions can be expired; this one is ${session.status}.`,
-      );
-    session.status = "expired";
-    session.url = null;
-    engine.emit("checkout.session.expired", session);
-    return session;
+    return record.session;
   }),
 
   // POST /v1/billing_portal/sessions – a portal link for a customer
@@ -565,41 +469,6 @@ export const billingRoutes: ApiRoute[] = [
     engine.emit("billing_portal.session.created", session);
     return session;
   }),
-
-  // POST /v1/subscriptions – create a subscription directly (a $0 plan needs no card)
-  route("POST", "/v1/subscriptions", ({ engine, params }) => {
-    const customer = engine.customer(params.requiredString("customer"));
-    const items = readSubscriptionItems(params);
-    if (items.length === 0) throw missingParam("items");
-    const behavior = params.string("payment_behavior") ?? "allow_incomplete";
-    const record = engine.createSubscription({
-      customer: customer.id,
-      items,
-      metadata: params.metadata() ?? {},
-      description: params.string("description") ?? null,
-      trialPeriodDays: params.int("trial_period_days") ?? null,
-      cancelAtPeriodEnd: params.bool("cancel_at_period_end") ?? false,
-      cancelAt: readCancelAt(engine, params) ?? null,
-    });
-    if (record.status === "incomplete" && behavior === "error_if_incomplete") {
-      throw new StripeApiError(
-        402,
-        "card_error",
-        "This customer has no attached payment source or default payment method.",
-        "resource_missing",
-      );
-    }
-    return engine.subscription(record);
-  }),
-
-  // GET /v1/subscriptions/search – search subscriptions
-  route("GET", "/v1/subscriptions/search", ({ engine, params }) =>
-    search(
-      newestFirst(engine.state.subscriptions.values()).map((record) => engine.subscription(record)),
-      params,
-      "/v1/subscriptions/search",
-    ),
-  ),
 
   // GET /v1/subscriptions – list subscriptions (customer, price, status; canceled only with status)
   route("GET", "/v1/subscriptions", ({ engine, params }) => {
@@ -627,7 +496,7 @@ export const billingRoutes: ApiRoute[] = [
     engine.subscription(engine.subscriptionRecord(path.id ?? "")),
   ),
 
-  // POST /v1/subscriptions/:id – update (cancel_at_period_end, cancel_at, items, metadata, pause_collection)
+  // POST /v1/subscriptions/:id – update (cancel_at_period_end, cancel_at, items, metadata)
   route("POST", "/v1/subscriptions/:id", ({ engine, params, path }) => {
     const record = engine.subscriptionRecord(path.id ?? "");
     const before = engine.subscription(record);
@@ -646,16 +515,6 @@ export const billingRoutes: ApiRoute[] = [
     if (params.has("items")) updateItems(engine, record, params);
     if (cancelAtPeriodEnd !== undefined) setCancelAtPeriodEnd(engine, record, cancelAtPeriodEnd);
     if (cancelAt !== undefined) setCancelAt(engine, record, cancelAt);
-    if (params.has("pause_collection")) {
-      const pause = params.object("pause_collection");
-      record.pause_collection = pause
-        ? {
-            behavior:
-              pause.enum("behavior", ["keep_as_draft", "mark_uncollectible", "void"] as const) ?? "void",
-            resumes_at: pause.int("resumes_at") ?? null,
-          }
-        : null;
-    }
     const details = params.object("cancellation_details");
     if (details) {
       record.cancellation_details = {
@@ -694,73 +553,6 @@ export const billingRoutes: ApiRoute[] = [
     return engine.subscription(record);
   }),
 
-  // POST /v1/subscriptions/:id/pause – pause (status paused, no invoices, no entitlements)
-  route("POST", "/v1/subscriptions/:id/pause", ({ engine, path }) => {
-    const record = engine.subscriptionRecord(path.id ?? "");
-    if (record.status !== "active" && record.status !== "trialing" && record.status !== "past_due") {
-      throw invalidParam("id", `A subscription with status ${record.status} cannot be paused.`);
-    }
-    const before = engine.subscription(record);
-    record.status = "paused";
-    engine.emit("customer.subscription.paused", engine.subscription(record));
-    engine.emitSubscriptionUpdated(before, record);
-    engine.syncEntitlements([record.customer]);
-    return engine.subscription(record);
-  }),
-
-  // POST /v1/subscriptions/:id/resume – resume a paused subscription with a new period from now
-  route("POST", "/v1/subscriptions/:id/resume", ({ engine, params, path }) => {
-    const record = engine.subscriptionRecord(path.id ?? "");
-    if (record.status !== "paused") throw invalidParam("id", "Only paused subscriptions can be resumed.");
-    const before = engine.subscription(record);
-    const now = engine.now();
-    // 2026 API versions send `billing_cycle_anchor[type]`; older ones a plain string.
-    const anchor = params.object("billing_cycle_anchor")?.string("type") ?? params.raw.billing_cycle_anchor;
-    if ((typeof anchor === "string" ? anchor : "now") === "now") {
-      const recurring = engine.state.prices.get(record.items[0]?.price ?? "")?.recurring;
-      const end = addInterval(now, recurring?.interval ?? "month", recurring?.interval_count ?? 1);
-      record.billing_cycle_anchor = now;
-      for (const item of record.items) {
-        item.current_period_start = now;
-        item.current_period_end = end;
-      }
-      const paid = engine.chargeInvoice(
-        record,
-        "subscription_update",
-        { licensed: { start: now, end }, usage: { start: now, end: now } },
-        now,
-        { cardPresent: engine.state.cardOnFile.has(record.customer) },
-      );
-      record.status = paid.status === "paid" ? "active" : "past_due";
-    } else {
-      record.status = "active";
-    }
-    engine.emit("customer.subscription.resumed", engine.subscription(record));
-    engine.emitSubscriptionUpdated(before, record);
-    engine.syncEntitlements([record.customer]);
-    return engine.subscription(record);
-  }),
-
-  // GET /v1/subscription_items – a subscription's items
-  route("GET", "/v1/subscription_items", ({ engine, params }) => {
-    const record = engine.subscriptionRecord(params.requiredString("subscription"), "subscription");
-    return paginate(
-      record.items.map((item) => engine.subscriptionItem(record.id, item)),
-      params,
-      `/v1/subscription_items?subscription=${record.id}`,
-      "subscription_item",
-    );
-  }),
-
-  // GET /v1/subscription_items/:id – retrieve an item
-  route("GET", "/v1/subscription_items/:id", ({ engine, path }) => {
-    for (const record of engine.state.subscriptions.values()) {
-      const item = record.items.find((candidate) => candidate.id === path.id);
-      if (item) return engine.subscriptionItem(record.id, item);
-    }
-    throw noSuch("subscription_item", path.id ?? "");
-  }),
-
   // POST /v1/invoices/create_preview – the upcoming invoice of a subscription
   route("POST", "/v1/invoices/create_preview", ({ engine, params }) => previewInvoice(engine, params)),
 
@@ -779,22 +571,6 @@ export const billingRoutes: ApiRoute[] = [
     return paginate(invoices, params, "/v1/invoices", "invoice");
   }),
 
-  // GET /v1/invoices/:id – retrieve an invoice
-  route("GET", "/v1/invoices/:id", ({ engine, path }) => invoice(engine, path.id ?? "")),
-
-  // GET /v1/invoices/:id/lines – an invoice's lines
-  route("GET", "/v1/invoices/:id/lines", ({ engine, params, path }) => {
-    const found = invoice(engine, path.id ?? "");
-    return paginate(found.lines.data, params, `/v1/invoices/${found.id}/lines`, "line_item");
-  }),
-
-  // POST /v1/invoices/:id/pay – pay an open invoice (fails when a failure is armed)
-  route("POST", "/v1/invoices/:id/pay", ({ engine, path }) => {
-    const found = invoice(engine, path.id ?? "");
-    engine.payInvoice(found);
-    return found;
-  }),
-
   // GET /v1/events – list events (type, types[], created)
   route("GET", "/v1/events", ({ engine, params }) => {
     const type = params.string("type");
@@ -809,12 +585,5 @@ export const billingRoutes: ApiRoute[] = [
         matchesRange(event.created, params),
     );
     return paginate(events, params, "/v1/events", "event");
-  }),
-
-  // GET /v1/events/:id – retrieve an event
-  route("GET", "/v1/events/:id", ({ engine, path }) => {
-    const event = engine.state.events.get(path.id ?? "");
-    if (!event) throw noSuch("event", path.id ?? "");
-    return event;
   }),
 ];

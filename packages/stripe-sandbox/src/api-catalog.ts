@@ -7,7 +7,7 @@ import { dropReason, metersByEventName } from "./api-meter-event-stream";
 import { isAligned } from "./billing-math";
 import { StripeApiError, invalidParam, missingParam, noSuch, unsupported } from "./errors";
 import { derivedId, newId } from "./ids";
-import { matchesRange, newestFirst, paginate, search } from "./lists";
+import { matchesRange, newestFirst, paginate } from "./lists";
 import type {
   DeletedObject,
   FeatureObject,
@@ -305,11 +305,6 @@ export const catalogRoutes: ApiRoute[] = [
     return createProduct(engine, id, params);
   }),
 
-  // GET /v1/products/search – search products
-  route("GET", "/v1/products/search", ({ engine, params }) =>
-    search(newestFirst(engine.state.products.values()), params, "/v1/products/search"),
-  ),
-
   // GET /v1/products – list products (active, ids[])
   route("GET", "/v1/products", ({ engine, params }) => {
     const active = params.bool("active");
@@ -381,18 +376,6 @@ export const catalogRoutes: ApiRoute[] = [
         livemode: false,
       }));
     return paginate(attached, params, `/v1/products/${target.id}/features`, "product_feature");
-  }),
-
-  // GET /v1/products/:id/features/:feature – retrieve an attachment
-  route("GET", "/v1/products/:id/features/:feature", ({ engine, path }) => {
-    const entry = engine.state.productFeatures.get(path.feature ?? "");
-    if (!entry || entry.product !== path.id) throw noSuch("product_feature", path.feature ?? "");
-    return {
-      id: entry.id,
-      object: "product_feature",
-      entitlement_feature: feature(engine, entry.feature),
-      livemode: false,
-    } satisfies ProductFeatureObject;
   }),
 
   // DELETE /v1/products/:id/features/:feature – detach a feature
@@ -475,11 +458,6 @@ export const catalogRoutes: ApiRoute[] = [
     engine.emit("price.created", price);
     return price;
   }),
-
-  // GET /v1/prices/search – search prices
-  route("GET", "/v1/prices/search", ({ engine, params }) =>
-    search(newestFirst(engine.state.prices.values()), params, "/v1/prices/search"),
-  ),
 
   // GET /v1/prices – list prices (active, product, type, lookup_keys[], recurring filters)
   route("GET", "/v1/prices", ({ engine, params }) => {
@@ -579,9 +557,6 @@ export const catalogRoutes: ApiRoute[] = [
     return paginate(features, params, "/v1/entitlements/features", "feature");
   }),
 
-  // GET /v1/entitlements/features/:id – retrieve a feature
-  route("GET", "/v1/entitlements/features/:id", ({ engine, path }) => feature(engine, path.id ?? "")),
-
   // POST /v1/entitlements/features/:id – update (name, metadata, active=false archives)
   route("POST", "/v1/entitlements/features/:id", ({ engine, params, path }) => {
     const target = feature(engine, path.id ?? "");
@@ -605,15 +580,6 @@ export const catalogRoutes: ApiRoute[] = [
       "/v1/entitlements/active_entitlements",
       "active_entitlement",
     );
-  }),
-
-  // GET /v1/entitlements/active_entitlements/:id – retrieve one
-  route("GET", "/v1/entitlements/active_entitlements/:id", ({ engine, path }) => {
-    for (const customer of engine.state.entitlements.keys()) {
-      const found = engine.activeEntitlements(customer).find((entry) => entry.id === path.id);
-      if (found) return found;
-    }
-    throw noSuch("active_entitlement", path.id ?? "");
   }),
 
   // POST /v1/billing/meters – create a meter

@@ -1,7 +1,7 @@
-/** `/v1/customers`: create, retrieve, update, delete (cancelling subscriptions), list, search. */
+/** `/v1/customers`: create, retrieve, delete (cancelling subscriptions), list by email. */
 import { invalidParam, noSuch } from "./errors";
 import { newId } from "./ids";
-import { matchesRange, newestFirst, paginate, search } from "./lists";
+import { matchesRange, newestFirst, paginate } from "./lists";
 import type { CustomerObject, DeletedObject } from "./objects";
 import type { Params } from "./params";
 import { route, type ApiRoute } from "./api-route";
@@ -64,17 +64,6 @@ export const customerRoutes: ApiRoute[] = [
     return customer;
   }),
 
-  // GET /v1/customers/search – search customers by email, name or metadata
-  route("GET", "/v1/customers/search", ({ engine, params }) =>
-    search(
-      newestFirst(engine.state.customers.values()).filter(
-        (customer) => !engine.state.deletedCustomers.has(customer.id),
-      ),
-      params,
-      "/v1/customers/search",
-    ),
-  ),
-
   // GET /v1/customers – list customers, optionally by exact email
   route("GET", "/v1/customers", ({ engine, params }) => {
     const email = params.string("email");
@@ -94,19 +83,6 @@ export const customerRoutes: ApiRoute[] = [
       return { id, object: "customer", deleted: true } satisfies DeletedObject;
     const customer = engine.state.customers.get(id);
     if (!customer) throw noSuch("customer", id);
-    return customer;
-  }),
-
-  // POST /v1/customers/:id – update a customer (metadata merges; '' unsets)
-  route("POST", "/v1/customers/:id", ({ engine, params, path }) => {
-    const customer = engine.customer(path.id ?? "", "id");
-    const before = structuredClone(customer);
-    readProfile(params, customer);
-    const previous: Record<string, unknown> = {};
-    for (const key of Object.keys(customer) as Array<keyof CustomerObject>) {
-      if (JSON.stringify(before[key]) !== JSON.stringify(customer[key])) previous[key] = before[key];
-    }
-    if (Object.keys(previous).length > 0) engine.emit("customer.updated", customer, previous);
     return customer;
   }),
 

@@ -565,13 +565,11 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
     return Object.fromEntries(new URLSearchParams(text));
   }
 
-  /** `/_sandbox/*`: test helpers for e2e tests and people (loopback only, no key needed). */
+  /** `/_sandbox/*`: the clock and failed payments for browser tests and people (loopback only, no key needed). */
   async function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const route = `${req.method} ${url.pathname}`;
     const body = req.method === "POST" ? await readAdminBody(req) : {};
     switch (route) {
-      case "GET /_sandbox/health":
-        return sendJson(res, 200, { status: "ok", now: engine.now(), api_version: SANDBOX_API_VERSION });
       case "GET /_sandbox/clock":
         return sendJson(res, 200, { now: engine.now(), offset: state.clockOffset });
       case "POST /_sandbox/advance": {
@@ -584,35 +582,6 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
         state.failNextPayments += Number(body.count ?? 1);
         scheduleSave();
         return sendJson(res, 200, { fail_next_payments: state.failNextPayments });
-      case "POST /_sandbox/faults": {
-        const rate = Number(body.rate ?? 0);
-        faults =
-          rate > 0
-            ? {
-                rate,
-                statuses: Array.isArray(body.statuses) ? body.statuses.map(Number) : undefined,
-                pathPrefix: typeof body.pathPrefix === "string" ? body.pathPrefix : undefined,
-                when: body.when === "after" || body.when === "random" ? body.when : "before",
-              }
-            : null;
-        return sendJson(res, 200, { faults });
-      }
-      case "POST /_sandbox/webhooks/flush":
-        await webhooks.flush();
-        return sendJson(res, 200, webhooks.stats);
-      case "GET /_sandbox/deliveries":
-        return sendJson(res, 200, webhooks.stats);
-      case "POST /_sandbox/event_destination/flush":
-        await eventDestination.flush();
-        return sendJson(res, 200, eventDestination.stats);
-      case "GET /_sandbox/event_deliveries":
-        return sendJson(res, 200, eventDestination.stats);
-      case "GET /_sandbox/meter_event_errors":
-        return sendJson(res, 200, { data: state.meterEventErrors });
-      case "POST /_sandbox/reset":
-        state.clear();
-        scheduleSave();
-        return sendJson(res, 200, { reset: true });
       default:
         return sendJson(res, 404, { error: `no admin route ${route}` });
     }

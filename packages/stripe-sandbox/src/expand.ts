@@ -59,8 +59,6 @@ export function expandResponse(engine: SandboxEngine, body: object, paths: reado
     if (segments.length > MAX_DEPTH + (segments[0] === "data" ? 1 : 0)) {
       throw invalidParam("expand", `You cannot expand more than 4 levels of a property. Property: ${path}`);
     }
-    // `line_items` on a Checkout Session is "includable", handled by its route.
-    if (path === "line_items" && (body as { object?: string }).object === "checkout.session") continue;
     result = expandPath(engine, result, segments, path);
   }
   return result as object;

@@ -1,10 +1,6 @@
-/**
- * List and search envelopes: `limit`, `starting_after`, `ending_before`, `created` ranges, and the
- * subset of Stripe's search query language a SaaS uses (`email:'a@b.co'`,
- * `metadata['auth0_user_id']:'auth0|1'`, `name~'acme'`, `-status:'canceled'`, AND / OR).
- */
+/** List envelopes: `limit`, `starting_after`, `ending_before` and `created` ranges. */
 import { invalidParam, noSuch } from "./errors";
-import type { ListObject, SearchResultObject } from "./objects";
+import type { ListObject } from "./objects";
 import type { Params } from "./params";
 
 function readLimit(params: Params): number {
@@ -65,96 +61,4 @@ export function matchesRange(value: number, params: Params, field = "created"): 
     (lt === undefined || value < lt) &&
     (lte === undefined || value <= lte)
   );
-}
-
-interface Clause {
-  field: string;
-  metadataKey?: string;
-  operator: ":" | "~";
-  value: string | null;
-  negated: boolean;
-}
-
-const CLAUSE =
-  /^(-?)(?:metadata\[(['"])(.+?)\2\]|([a-z_.]+))\s*([:~])\s*(?:(['"])(.*?)\6|(null)|(-?\d+(?:\.\d+)?))$/;
-
-function parseQuery(query: string): { clauses: Clause[]; any: boolean } {
-  const trimmed = query.trim();
-  const hasAnd = / AND /.test(trimmed);
-  const hasOr = / OR /.test(trimmed);
-  if (!trimmed || (hasAnd && hasOr)) {
-    throw invalidParam(
-      "query",
-      "Invalid search query: AND and OR cannot be combined in one query.",
-      "parameter_invalid",
-    );
-  }
-  const clauses = trimmed.split(hasOr ? / OR / : / AND /).map((text): Clause => {
-    const match = CLAUSE.exec(text.trim());
-    if (!match)
-      throw invalidParam(
-        "query",
-        `Invalid search query: could not parse \`${text.trim()}\`.`,
-        "parameter_invalid",
-      );
-    const [, negated, , metadataKey, field, operator, , quoted, nullLiteral, numeric] = match;
-    return {
-      field: metadataKey !== undefined ? "metadata" : (field ?? ""),
-      metadataKey,
-      operator: operator === "~" ? "~" : ":",
-      value: nullLiteral ? null : (quoted ?? numeric ?? ""),
-      negated: negated === "-",
-    };
-  });
-  return { clauses, any: hasOr };
-}
-
-function fieldValue(item: Record<string, unknown>, clause: Clause): string | null {
-  const raw =
-    clause.metadataKey !== undefined
-      ? (item.metadata as Record<string, string> | undefined)?.[clause.metadataKey]
-      : item[clause.field];
-  if (raw === undefined || raw === null) return null;
-  return typeof raw === "object" ? null : String(raw);
-}
-
-function matches(item: Record<string, unknown>, clause: Clause): boolean {
-  const actual = fieldValue(item, clause);
-  let result: boolean;
-  if (clause.value === null) result = actual === null;
-  else if (actual === null) result = false;
-  else if (clause.operator === "~") result = actual.toLowerCase().includes(clause.value.toLowerCase());
-  // Stripe matches emails case-insensitively; other exact matches are exact.
-  else if (clause.field === "email") result = actual.toLowerCase() === clause.value.toLowerCase();
-  else result = actual === clause.value;
-  return clause.negated ? !result : result;
-}
-
-/** Runs a search over items (newest first) with Stripe's `page` cursor. */
-export function search<T extends { id: string }>(
-  items: readonly T[],
-  params: Params,
-  url: string,
-): SearchResultObject<T> {
-  const query = params.requiredString("query");
-  const { clauses, any } = parseQuery(query);
-  const limit = readLimit(params);
-  const found = items.filter((item) => {
-    const fields = item as unknown as Record<string, unknown>;
-    return any
-      ? clauses.some((clause) => matches(fields, clause))
-      : clauses.every((clause) => matches(fields, clause));
-  });
-  const page = params.string("page");
-  const offset = page ? Number(Buffer.from(page, "base64url").toString("utf8")) : 0;
-  if (!Number.isInteger(offset) || offset < 0) throw invalidParam("page", "Invalid page cursor.");
-  const data = found.slice(offset, offset + limit);
-  const hasMore = found.length > offset + limit;
-  return {
-    object: "search_result",
-    data,
-    has_more: hasMore,
-    next_page: hasMore ? Buffer.from(String(offset + limit)).toString("base64url") : null,
-    url,
-  };
 }

@@ -17,15 +17,6 @@ export interface ListObject<T> {
   url: string;
 }
 
-/** Stripe's search envelope (`/v1/customers/search`, ...). */
-export interface SearchResultObject<T> {
-  object: "search_result";
-  data: T[];
-  has_more: boolean;
-  next_page: string | null;
-  url: string;
-}
-
 /** What DELETE answers. */
 export interface DeletedObject {
   id: string;
@@ -410,22 +401,6 @@ export interface InvoiceObject {
   total_excluding_tax: number;
   total_taxes: [];
   webhooks_delivered_at: number | null;
-}
-
-/** A Checkout line item (`expand[]=line_items`, `/v1/checkout/sessions/{id}/line_items`). */
-export interface CheckoutLineItemObject {
-  id: string;
-  object: "item";
-  adjustable_quantity: null;
-  amount_discount: number;
-  amount_subtotal: number;
-  amount_tax: number;
-  amount_total: number;
-  currency: string;
-  description: string | null;
-  metadata: Metadata | null;
-  price: PriceObject;
-  quantity: number | null;
 }
 
 export interface CheckoutSessionObject {

@@ -1,7 +1,7 @@
 /**
  * The sandbox's behaviour, independent of HTTP: the clock, events, rendering stored records into
  * Stripe objects, and the subscription lifecycle (checkout, renewal, failed payments, cancellation,
- * pause) with the invoices and entitlement summaries each step produces.
+ * end) with the invoices and entitlement summaries each step produces.
  */
 import Stripe from "stripe";
 import {
@@ -13,7 +13,7 @@ import {
   type MeteredValue,
   type TierCharge,
 } from "./billing-math";
-import { StripeApiError, invalidParam, noSuch } from "./errors";
+import { invalidParam, noSuch } from "./errors";
 import { derivedId, newId } from "./ids";
 import type {
   ActiveEntitlementObject,
@@ -844,47 +844,6 @@ export class SandboxEngine {
         if (end > now) break;
         this.renew(record, end);
       }
-    }
-  }
-
-  /** Pays an open invoice (`POST /v1/invoices/{id}/pay`); a past_due subscription becomes active. */
-  payInvoice(invoice: InvoiceObject): void {
-    if (invoice.status === "paid")
-      throw new StripeApiError(
-        400,
-        "invalid_request_error",
-        "Invoice is already paid",
-        "invoice_already_paid",
-      );
-    if (invoice.status !== "open")
-      throw new StripeApiError(
-        400,
-        "invalid_request_error",
-        `You cannot pay an invoice with status ${invoice.status}.`,
-        "invoice_not_editable",
-      );
-    const now = this.now();
-    invoice.attempted = true;
-    invoice.attempt_count += 1;
-    if (this.state.failNextPayments > 0) {
-      this.state.failNextPayments -= 1;
-      this.emit("invoice.payment_failed", invoice, undefined, now);
-      throw new StripeApiError(402, "card_error", "Your card was declined.", "card_declined", undefined, {
-        decline_code: "generic_decline",
-      });
-    }
-    this.state.cardOnFile.add(invoice.customer);
-    this.markPaid(invoice, now);
-    const subscriptionId = invoice.parent.subscription_details.subscription;
-    const record = this.state.subscriptions.get(subscriptionId);
-    if (
-      record &&
-      (record.status === "past_due" || record.status === "incomplete" || record.status === "unpaid")
-    ) {
-      const before = this.subscription(record);
-      record.status = "active";
-      this.emitSubscriptionUpdated(before, record, now);
-      this.syncEntitlements([record.customer], now);
     }
   }
 }

@@ -247,7 +247,7 @@ export class SandboxState {
     writeStateFile(this.stateFile, data);
   }
 
-  /** Forgets everything (the `/_sandbox/reset` test helper). */
+  /** Forgets everything (`StripeSandbox.reset()`). */
   clear(): void {
     this.clockOffset = 0;
     this.invoiceSequence = 0;

@@ -65,7 +65,6 @@ export type _SubscriptionItemObject = Assert<Fits<Sandbox.SubscriptionItemObject
 export type _SubscriptionObject = Assert<Fits<Sandbox.SubscriptionObject, Stripe.Subscription>>;
 export type _InvoiceLineItemObject = Assert<Fits<Sandbox.InvoiceLineItemObject, Stripe.InvoiceLineItem>>;
 export type _InvoiceObject = Assert<Fits<Sandbox.InvoiceObject, Stripe.Invoice>>;
-export type _CheckoutLineItemObject = Assert<Fits<Sandbox.CheckoutLineItemObject, Stripe.LineItem>>;
 export type _CheckoutSessionObject = Assert<Fits<Sandbox.CheckoutSessionObject, Stripe.Checkout.Session>>;
 export type _PortalSessionObject = Assert<Fits<Sandbox.PortalSessionObject, Stripe.BillingPortal.Session>>;
 export type _ListObjectList = Assert<

@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox.close());
 
-describe("catalog", () => {
+describe("products, prices, meters and features", () => {
   it("creates products, prices, a meter and features, and finds prices by lookup key", async () => {
     const meter = await createMeter(stripe, "api_call");
     expect(meter).toMatchObject({
