@@ -1,5 +1,6 @@
 import type { Adapter, AdapterPayload, ClientMetadata } from "oidc-provider";
-import type { Auth0Client, IssuerState } from "./issuer-state";
+import type { Auth0Client } from "./auth0-records";
+import type { IssuerState } from "./issuer-state";
 
 /** Grant types oidc-provider implements among those an Auth0 client may list. */
 const SUPPORTED_GRANT_TYPES = new Set(["authorization_code", "refresh_token", "client_credentials"]);

@@ -10,7 +10,8 @@ import Provider, {
 import { createAdapterClass } from "./adapter";
 import { LOCAL_ISSUER } from "./constants";
 import { escapeHtml, urlAllowed } from "@tollgate/local-http";
-import type { Auth0ResourceServer, Auth0User, IssuerState } from "./issuer-state";
+import type { Auth0ResourceServer, Auth0User } from "./auth0-records";
+import type { IssuerState } from "./issuer-state";
 import { permissionsOf, type Role } from "./users";
 
 /** Auth0's paths, so that the app's Auth0 SDK finds every endpoint where it would on Auth0. */

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalIssuer, type LocalIssuer } from "./create-local-issuer";
-import type { Auth0Client } from "./issuer-state";
+import type { Auth0Client } from "./auth0-records";
 import {
   createGrantedClient,
   decode,

@@ -8,13 +8,19 @@ import {
   prepareTokenRequest,
   rewriteAuthorizeUrl,
 } from "./auth0-endpoints";
+import type { Auth0Client } from "./auth0-records";
 import { buildProvider } from "./build-provider";
 import { LOCAL_ISSUER, MANAGEMENT_SCOPES, managementAudience } from "./constants";
 import { BodyError, sendJson } from "@tollgate/local-http";
 import { createInteractionHandler } from "./interactions";
-import { generateSigningKey, IssuerState, type Auth0Client } from "./issuer-state";
+import { IssuerState } from "./issuer-state";
 import { EMAIL_VERIFICATION_PATH, MAILBOX_PATH, createMailboxHandler } from "./mailbox";
-import { createManagementApi, type ManagementRequest, type ManagementThrottle } from "./management-api";
+import {
+  createManagementApi,
+  type ManagementRequest,
+  type ManagementThrottle,
+} from "./management/management-api";
+import { generateSigningKey } from "./signing-key";
 import { permissionsOf, type LocalUser, type Role } from "./users";
 
 /** A client to create at start-up, with an optional client grant (Auth0: APIs > Machine to Machine). */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selfSignedCertificate, type SelfSignedCertificate } from "@tollgate/local-http";
 import { EXAMPLE_TENANT } from "./testing";
 import { createLocalIssuer, type LocalIssuer } from "./create-local-issuer";
-import type { Auth0Client, Auth0ResourceServer } from "./issuer-state";
+import type { Auth0Client, Auth0ResourceServer } from "./auth0-records";
 
 // A new tenant as `npm run setup:auth0` finds it: HTTPS, the Management API, and one Machine to
 // Machine application a person made by hand, granted only the scopes docs/deploy.md lists.

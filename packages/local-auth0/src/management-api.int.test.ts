@@ -1,7 +1,7 @@
 import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalIssuer, type LocalIssuer } from "./create-local-issuer";
-import type { Auth0Client, Auth0ClientGrant, Auth0ResourceServer } from "./issuer-state";
+import type { Auth0Client, Auth0ClientGrant, Auth0ResourceServer } from "./auth0-records";
 import {
   createGrantedClient,
   decode,

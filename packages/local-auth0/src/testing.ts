@@ -7,7 +7,7 @@ import { decodeJwt, decodeProtectedHeader, type JWTPayload } from "jose";
 import { LOCAL_ISSUER } from "./constants";
 import type { LocalIssuer, LocalIssuerOptions } from "./create-local-issuer";
 import { EXAMPLE_PEOPLE } from "./example-people";
-import type { Auth0Client, Auth0ClientGrant } from "./issuer-state";
+import type { Auth0Client, Auth0ClientGrant } from "./auth0-records";
 
 /** A client-credentials token response as Auth0 sends it. */
 /** A tenant for the issuer's own tests: the example people, admins holding four widget permissions. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalIssuer, type LocalIssuer } from "./create-local-issuer";
-import type { Auth0Job, Auth0User } from "./issuer-state";
+import type { Auth0Job, Auth0User } from "./auth0-records";
 import { LOCAL_ISSUER } from "./constants";
 import {
   decode,

@@ -3,7 +3,7 @@
  * own: the services run on node:http, and a framework's router would bring its request model along.
  */
 export interface Route<Handler> {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   pattern: RegExp;
   keys: string[];
   handler: Handler;
