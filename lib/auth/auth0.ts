@@ -18,9 +18,28 @@ function createAuth0Client(): Auth0Client {
     secret: auth.sessionSecret,
     appBaseUrl: auth.appBaseUrl,
     signInReturnToPath: "/dashboard",
+    ...cookieNamesFor(auth.appBaseUrl),
     // The session holds an access token for the API, so the dashboard can hand it to its owner.
     authorizationParameters: { audience: gate.audience, scope: SESSION_SCOPE },
   });
+}
+
+/**
+ * Cookies are scoped by host, not by port: two checkouts on localhost:3000 and localhost:3100 would
+ * overwrite each other's session and sign-in state. On a loopback address the cookies' names carry
+ * the port; anywhere else they keep the SDK's names (`__session`, `__txn_{state}`).
+ */
+export function cookieNamesFor(appBaseUrl: string): {
+  session?: { cookie: { name: string } };
+  transactionCookie?: { prefix: string };
+} {
+  const url = new URL(appBaseUrl);
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  if (!["localhost", "127.0.0.1", "[::1]"].includes(url.hostname)) return {};
+  return {
+    session: { cookie: { name: `__session_${port}` } },
+    transactionCookie: { prefix: `__txn_${port}_` },
+  };
 }
 
 const auth0Key = processKey<Auth0Client>("auth0");
