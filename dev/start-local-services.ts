@@ -51,6 +51,8 @@ export async function startLocalServices(
           appBaseUrl: config.auth.appBaseUrl,
           dashboardClient: { clientId: config.auth.clientId, clientSecret: config.auth.clientSecret },
           clients: issuerSeedClients(config.gate.audience),
+          // People's roles where the app reads them, so the demo admin opens the operator's view.
+          rolesClaim: config.gate.rolesClaim,
           stateFile: options.stateFile === null ? undefined : (options.stateFile ?? LOCAL_ISSUER.stateFile),
         }),
       );

@@ -13,6 +13,8 @@ export const LOCAL = {
   appBaseUrl: "http://localhost:3000",
   issuerUrl: "http://localhost:4010/",
   audience: "https://api.tollgate.local/",
+  /** The claim the local issuer puts people's roles in (GATE_ROLES_CLAIM), as an Auth0 Action would. */
+  rolesClaim: "https://tollgate.local/roles",
   dashboardClientId: "tollgate-dashboard",
   dashboardClientSecret: "local-dashboard-secret-not-for-production",
   sessionSecret: "local-session-secret-0123456789abcdef0123456789abcdef",

@@ -113,6 +113,23 @@ describe("loadConfig", () => {
     expect(configError({ AUTH0_ISSUER: "https://tenant.auth0.com" }).issues[0]).toMatch(/end with '\/'/);
   });
 
+  it("reads operators' roles from the local issuer's claim in local mode, from GATE_ROLES_CLAIM only when connected", () => {
+    expect(loadConfig({}).gate.rolesClaim).toBe(LOCAL.rolesClaim);
+    expect(loadConfig({}).admin.role).toBe("admin");
+    const custom = loadConfig({ GATE_ROLES_CLAIM: "https://example.com/roles", ADMIN_ROLE: "operator" });
+    expect(custom.gate.rolesClaim).toBe("https://example.com/roles");
+    expect(custom.admin.role).toBe("operator");
+    const connected = loadConfig({
+      AUTH0_DOMAIN: "tenant.eu.auth0.com",
+      AUTH0_CLIENT_ID: "abc",
+      AUTH0_CLIENT_SECRET: "shh",
+      AUTH0_SECRET: "x".repeat(32),
+      APP_BASE_URL: "https://app.example.com",
+      AUTH0_AUDIENCE: "https://api.example.com",
+    });
+    expect(connected.gate.rolesClaim).toBeUndefined();
+  });
+
   it("lets the gate's trust settings be set on their own in local mode", () => {
     const config = loadConfig({
       AUTH0_ISSUER: "https://login.example.com/",

@@ -99,6 +99,7 @@ const envSchema = z.object({
   GATE_TOKEN_COOKIE: optional(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "a cookie name")),
   GATE_ROLES_CLAIM: optional(z.string().min(1)),
   GATE_REQUIRED_ROLES: csv(""),
+  ADMIN_ROLE: optional(z.string().min(1)),
   GATE_JWKS_REFRESH_SECONDS: seconds(900),
   GATE_JWKS_COOLDOWN_SECONDS: seconds(30),
   GATE_JWKS_MAX_AGE_SECONDS: seconds(6 * 3600),
@@ -340,7 +341,8 @@ function buildConfig(env: z.infer<typeof envSchema>) {
       clockToleranceSeconds: env.GATE_CLOCK_TOLERANCE_SECONDS,
       maxTokenBytes: env.GATE_MAX_TOKEN_BYTES,
       tokenCookie: env.GATE_TOKEN_COOKIE,
-      rolesClaim: env.GATE_ROLES_CLAIM,
+      // With the local issuer, people's roles are in its claim, so the demo admin (Alice) is an operator.
+      rolesClaim: env.GATE_ROLES_CLAIM ?? (authMode === "local" ? LOCAL.rolesClaim : undefined),
       requiredRoles: env.GATE_REQUIRED_ROLES,
       jwksRefreshSeconds: env.GATE_JWKS_REFRESH_SECONDS,
       jwksCooldownSeconds: env.GATE_JWKS_COOLDOWN_SECONDS,
@@ -357,6 +359,11 @@ function buildConfig(env: z.infer<typeof envSchema>) {
       /** Basic exchanges that may reach the issuer per minute across all instances. */
       basicExchangesPerMinute: env.GATE_BASIC_EXCHANGES_PER_MINUTE,
     },
+    /**
+     * Who may open the operator's view (/dashboard/admin): people whose verified API access token
+     * carries this role in the gate's roles claim (GATE_ROLES_CLAIM); without that claim, nobody.
+     */
+    admin: { role: env.ADMIN_ROLE ?? "admin" },
     stripe: {
       mode: stripeMode,
       secretKey: env.STRIPE_SECRET_KEY ?? LOCAL.stripeSecretKey,
