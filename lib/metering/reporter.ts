@@ -9,7 +9,8 @@ import { processSingleton } from "@/lib/process-state";
 import { withJobLease } from "./job-lease";
 import { reportUsage, type ReportSummary } from "./report-usage";
 
-const LEASE = "usage-reporter";
+/** The job lease one reporter run holds at a time across instances (its row says when runs started and ended). */
+export const REPORTER_LEASE = "usage-reporter";
 /** Time kept back from a platform's invocation deadline for the run's last batch and its bookkeeping. */
 const DEADLINE_MARGIN_MS = 10_000;
 /** How long past its budget a run may still hold the lease (a batch in flight, Stripe's retries). */
@@ -34,7 +35,7 @@ export async function runUsageReport(
   );
   const db = getDb();
   const api = getConfig().stripe.meterEventsApi;
-  const outcome = await withJobLease(db, LEASE, deadline - Date.now() + LEASE_GRACE_MS, () =>
+  const outcome = await withJobLease(db, REPORTER_LEASE, deadline - Date.now() + LEASE_GRACE_MS, () =>
     reportUsage(db, getStripe(), { deadline, api }),
   );
   if (!outcome.ran) return { ran: false, reason: "another reporter is running" };

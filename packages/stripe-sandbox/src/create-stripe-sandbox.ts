@@ -1,47 +1,50 @@
-import { createHash, randomBytes } from "node:crypto";
+/**
+ * Starts the sandbox: its state, engine and webhook dispatchers, and an HTTP server that routes
+ * `/v1`, `/v2`, `/_sandbox` and the hosted pages to their handlers (server/).
+ */
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { billingRoutes } from "./api-billing";
-import { catalogRoutes } from "./api-catalog";
-import { customerRoutes } from "./api-customers";
-import {
-  SESSION_TOKEN_PREFIX,
-  authenticateSessionToken,
-  v2Routes,
-  type V2Route,
-} from "./api-meter-event-stream";
-import { StripeApiError, StripeV2ApiError, invalidV2Field, unsupported } from "./errors";
-import { expandResponse } from "./expand";
-import { FormEncodingError, parseStripeForm, type FormObject } from "./form-encoding";
-import { handleHostedPage } from "./hosted-pages";
-import { newId } from "./ids";
-import { retrieveV2Event, thinEvent } from "./meter-error-reports";
+import { billingPortalRoutes } from "./api/billing-portal";
+import { checkoutRoutes } from "./api/checkout";
+import { customerRoutes } from "./api/customers";
+import { eventRoutes, v2EventRoutes } from "./api/events";
+import { featureRoutes } from "./api/features-and-entitlements";
+import { invoiceRoutes } from "./api/invoices";
+import { meterEventStreamRoutes } from "./api/meter-event-stream";
+import { meterRoutes } from "./api/meters";
+import { priceRoutes } from "./api/prices";
+import { productRoutes } from "./api/products";
+import type { ApiRoute, V2Route } from "./api/route";
+import { subscriptionRoutes } from "./api/subscriptions";
+import { SandboxEngine } from "./engine/sandbox-engine";
+import { advanceSubscriptions } from "./engine/subscriptions";
+import { thinEvent } from "./meter-error-reports";
 import type { ThinEventObject } from "./objects";
-import { Params } from "./params";
-import { matchRoute } from "@tollgate/local-http";
-import type { ApiRoute } from "./api-route";
-import { SandboxEngine, SANDBOX_API_VERSION } from "./sandbox-engine";
 import { SandboxState, type MeterEventErrorRecord } from "./sandbox-state";
+import { handleAdmin } from "./server/admin";
+import { Faults, type FaultOptions } from "./server/faults";
+import { handleHostedPage } from "./server/hosted-pages";
+import { sendJson, type SandboxContext } from "./server/http";
+import { handleV1 } from "./server/v1";
+import { handleV2 } from "./server/v2";
 import { WebhookDispatcher, type DeliveryStats, type WebhookOptions } from "./webhooks";
 
-const ROUTES: readonly ApiRoute[] = [...customerRoutes, ...catalogRoutes, ...billingRoutes];
-const MAX_BODY = 1024 * 1024;
-const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+export type { FaultOptions } from "./server/faults";
 
-/** Injected failures for testing clients' retries (500s and 429s, as Stripe answers under trouble). */
-export interface FaultOptions {
-  /** Probability (0..1) that an API request fails. */
-  rate: number;
-  /** Statuses to pick from; default [500, 429]. */
-  statuses?: number[];
-  /** Only requests whose path starts with this (e.g. `/v1/billing/meter_events`). */
-  pathPrefix?: string;
-  /**
-   * "before" fails without effect; "after" applies the request, then answers 500 (a lost
-   * response); "random" mixes both. Default "before".
-   */
-  when?: "before" | "after" | "random";
-}
+const V1_ROUTES: readonly ApiRoute[] = [
+  ...customerRoutes,
+  ...productRoutes,
+  ...priceRoutes,
+  ...featureRoutes,
+  ...meterRoutes,
+  ...checkoutRoutes,
+  ...billingPortalRoutes,
+  ...subscriptionRoutes,
+  ...invoiceRoutes,
+  ...eventRoutes,
+];
+const V2_ROUTES: readonly V2Route[] = [...meterEventStreamRoutes, ...v2EventRoutes];
 
 export interface StripeSandboxOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
@@ -73,13 +76,11 @@ export interface StripeSandboxOptions {
   stateFile?: string;
   /** Current Unix time in seconds, before `advanceClock` offsets; default the wall clock. */
   now?: () => number;
-  /** Runs once when the sandbox starts empty, e.g. to create a catalog through the SDK. */
+  /** Runs once when the sandbox starts empty, e.g. to create products and prices through the SDK. */
   seed?: (sandbox: StripeSandbox) => Promise<void> | void;
   /** Log each API request to the console. */
   log?: boolean;
 }
-
-/** A running Stripe-compatible sandbox. */
 export interface StripeSandbox {
   /** `http://localhost:{port}`, the `STRIPE_API_URL` the app uses. */
   url: string;
@@ -119,94 +120,6 @@ export interface StripeSandbox {
   /** Forgets all objects and events. */
   reset(): void;
   close(): Promise<void>;
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "cache-control": "no-cache, no-store",
-    ...headers,
-  });
-  res.end(JSON.stringify(body, null, 2));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new StripeApiError(413, "invalid_request_error", "Request body too large.");
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-/** The secret key of a request (Bearer, or Basic with the key as user as curl -u sends it). */
-function apiKeyOf(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization ?? "";
-  const [scheme = "", value = ""] = header.split(" ");
-  if (scheme.toLowerCase() === "bearer") return value.trim() || undefined;
-  if (scheme.toLowerCase() === "basic") {
-    const decoded = Buffer.from(value, "base64").toString("utf8");
-    return decoded.split(":")[0] || undefined;
-  }
-  return undefined;
-}
-
-function authenticate(req: IncomingMessage, expected: string | undefined): void {
-  const key = apiKeyOf(req);
-  if (!key) {
-    throw new StripeApiError(
-      401,
-      "invalid_request_error",
-      "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
-    );
-  }
-  const masked = `${key.slice(0, 8)}${"*".repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`;
-  const valid = expected ? key === expected : /^(sk|rk)_test_\w+$/.test(key);
-  if (!valid) {
-    throw new StripeApiError(
-      401,
-      "invalid_request_error",
-      key.startsWith(SESSION_TOKEN_PREFIX)
-        ? "A meter event session token only authenticates POST /v2/billing/meter_event_stream; use your secret key."
-        : key.startsWith("sk_live_") || key.startsWith("rk_live_")
-          ? "The Stripe sandbox only accepts test mode keys."
-          : `Invalid API Key provided: ${masked}`,
-      "api_key_invalid",
-    );
-  }
-}
-
-/** Headers both API versions check the same way. */
-function checkHeaders(req: IncomingMessage): void {
-  const version = req.headers["stripe-version"];
-  if (typeof version === "string" && !/^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/.test(version)) {
-    throw new StripeApiError(
-      400,
-      "invalid_request_error",
-      `Invalid Stripe API version: ${version}`,
-      "api_version_invalid",
-    );
-  }
-  if (typeof req.headers["stripe-account"] === "string") throw unsupported("Connect (Stripe-Account)");
-}
-
-/** Canonical JSON (sorted keys) so the same parameters in another order still match. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /**
@@ -251,8 +164,7 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
     meterEventIdentifierTtl: options.meterEventIdentifierTtlSeconds,
     meterErrorSamples: options.meterErrorSamples,
   });
-  let faults: FaultOptions | null = null;
-  let baseUrl = "";
+  const faults = new Faults();
 
   // Saving is debounced: a burst of meter events writes the file once.
   let saveTimer: NodeJS.Timeout | undefined;
@@ -270,12 +182,12 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
     saveTimer.unref();
   };
 
-  /**
-   * Runs a state change with the clock caught up first, then reports the meter events it dropped (as
-   * Stripe reports them after answering) and saves.
-   */
+  const read = <T>(action: () => T): T => {
+    advanceSubscriptions(engine);
+    return action();
+  };
   const mutate = <T>(action: () => T): T => {
-    engine.processClock();
+    advanceSubscriptions(engine);
     try {
       return action();
     } finally {
@@ -284,333 +196,9 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
     }
   };
 
-  const advanceClock = async (seconds: number) => {
-    if (!Number.isFinite(seconds) || seconds < 0)
-      throw new Error("advanceClock takes a non-negative number of seconds");
-    state.clockOffset += Math.floor(seconds);
-    mutate(() => undefined);
-    return { now: engine.now() };
-  };
-
-  function pickFault(pathname: string): { status: number; after: boolean } | undefined {
-    if (!faults || Math.random() >= faults.rate) return undefined;
-    if (faults.pathPrefix && !pathname.startsWith(faults.pathPrefix)) return undefined;
-    const statuses = faults.statuses ?? [500, 429];
-    const status = statuses[Math.floor(Math.random() * statuses.length)] ?? 500;
-    const when = faults.when ?? "before";
-    const after = status >= 500 && (when === "after" || (when === "random" && Math.random() < 0.5));
-    return { status, after };
-  }
-
-  function faultError(status: number): StripeApiError {
-    return status === 429
-      ? new StripeApiError(
-          429,
-          "invalid_request_error",
-          "Request rate limit exceeded. (injected by the sandbox)",
-          "rate_limit",
-        )
-      : new StripeApiError(status, "api_error", "An unknown error occurred. (injected by the sandbox)");
-  }
-
-  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const requestId = newId("req");
-    const method = req.method ?? "GET";
-    const headers: Record<string, string> = {
-      "request-id": requestId,
-      "stripe-version": SANDBOX_API_VERSION,
-    };
-    const idempotencyKey =
-      method === "POST" ? ((req.headers["idempotency-key"] as string | undefined) ?? null) : null;
-    if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
-    let fingerprint = "";
-    try {
-      authenticate(req, options.apiKey);
-      checkHeaders(req);
-      const body = method === "GET" ? "" : await readBody(req);
-      const contentType = req.headers["content-type"] ?? "";
-      if (body && !contentType.includes("application/x-www-form-urlencoded")) {
-        throw new StripeApiError(
-          400,
-          "invalid_request_error",
-          "Invalid request: v1 endpoints take application/x-www-form-urlencoded bodies.",
-        );
-      }
-      let raw: FormObject;
-      try {
-        raw = parseStripeForm(body ? body : url.search.slice(1));
-      } catch (error) {
-        if (error instanceof FormEncodingError) {
-          throw new StripeApiError(
-            400,
-            "invalid_request_error",
-            error.message,
-            "parameter_invalid",
-            error.param,
-          );
-        }
-        throw error;
-      }
-      if (idempotencyKey) {
-        fingerprint = canonical({ method, path: url.pathname, raw });
-        const stored = state.idempotency.get(idempotencyKey);
-        if (stored && Date.now() - stored.storedAt < IDEMPOTENCY_TTL_MS) {
-          if (stored.fingerprint !== fingerprint) {
-            throw new StripeApiError(
-              400,
-              "idempotency_error",
-              `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
-            );
-          }
-          sendJson(res, stored.status, stored.body, { ...headers, "idempotent-replayed": "true" });
-          return;
-        }
-      }
-      const found = matchRoute(ROUTES, method, url.pathname);
-      if (!found) {
-        throw new StripeApiError(
-          404,
-          "invalid_request_error",
-          `Unrecognized request URL (${method}: ${url.pathname}). The Tollgate Stripe sandbox implements the subset listed in packages/stripe-sandbox/README.md.`,
-        );
-      }
-      const fault = pickFault(url.pathname);
-      if (fault && !fault.after) throw faultError(fault.status);
-      const params = new Params(raw);
-      engine.request = { id: method === "GET" ? null : requestId, idempotencyKey };
-      let result: object;
-      try {
-        const run = () => found.route.handler({ engine, params, path: found.path, baseUrl });
-        // Reads catch the clock up too (a renewal is due the moment its period ends) but save nothing.
-        if (method === "GET") {
-          engine.processClock();
-          result = run();
-        } else {
-          result = mutate(run);
-        }
-      } finally {
-        engine.request = { id: null, idempotencyKey: null };
-      }
-      const response = structuredClone(expandResponse(engine, result, params.strings("expand")));
-      if (fault?.after) {
-        const error = faultError(fault.status);
-        if (idempotencyKey) {
-          state.idempotency.set(idempotencyKey, {
-            fingerprint,
-            status: error.status,
-            body: error.toBody(),
-            storedAt: Date.now(),
-          });
-        }
-        throw error;
-      }
-      if (idempotencyKey)
-        state.idempotency.set(idempotencyKey, {
-          fingerprint,
-          status: 200,
-          body: response,
-          storedAt: Date.now(),
-        });
-      if (options.log) console.log(`[stripe] ${method} ${url.pathname} 200`);
-      sendJson(res, 200, response, headers);
-    } catch (error) {
-      if (!(error instanceof StripeApiError)) {
-        console.error("[stripe] unexpected error", error);
-        sendJson(
-          res,
-          500,
-          new StripeApiError(500, "api_error", "An unexpected error occurred in the sandbox.").toBody(),
-          headers,
-        );
-        return;
-      }
-      // Stripe saves results of requests that ran (a card decline); not of rejected parameters.
-      if (idempotencyKey && fingerprint && error.status === 402) {
-        state.idempotency.set(idempotencyKey, {
-          fingerprint,
-          status: error.status,
-          body: error.toBody(),
-          storedAt: Date.now(),
-        });
-      }
-      if (options.log) console.log(`[stripe] ${method} ${url.pathname} ${error.status} ${error.message}`);
-      const extra: Record<string, string> =
-        error.status === 429 || error.status >= 500 ? {} : { "stripe-should-retry": "false" };
-      sendJson(res, error.status, error.toBody(), { ...headers, ...extra });
-    }
-  }
-
-  /**
-   * `/v2/*`: JSON bodies, v2 error bodies, and v2 idempotency: a key replays a success (so a retry
-   * after a lost response records nothing twice) but not a failure, which the retry runs again
-   * (https://docs.stripe.com/api-v2-overview#idempotency).
-   */
-  async function handleApiV2(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const method = req.method ?? "GET";
-    const headers: Record<string, string> = {
-      "request-id": newId("req"),
-      "stripe-version": SANDBOX_API_VERSION,
-    };
-    const idempotencyKey =
-      method === "POST" ? ((req.headers["idempotency-key"] as string | undefined) ?? null) : null;
-    if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
-    try {
-      const eventId = method === "GET" ? /^\/v2\/core\/events\/([^/]+)$/.exec(url.pathname)?.[1] : undefined;
-      const found: V2Route | undefined =
-        eventId === undefined
-          ? v2Routes.get(`${method} ${url.pathname}`)
-          : { auth: "secret_key", handler: (target) => retrieveV2Event(target, decodeURIComponent(eventId)) };
-      if (found?.auth === "meter_event_session") authenticateSessionToken(engine, apiKeyOf(req));
-      else {
-        authenticate(req, options.apiKey);
-        // Stripe's v2 APIs take secret keys only (https://docs.stripe.com/api-v2-overview); the
-        // status and code are the sandbox's own.
-        if (apiKeyOf(req)?.startsWith("rk_")) {
-          throw new StripeV2ApiError(
-            403,
-            "invalid_request_error",
-            "restricted_key_not_supported",
-            "Restricted API keys cannot be used with v2 APIs. Use a secret key.",
-          );
-        }
-      }
-      checkHeaders(req);
-      if (!found) {
-        throw new StripeV2ApiError(
-          404,
-          "invalid_request_error",
-          "not_found",
-          `Unrecognized request URL (${method}: ${url.pathname}). The Tollgate Stripe sandbox implements the subset listed in packages/stripe-sandbox/README.md.`,
-        );
-      }
-      const text = await readBody(req);
-      if (text && !(req.headers["content-type"] ?? "").includes("application/json"))
-        throw invalidV2Field("v2 endpoints take application/json bodies.");
-      let body: unknown;
-      try {
-        body = text ? (JSON.parse(text) as unknown) : undefined;
-      } catch {
-        throw invalidV2Field("The request body is not valid JSON.");
-      }
-      // Hashed: a batch of 100 events would otherwise keep a 15 kB fingerprint in the state file.
-      const fingerprint = idempotencyKey
-        ? createHash("sha256")
-            .update(canonical({ method, path: url.pathname, body }))
-            .digest("base64url")
-        : "";
-      if (idempotencyKey) {
-        const stored = state.idempotency.get(idempotencyKey);
-        if (stored && Date.now() - stored.storedAt < IDEMPOTENCY_TTL_MS) {
-          if (stored.fingerprint !== fingerprint) {
-            throw new StripeV2ApiError(
-              400,
-              "idempotency_error",
-              "idempotency_key_in_use",
-              `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
-            );
-          }
-          sendJson(res, stored.status, stored.body, { ...headers, "idempotent-replayed": "true" });
-          return;
-        }
-      }
-      const fault = pickFault(url.pathname);
-      if (fault && !fault.after) throw faultError(fault.status);
-      let result: object;
-      if (method === "GET") {
-        engine.processClock();
-        result = found.handler(engine, body);
-      } else {
-        result = mutate(() => found.handler(engine, body));
-      }
-      if (idempotencyKey)
-        state.idempotency.set(idempotencyKey, {
-          fingerprint,
-          status: 200,
-          body: result,
-          storedAt: Date.now(),
-        });
-      if (fault?.after) throw faultError(fault.status);
-      if (options.log) console.log(`[stripe] ${method} ${url.pathname} 200`);
-      sendJson(res, 200, result, headers);
-    } catch (caught) {
-      const error =
-        caught instanceof StripeV2ApiError
-          ? caught
-          : caught instanceof StripeApiError
-            ? StripeV2ApiError.from(caught)
-            : undefined;
-      if (!error) {
-        console.error("[stripe] unexpected error", caught);
-        const unexpected = new StripeV2ApiError(
-          500,
-          "api_error",
-          undefined,
-          "An unexpected error occurred in the sandbox.",
-        );
-        sendJson(res, 500, unexpected.toBody(), headers);
-        return;
-      }
-      if (options.log) console.log(`[stripe] ${method} ${url.pathname} ${error.status} ${error.message}`);
-      const extra: Record<string, string> =
-        error.status === 429 || error.status >= 500 ? {} : { "stripe-should-retry": "false" };
-      sendJson(res, error.status, error.toBody(), { ...headers, ...extra });
-    }
-  }
-
-  async function readAdminBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-    const text = await readBody(req);
-    if (!text) return {};
-    if ((req.headers["content-type"] ?? "").includes("application/json"))
-      return JSON.parse(text) as Record<string, unknown>;
-    return Object.fromEntries(new URLSearchParams(text));
-  }
-
-  /** `/_sandbox/*`: the clock and failed payments for browser tests and people (loopback only, no key needed). */
-  async function handleAdmin(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const route = `${req.method} ${url.pathname}`;
-    const body = req.method === "POST" ? await readAdminBody(req) : {};
-    switch (route) {
-      case "GET /_sandbox/clock":
-        return sendJson(res, 200, { now: engine.now(), offset: state.clockOffset });
-      case "POST /_sandbox/advance": {
-        const seconds = Number(body.seconds ?? 0) + Number(body.days ?? 0) * 86_400;
-        if (!Number.isFinite(seconds) || seconds < 0)
-          return sendJson(res, 400, { error: "seconds must be a non-negative number" });
-        return sendJson(res, 200, await advanceClock(seconds));
-      }
-      case "POST /_sandbox/fail_next_payment":
-        state.failNextPayments += Number(body.count ?? 1);
-        scheduleSave();
-        return sendJson(res, 200, { fail_next_payments: state.failNextPayments });
-      default:
-        return sendJson(res, 404, { error: `no admin route ${route}` });
-    }
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://sandbox.invalid");
-    try {
-      if (url.pathname.startsWith("/v1/")) return await handleApi(req, res, url);
-      if (url.pathname.startsWith("/v2/")) return await handleApiV2(req, res, url);
-      if (url.pathname.startsWith("/_sandbox/")) return await handleAdmin(req, res, url);
-      if (await handleHostedPage(engine, req, res, url.pathname, mutate)) return;
-      sendJson(res, 404, {
-        error: {
-          type: "invalid_request_error",
-          message: `Unrecognized request URL (${req.method}: ${url.pathname}).`,
-        },
-      });
-    } catch (error) {
-      console.error("[stripe] unexpected error", error);
-      if (!res.headersSent)
-        sendJson(res, 500, { error: { type: "api_error", message: "unexpected sandbox error" } });
-      else res.destroy();
-    }
-  }
-
   state.load();
   // Bind to loopback only: the keys are public test values.
-  const server = createServer((req, res) => void handle(req, res));
+  const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => {
@@ -619,7 +207,16 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
     });
   });
   const { port } = server.address() as AddressInfo;
-  baseUrl = (options.publicUrl ?? `http://localhost:${port}`).replace(/\/$/, "");
+  const baseUrl = (options.publicUrl ?? `http://localhost:${port}`).replace(/\/$/, "");
+  const context: SandboxContext = {
+    engine,
+    apiKey: options.apiKey,
+    baseUrl,
+    faults,
+    log: options.log ?? false,
+    read,
+    mutate,
+  };
   for (const id of state.pendingWebhooks) {
     const event = state.events.get(id);
     if (event) webhooks.enqueue(event);
@@ -639,14 +236,18 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
     state,
     engine,
     now: () => engine.now(),
-    advanceClock,
+    advanceClock: async (seconds) => {
+      if (!Number.isFinite(seconds) || seconds < 0)
+        throw new Error("advanceClock takes a non-negative number of seconds");
+      state.clockOffset += Math.floor(seconds);
+      mutate(() => undefined);
+      return { now: engine.now() };
+    },
     failNextPayment: (count = 1) => {
       state.failNextPayments += count;
       scheduleSave();
     },
-    setFaults: (next) => {
-      faults = next;
-    },
+    setFaults: (next) => faults.set(next),
     deliverPendingWebhooks: async () => {
       await webhooks.flush();
       return webhooks.stats;
@@ -681,6 +282,29 @@ export async function createStripeSandbox(options: StripeSandboxOptions = {}): P
       });
     },
   };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://sandbox.invalid");
+    try {
+      if (url.pathname.startsWith("/v1/")) return await handleV1(context, V1_ROUTES, req, res, url);
+      if (url.pathname.startsWith("/v2/")) return await handleV2(context, V2_ROUTES, req, res, url);
+      if (url.pathname.startsWith("/_sandbox/")) return await handleAdmin(sandbox, req, res, url);
+      if (await handleHostedPage(engine, req, res, url.pathname, mutate)) return;
+      sendJson(res, 404, {
+        error: {
+          type: "invalid_request_error",
+          message: `Unrecognized request URL (${req.method}: ${url.pathname}).`,
+        },
+      });
+    } catch (error) {
+      console.error("[stripe] unexpected error", error);
+      if (!res.headersSent)
+        sendJson(res, 500, { error: { type: "api_error", message: "unexpected sandbox error" } });
+      else res.destroy();
+    }
+  }
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => void handle(req, res));
+
   if (options.seed && state.products.size === 0 && state.customers.size === 0) await options.seed(sandbox);
   return sandbox;
 }

@@ -5,7 +5,7 @@
  * (`expand[]=tiers`, `expand[]=data.tiers`, `expand[]=items.data.price.tiers`).
  */
 import { invalidParam } from "./errors";
-import type { SandboxEngine } from "./sandbox-engine";
+import type { SandboxEngine } from "./engine/sandbox-engine";
 
 const MAX_DEPTH = 4;
 

@@ -6,6 +6,6 @@ export {
   type StripeSandboxOptions,
 } from "./create-stripe-sandbox";
 export { LOCAL_STRIPE } from "./constants";
-export { SANDBOX_API_VERSION } from "./sandbox-engine";
+export { SANDBOX_API_VERSION } from "./engine/sandbox-engine";
 export type { MeterEventErrorCode, MeterEventErrorRecord } from "./sandbox-state";
 export { signPayload, type DeliveryAttempt, type DeliveryStats } from "./webhooks";

@@ -9,7 +9,7 @@
 import { noSuch } from "./errors";
 import { newId } from "./ids";
 import type { MeterErrorReportData, ThinEventObject, V2EventObject } from "./objects";
-import type { SandboxEngine } from "./sandbox-engine";
+import type { SandboxEngine } from "./engine/sandbox-engine";
 import type { MeterEventErrorRecord } from "./sandbox-state";
 
 const rfc3339 = (seconds: number) => new Date(seconds * 1000).toISOString();

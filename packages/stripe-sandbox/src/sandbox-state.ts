@@ -1,21 +1,23 @@
 import { readStateFile, writeStateFile } from "@tollgate/local-http";
 import { z } from "zod";
 import type {
-  CheckoutSessionObject,
   CustomerObject,
   EventObject,
   FeatureObject,
-  InvoiceObject,
   Metadata,
   MeterEventObject,
   MeterObject,
-  PortalSessionObject,
   PriceObject,
   PriceTierObject,
   ProductObject,
-  SubscriptionObject,
   V2EventObject,
 } from "./objects";
+import type {
+  CheckoutSessionObject,
+  InvoiceObject,
+  PortalSessionObject,
+  SubscriptionObject,
+} from "./billing-objects";
 
 /** A subscription item as stored: the price by id, rendered into the full object on read. */
 export interface SubscriptionItemRecord {

@@ -1,10 +1,11 @@
 /**
- * Compile-time proof that the sandbox's objects (objects.ts) match the official SDK's types for the
- * pinned API version: each must be assignable to the SDK type (with decimals as strings, as on the
- * wire, and nested fields optional) and may not add a top-level field the SDK type lacks. Nothing
- * here runs; `tsc --noEmit` fails when the SDK and the sandbox disagree.
+ * Compile-time proof that the sandbox's objects (objects.ts, billing-objects.ts) match the official
+ * SDK's types for the pinned API version: each must be assignable to the SDK type (with decimals as
+ * strings, as on the wire, and nested fields optional) and may not add a top-level field the SDK type
+ * lacks. Nothing here runs; `tsc --noEmit` fails when the SDK and the sandbox disagree.
  */
 import type Stripe from "stripe";
+import type * as Billing from "./billing-objects";
 import type * as Sandbox from "./objects";
 
 /** A Stripe type as JSON: Decimal becomes string; nested fields become optional. */
@@ -61,12 +62,12 @@ export type _ActiveEntitlementObject = Assert<
 export type _ActiveEntitlementSummaryObject = Assert<
   Fits<Sandbox.ActiveEntitlementSummaryObject, Stripe.Entitlements.ActiveEntitlementSummary>
 >;
-export type _SubscriptionItemObject = Assert<Fits<Sandbox.SubscriptionItemObject, Stripe.SubscriptionItem>>;
-export type _SubscriptionObject = Assert<Fits<Sandbox.SubscriptionObject, Stripe.Subscription>>;
-export type _InvoiceLineItemObject = Assert<Fits<Sandbox.InvoiceLineItemObject, Stripe.InvoiceLineItem>>;
-export type _InvoiceObject = Assert<Fits<Sandbox.InvoiceObject, Stripe.Invoice>>;
-export type _CheckoutSessionObject = Assert<Fits<Sandbox.CheckoutSessionObject, Stripe.Checkout.Session>>;
-export type _PortalSessionObject = Assert<Fits<Sandbox.PortalSessionObject, Stripe.BillingPortal.Session>>;
+export type _SubscriptionItemObject = Assert<Fits<Billing.SubscriptionItemObject, Stripe.SubscriptionItem>>;
+export type _SubscriptionObject = Assert<Fits<Billing.SubscriptionObject, Stripe.Subscription>>;
+export type _InvoiceLineItemObject = Assert<Fits<Billing.InvoiceLineItemObject, Stripe.InvoiceLineItem>>;
+export type _InvoiceObject = Assert<Fits<Billing.InvoiceObject, Stripe.Invoice>>;
+export type _CheckoutSessionObject = Assert<Fits<Billing.CheckoutSessionObject, Stripe.Checkout.Session>>;
+export type _PortalSessionObject = Assert<Fits<Billing.PortalSessionObject, Stripe.BillingPortal.Session>>;
 export type _ListObjectList = Assert<
   Fits<Sandbox.ListObject<Sandbox.CustomerObject>, Stripe.ApiList<Stripe.Customer>>
 >;

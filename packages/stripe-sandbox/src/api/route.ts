@@ -1,8 +1,8 @@
 import type { Route } from "@tollgate/local-http";
-import type { Params } from "./params";
-import type { SandboxEngine } from "./sandbox-engine";
+import type { SandboxEngine } from "../engine/sandbox-engine";
+import type { Params } from "../params";
 
-/** What an API handler gets: the engine, the decoded parameters and the path's `:params`. */
+/** What a v1 API handler gets: the engine, the decoded parameters and the path's `:params`. */
 export interface ApiContext {
   engine: SandboxEngine;
   params: Params;
@@ -16,5 +16,14 @@ export type ApiHandler = (context: ApiContext) => object;
 
 /** A route of the sandbox's v1 API. */
 export type ApiRoute = Route<ApiHandler>;
+
+/** A v2 operation: who may call it and what it does with the JSON body. */
+export interface V2Operation {
+  auth: "secret_key" | "meter_event_session";
+  handler: (engine: SandboxEngine, body: unknown, path: Record<string, string>) => object;
+}
+
+/** A route of the sandbox's v2 API. */
+export type V2Route = Route<V2Operation>;
 
 export { route } from "@tollgate/local-http";

@@ -6,12 +6,13 @@
  * and invoices count both) and keeps the rest in `meterEventErrors`.
  */
 import { randomBytes } from "node:crypto";
-import { METER_EVENT_MAX_AGE, METER_EVENT_MAX_AHEAD } from "./api-catalog";
-import { StripeV2ApiError, invalidV2Field } from "./errors";
-import { newId } from "./ids";
-import type { MeterEventSessionObject, MeterObject } from "./objects";
-import type { SandboxEngine } from "./sandbox-engine";
-import type { MeterEventErrorCode, MeterEventSessionRecord, SandboxState } from "./sandbox-state";
+import { dropReason, metersByEventName, recordMeterEvent } from "../engine/meter-events";
+import type { SandboxEngine } from "../engine/sandbox-engine";
+import { StripeV2ApiError, invalidV2Field } from "../errors";
+import { newId } from "../ids";
+import type { MeterEventSessionObject } from "../objects";
+import type { MeterEventSessionRecord } from "../sandbox-state";
+import { route, type V2Route } from "./route";
 
 /** Session tokens start with this, so one is recognised wherever it is misused. */
 export const SESSION_TOKEN_PREFIX = "mes_test_";
@@ -23,14 +24,6 @@ const MAX_EVENTS = 100;
 const MAX_IDENTIFIER = 100;
 const EVENT_FIELDS: ReadonlySet<string> = new Set(["event_name", "identifier", "payload", "timestamp"]);
 const RFC_3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-/** What Stripe takes as a usage value: an integer or a decimal, no exponent or hex. */
-const NUMERIC = /^-?\d+(\.\d+)?$/;
-
-/** A v2 API operation: who may call it and what it does with the JSON body. */
-export interface V2Route {
-  auth: "secret_key" | "meter_event_session";
-  handler: (engine: SandboxEngine, body: unknown) => object;
-}
 
 /** A stream event after the request-level checks, before the ones Stripe makes asynchronously. */
 interface StreamEvent {
@@ -159,68 +152,6 @@ function parseStreamBody(body: unknown): StreamEvent[] {
   return events.map((event, index) => parseStreamEvent(event, `events[${index}]`));
 }
 
-/** The meter of each event name: the active one when there is one (event names are unique among those). */
-export function metersByEventName(meters: Iterable<MeterObject>): Map<string, MeterObject> {
-  const byName = new Map<string, MeterObject>();
-  for (const meter of meters) {
-    const found = byName.get(meter.event_name);
-    if (!found || (meter.status === "active" && found.status !== "active"))
-      byName.set(meter.event_name, meter);
-  }
-  return byName;
-}
-
-/**
- * Why Stripe would drop an event while processing it (v1 and the stream alike: both answer 200 first);
- * undefined when it counts. The timestamp checks only drop stream events: v1 refuses those at once.
- */
-export function dropReason(
-  state: SandboxState,
-  event: { event_name: string; payload: Record<string, string> },
-  meter: MeterObject | undefined,
-  timestamp: number,
-  now: number,
-): { code: MeterEventErrorCode; message: string } | undefined {
-  if (!meter) return { code: "no_meter", message: `No meter has event_name \`${event.event_name}\`.` };
-  if (meter.status !== "active")
-    return {
-      code: "archived_meter",
-      message: `The meter ${meter.id} for \`${event.event_name}\` is inactive.`,
-    };
-  if (timestamp < now - METER_EVENT_MAX_AGE) {
-    return {
-      code: "timestamp_too_far_in_past",
-      message: "The event timestamp cannot be more than 35 days in past.",
-    };
-  }
-  if (timestamp > now + METER_EVENT_MAX_AHEAD) {
-    return {
-      code: "timestamp_in_future",
-      message: "The event timestamp cannot be more than 5 minutes in the future.",
-    };
-  }
-  const customerKey = meter.customer_mapping.event_payload_key;
-  const customer = event.payload[customerKey];
-  if (!customer) {
-    return {
-      code: "meter_event_no_customer_defined",
-      message: `The payload has no \`${customerKey}\`, the key the meter maps customers by.`,
-    };
-  }
-  if (!state.customers.has(customer) || state.deletedCustomers.has(customer))
-    return { code: "meter_event_customer_not_found", message: `No such customer: '${customer}'.` };
-  // A count meter counts events; only sum and last meters read the value.
-  const valueKey = meter.value_settings.event_payload_key;
-  const value = event.payload[valueKey];
-  if (meter.default_aggregation.formula !== "count" && (value === undefined || !NUMERIC.test(value))) {
-    return {
-      code: "meter_event_invalid_value",
-      message: `The payload's \`${valueKey}\` must be a number, as a string.`,
-    };
-  }
-  return undefined;
-}
-
 /**
  * `POST /v2/billing/meter_event_stream`: records each event Stripe would count and drops the others
  * (meter event errors, reported in meter error reports). O(1) per event (map and set lookups), so
@@ -241,32 +172,30 @@ export function recordStreamEvents(engine: SandboxEngine, body: unknown): Record
           message: `An event already exists with identifier ${identifier}.`,
         }
       : dropReason(state, event, meter, timestamp, now);
-    if (dropped) {
-      engine.dropMeterEvent({
-        identifier,
+    recordMeterEvent(
+      engine,
+      {
+        object: "billing.meter_event",
+        created: now,
         event_name: event.event_name,
-        meter: meter?.id ?? null,
-        ...dropped,
-        at: now,
-      });
-      continue;
-    }
-    state.meterEvents.push({
-      object: "billing.meter_event",
-      created: now,
-      event_name: event.event_name,
-      identifier,
-      livemode: false,
-      payload: event.payload,
-      timestamp,
-    });
-    engine.useMeterEventIdentifier(identifier);
+        identifier,
+        livemode: false,
+        payload: event.payload,
+        timestamp,
+      },
+      meter,
+      dropped,
+    );
   }
   return {};
 }
 
-/** The v2 operations the sandbox implements, by `METHOD path`. */
-export const v2Routes: ReadonlyMap<string, V2Route> = new Map<string, V2Route>([
-  ["POST /v2/billing/meter_event_session", { auth: "secret_key", handler: createMeterEventSession }],
-  ["POST /v2/billing/meter_event_stream", { auth: "meter_event_session", handler: recordStreamEvents }],
-]);
+export const meterEventStreamRoutes: V2Route[] = [
+  // POST /v2/billing/meter_event_session – a token for the stream (secret keys only)
+  route("POST", "/v2/billing/meter_event_session", { auth: "secret_key", handler: createMeterEventSession }),
+  // POST /v2/billing/meter_event_stream – up to 100 events, authenticated by a session's token
+  route("POST", "/v2/billing/meter_event_stream", {
+    auth: "meter_event_session",
+    handler: recordStreamEvents,
+  }),
+];

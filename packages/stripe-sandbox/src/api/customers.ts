@@ -1,10 +1,12 @@
 /** `/v1/customers`: create, retrieve, delete (cancelling subscriptions), list by email. */
-import { invalidParam, noSuch } from "./errors";
-import { newId } from "./ids";
-import { matchesRange, newestFirst, paginate } from "./lists";
-import type { CustomerObject, DeletedObject } from "./objects";
-import type { Params } from "./params";
-import { route, type ApiRoute } from "./api-route";
+import { endSubscription } from "../engine/subscriptions";
+import type { SandboxEngine } from "../engine/sandbox-engine";
+import { invalidParam, noSuch } from "../errors";
+import { newId } from "../ids";
+import { matchesRange, newestFirst, paginate } from "../lists";
+import type { CustomerObject, DeletedObject } from "../objects";
+import type { Params } from "../params";
+import { route, type ApiRoute } from "./route";
 
 function readProfile(params: Params, customer: CustomerObject): void {
   const email = params.nullableString("email");
@@ -23,6 +25,45 @@ function readProfile(params: Params, customer: CustomerObject): void {
   if (metadata) customer.metadata = metadata;
 }
 
+/** A customer with Stripe's defaults and no profile yet (not stored). */
+export function newCustomer(engine: SandboxEngine, id: string): CustomerObject {
+  return {
+    id,
+    object: "customer",
+    address: null,
+    balance: 0,
+    created: engine.now(),
+    currency: null,
+    default_source: null,
+    delinquent: false,
+    description: null,
+    email: null,
+    invoice_prefix: id.slice(4, 12).toUpperCase(),
+    invoice_settings: {
+      custom_fields: null,
+      default_payment_method: null,
+      footer: null,
+      rendering_options: null,
+    },
+    livemode: false,
+    metadata: {},
+    name: null,
+    next_invoice_sequence: 1,
+    phone: null,
+    preferred_locales: [],
+    shipping: null,
+    tax_exempt: "none",
+    test_clock: null,
+  };
+}
+
+/** Stores a new customer and emits `customer.created`. */
+export function storeCustomer(engine: SandboxEngine, customer: CustomerObject): CustomerObject {
+  engine.state.customers.set(customer.id, customer);
+  engine.emit("customer.created", customer);
+  return customer;
+}
+
 export const customerRoutes: ApiRoute[] = [
   // POST /v1/customers – create a customer
   route("POST", "/v1/customers", ({ engine, params }) => {
@@ -30,38 +71,10 @@ export const customerRoutes: ApiRoute[] = [
     if (engine.state.customers.has(id)) {
       throw invalidParam("id", "Customer already exists.", "resource_already_exists");
     }
-    const customer: CustomerObject = {
-      id,
-      object: "customer",
-      address: null,
-      balance: 0,
-      created: engine.now(),
-      currency: null,
-      default_source: null,
-      delinquent: false,
-      description: null,
-      email: null,
-      invoice_prefix: id.slice(4, 12).toUpperCase(),
-      invoice_settings: {
-        custom_fields: null,
-        default_payment_method: null,
-        footer: null,
-        rendering_options: null,
-      },
-      livemode: false,
-      metadata: {},
-      name: null,
-      next_invoice_sequence: 1,
-      phone: null,
-      preferred_locales: params.strings("preferred_locales"),
-      shipping: null,
-      tax_exempt: "none",
-      test_clock: null,
-    };
+    const customer = newCustomer(engine, id);
+    customer.preferred_locales = params.strings("preferred_locales");
     readProfile(params, customer);
-    engine.state.customers.set(id, customer);
-    engine.emit("customer.created", customer);
-    return customer;
+    return storeCustomer(engine, customer);
   }),
 
   // GET /v1/customers – list customers, optionally by exact email
@@ -92,7 +105,7 @@ export const customerRoutes: ApiRoute[] = [
     const now = engine.now();
     for (const subscription of engine.state.subscriptions.values()) {
       if (subscription.customer === customer.id && subscription.status !== "canceled") {
-        engine.endSubscription(subscription, now, { finalUsageInvoice: false });
+        endSubscription(engine, subscription, now, { finalUsageInvoice: false });
       }
     }
     engine.state.deletedCustomers.add(customer.id);

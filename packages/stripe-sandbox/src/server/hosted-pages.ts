@@ -1,14 +1,16 @@
-import { escapeHtml } from "@tollgate/local-http";
 /**
  * The pages Stripe hosts for browser flows, reduced to plain accessible HTML forms: Checkout
  * (`GET /checkout/{cs_id}`, "Pay and subscribe") and the Customer Portal (`GET /portal/{bps_id}`:
  * cancel at period end, undo, cancel now, switch plan). No JavaScript, so tests drive them with fetch.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { applyPortalAction, completeCheckout, type PortalAction } from "./api-billing";
-import { StripeApiError } from "./errors";
-import type { PriceObject } from "./objects";
-import type { SandboxEngine } from "./sandbox-engine";
+import { escapeHtml } from "@tollgate/local-http";
+import { applyPortalAction, type PortalAction } from "../api/billing-portal";
+import { completeCheckout } from "../api/checkout";
+import type { SandboxEngine } from "../engine/sandbox-engine";
+import { periodOf } from "../engine/subscriptions";
+import { StripeApiError } from "../errors";
+import type { PriceObject } from "../objects";
 
 function page(title: string, body: string): string {
   return `<!doctype html>
@@ -143,7 +145,7 @@ function renderPortal(engine: SandboxEngine, id: string): { status: number; html
   const sections = subscriptions.map((record) => {
     const items = record.items.map((item) => engine.price(item.price));
     const licensed = items.find((price) => price.recurring?.usage_type !== "metered") ?? items[0];
-    const { end } = engine.periodOf(record);
+    const { end } = periodOf(record);
     const endDate = new Date((record.cancel_at ?? end) * 1000).toISOString().slice(0, 10);
     const action = (name: string, label: string, extra = "") =>
       `<form method="post" action="/portal/${escapeHtml(id)}/subscriptions/${escapeHtml(record.id)}/${name}">${extra}<button type="submit">${escapeHtml(label)}</button></form>`;
