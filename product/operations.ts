@@ -164,7 +164,7 @@ export const getCaller = defineOperation({
     schema: z
       .object({
         subject: z.string(),
-        kind: z.enum(["person", "machine"]),
+        kind: z.enum(["person", "machine", "key"]),
         client_id: z.string().nullable(),
         customer_id: z.uuid(),
         scopes: z.array(z.string()),

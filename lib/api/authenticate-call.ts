@@ -1,11 +1,17 @@
 import "server-only";
 import { getConfig } from "@/lib/config";
 import { TollgateError } from "@/lib/errors";
+import { getDb } from "@/lib/db";
+import { isDatabaseUnavailable } from "@/lib/db/database-unavailable";
 import {
   checkScopes,
+  createApiKeyVerifier,
   createGate,
+  extractBearerToken,
   extractToken,
+  isApiKey,
   isGateError,
+  type ApiKeyVerifier,
   type Gate,
   type ScopeRequirement,
   type VerifiedToken,
@@ -16,7 +22,7 @@ import {
   type ClientCredentialsExchange,
 } from "@/lib/gate/client-credentials-exchange";
 import { log } from "@/lib/log";
-import { processKey, processSingleton } from "@/lib/process-state";
+import { peekProcessSingleton, processKey, processSingleton } from "@/lib/process-state";
 import type { Operation } from "./catalog";
 import { exchangeBudget, sourceAddress } from "./exchange-budget";
 
@@ -25,6 +31,8 @@ interface GateState {
   /** Set when GATE_BASIC_EXCHANGE is on: `curl -u client_id:client_secret` works. */
   basicExchange: ClientCredentialsExchange | null;
   tokenCookie: string | undefined;
+  /** API keys (`tg_...`), verified from the database through a short cache. */
+  apiKeys: ApiKeyVerifier;
 }
 
 /**
@@ -50,6 +58,22 @@ function gateState(): GateState {
           })
         : null,
       tokenCookie: config.gate.tokenCookie,
+      apiKeys: createApiKeyVerifier({
+        environment: config.apiKeys.environment,
+        lookup: (hash) =>
+          getDb().apiKey.findUnique({
+            where: { hash },
+            select: {
+              id: true,
+              customerId: true,
+              scopes: true,
+              expiresAt: true,
+              revokedAt: true,
+              lastUsedAt: true,
+              rateLimitPerSecond: true,
+            },
+          }),
+      }),
     };
   });
 }
@@ -57,6 +81,11 @@ function gateState(): GateState {
 /** The gate of this process (for tests and benchmarks that inspect its caches). */
 export function currentGate(): Gate {
   return gateState().gate;
+}
+
+/** Drops an API key from this process's cache (right after it was revoked); see `authenticateCall`. */
+export function forgetApiKey(hash: string): void {
+  peekProcessSingleton(gateKey)?.apiKeys.forget(hash);
 }
 
 /** The RFC 6750 `realm` of the API's challenges. */
@@ -71,9 +100,19 @@ export interface Authentication {
   exchanged?: string;
 }
 
+/** How `authenticateCall` treats API keys. */
+export interface AuthenticateOptions {
+  /**
+   * Read an API key's row from the database even when it is cached: the route handler's check, so a
+   * revoked key is refused on its very next call on every instance, however warm the proxies' caches.
+   */
+  freshKeys?: boolean;
+}
+
 /**
  * Authenticates an API call for an operation: the bearer token (or, with GATE_BASIC_EXCHANGE, Basic
- * client credentials exchanged at the issuer) verified against the issuer's keys, and the operation's
+ * client credentials exchanged at the issuer) verified against the issuer's keys, or an API key
+ * (`tg_...`, told from a JWT by its shape) against its hash in the database; then the operation's
  * scopes. The precise reason of a refusal goes to the log only.
  *
  * The proxy calls it before routing and the route handler calls it again (defence in depth against
@@ -88,13 +127,19 @@ export async function authenticateCall(
   request: Request,
   operation: Operation,
   requestId: string,
+  { freshKeys = false }: AuthenticateOptions = {},
 ): Promise<Authentication> {
-  const { gate, basicExchange, tokenCookie } = gateState();
+  const { gate, basicExchange, tokenCookie, apiKeys } = gateState();
   try {
     if (basicExchange && BASIC.test(request.headers.get("authorization") ?? "")) {
       return await authenticateBasic(request, { gate, basicExchange, tokenCookie }, operation.scopes);
     }
-    return { token: await gate.authenticate(request, operation.scopes) };
+    const bearer = extractBearerToken(request, { cookieName: tokenCookie });
+    const token = isApiKey(bearer)
+      ? await apiKeys.verify(bearer, { fresh: freshKeys })
+      : await gate.verify(bearer);
+    checkScopes(token.scopes, operation.scopes);
+    return { token };
   } catch (error) {
     if (error instanceof ClientCredentialsError) {
       log.info("gate.basic_exchange_failed", {
@@ -104,6 +149,10 @@ export async function authenticateCall(
         reason: error.reason,
       });
       throw basicExchangeError(error);
+    }
+    if (isDatabaseUnavailable(error)) {
+      log.error("api.admission_failed", { requestId, operation: operation.id, error: String(error) });
+      throw new TollgateError("ERR_DATABASE_UNAVAILABLE", { retryAfterSeconds: 5 });
     }
     if (!isGateError(error)) {
       log.error("gate.failed", { requestId, operation: operation.id, error: String(error) });

@@ -4,8 +4,9 @@ import { PLANS } from "@/lib/billing/plans";
 import { getConfig } from "@/lib/config";
 import type { Database } from "@/lib/db";
 import { TollgateError } from "@/lib/errors";
+import type { ApiKeyGrant } from "@/lib/gate";
 import { releaseQuota, reserveQuota, type QuotaKey } from "@/lib/metering/quota";
-import { consumeRate, rateLimitHeaders } from "@/lib/metering/rate-limit";
+import { consumeRate, rateLimitHeaders, type RateDecision } from "@/lib/metering/rate-limit";
 import { recordUsage } from "@/lib/metering/record-usage";
 import { calendarMonth } from "@/lib/metering/usage-window";
 import { requiredScopes, type Operation } from "./catalog";
@@ -24,7 +25,8 @@ export interface PlanAdmission {
  * Holds a call to the customer's plan, from local state only (Postgres, kept true by the Stripe
  * webhook): the plan must include every scope the operation needs (ERR_SUBSCRIPTION_REQUIRED), the
  * call must fit the plan's rate limit (ERR_RATE_LIMITED) and, on capped plans, the period's quota
- * (ERR_QUOTA_EXCEEDED, reserved atomically so a cap of N never admits N + 1).
+ * (ERR_QUOTA_EXCEEDED, reserved atomically so a cap of N never admits N + 1). A call made with an API
+ * key that has a rate of its own must fit that as well, counted per key.
  *
  * @throws {TollgateError} the refusal, with the headers and extension members of its answer.
  */
@@ -33,7 +35,7 @@ export async function enforcePlan(
   customerId: string,
   operation: Operation,
   units: number,
-  now = new Date(),
+  { apiKey, now = new Date() }: { apiKey?: ApiKeyGrant; now?: Date } = {},
 ): Promise<PlanAdmission> {
   const access = await getCustomerAccess(db, customerId, { now });
   const missing = requiredScopes(operation.scopes).filter((scope) => !mayUse(access, scope));
@@ -47,16 +49,31 @@ export async function enforcePlan(
     });
   }
 
+  const scale = getConfig().rateLimitScale;
+  // The key's own rate first: a key over it spends nothing of the customer's shared rate.
+  const keyRate =
+    apiKey?.rateLimitPerSecond != null
+      ? await consumeRate(
+          { name: "api-key", points: Math.ceil(apiKey.rateLimitPerSecond * scale), durationSeconds: 1 },
+          apiKey.id,
+        )
+      : null;
+  if (keyRate && !keyRate.allowed) {
+    throw new TollgateError("ERR_RATE_LIMITED", {
+      detail: `This API key allows ${keyRate.policy.points} calls per second. Retry after ${keyRate.resetSeconds} s.`,
+      headers: rateLimitHeaders(keyRate),
+    });
+  }
   const { points, durationSeconds } = access.limits.rateLimit;
   const rate = await consumeRate(
-    { name: access.plan, points: Math.ceil(points * getConfig().rateLimitScale), durationSeconds },
+    { name: access.plan, points: Math.ceil(points * scale), durationSeconds },
     customerId,
   );
-  const headers = rateLimitHeaders(rate);
+  const headers = rateLimitHeaders(nearerLimit(rate, keyRate));
   if (!rate.allowed) {
     throw new TollgateError("ERR_RATE_LIMITED", {
       detail: `The ${PLANS[access.plan].name} plan allows ${rate.policy.points} calls per ${rate.policy.durationSeconds} s. Retry after ${rate.resetSeconds} s.`,
-      headers,
+      headers: rateLimitHeaders(rate),
     });
   }
 
@@ -84,4 +101,9 @@ export async function enforcePlan(
       if (reserved > 0) await releaseQuota(db, key, reserved);
     },
   };
+}
+
+/** The decision whose limit is closer, for the answer's RateLimit headers. */
+function nearerLimit(plan: RateDecision, key: RateDecision | null): RateDecision {
+  return key && key.remaining < plan.remaining ? key : plan;
 }

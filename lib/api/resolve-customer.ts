@@ -18,12 +18,19 @@ const lastUsedWrites = () => processSingleton("caller:last-used", () => new Map<
  * machines through the API clients table (`sub` = `<client_id>@clients`), refusing revoked clients.
  * Answers are reused for `CALLER_CACHE_SECONDS` (2 s); `forgetCaller` drops one at once here and,
  * through Redis, on every other instance, so a revocation holds everywhere within that bound.
+ * An API key names its customer itself, read from the database for this very call (`freshKeys`), and
+ * has its `last_used_at` written at most once a minute.
  */
 export async function resolveCustomer(
   db: Database,
-  caller: Pick<VerifiedToken, "subject" | "kind">,
+  caller: Pick<VerifiedToken, "subject" | "kind" | "apiKey">,
   now = Date.now(),
 ): Promise<string | null> {
+  if (caller.apiKey) {
+    touchKey(db, caller.apiKey.id, caller.apiKey.lastUsedAt, now);
+    return caller.apiKey.customerId;
+  }
+  if (caller.kind === "key") return null;
   const cache = callerCache();
   const hit = cache.get(caller.subject, now);
   if (hit) return hit.customerId;
@@ -64,6 +71,22 @@ function touchClient(db: Database, clientId: string, now: number): void {
   afterResponse("caller.touch_client", async () => {
     await db.apiClient.update({ where: { clientId }, data: { lastUsedAt: new Date(now) } }).catch(() => {
       writes.delete(clientId);
+    });
+  });
+}
+
+/** Writes a key's `last_used_at` when the database's is a minute old (shared by every instance). */
+function touchKey(db: Database, id: string, lastUsedAt: Date | null, now: number): void {
+  if (lastUsedAt && now - lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
+  const writes = lastUsedWrites();
+  const slot = `key:${id}`;
+  // Calls in the moment before the first write lands read the old time too: one write for them all.
+  if (now - (writes.get(slot) ?? 0) < LAST_USED_RESOLUTION_MS) return;
+  if (writes.size >= 10_000) writes.clear();
+  writes.set(slot, now);
+  afterResponse("caller.touch_key", async () => {
+    await db.apiKey.update({ where: { id }, data: { lastUsedAt: new Date(now) } }).catch(() => {
+      writes.delete(slot);
     });
   });
 }

@@ -51,7 +51,7 @@ export function withOperation<O extends Operation>(
     const url = new URL(request.url);
     const where: ProblemContext = { requestId, instance: url.pathname, realm: API_REALM };
     try {
-      const { token: caller } = await authenticateCall(request, operation, requestId);
+      const { token: caller } = await authenticateCall(request, operation, requestId, { freshKeys: true });
       const db = getDb();
       const { customerId, input, units, plan } = await admit(db, caller, request, url, route, requestId);
       let result: ResultOf<O>;
@@ -91,14 +91,14 @@ export function withOperation<O extends Operation>(
       if (!customerId) {
         throw new TollgateError("ERR_UNKNOWN_CUSTOMER", {
           detail:
-            caller.kind === "machine"
+            caller.kind !== "person"
               ? "This client is not registered to a customer, or it was revoked. Create a client in the dashboard."
               : "Sign in to the dashboard once to set up your account, then try again.",
         });
       }
       const input = await parseInput(operation, request, url, (await route.params) ?? {});
       const units = unitsFor(operation, input);
-      const plan = await enforcePlan(db, customerId, operation, units);
+      const plan = await enforcePlan(db, customerId, operation, units, { apiKey: caller.apiKey });
       return { customerId, input, units, plan };
     } catch (error) {
       if (error instanceof TollgateError) throw error;

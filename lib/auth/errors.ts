@@ -18,6 +18,10 @@ export type AuthErrorCode =
   | "ERR_RATE_LIMITED"
   | "ERR_CLIENT_NOT_FOUND"
   | "ERR_TOO_MANY_CLIENTS"
+  | "ERR_KEY_NOT_FOUND"
+  | "ERR_TOO_MANY_KEYS"
+  /** An API key asked for a scope the customer's plan does not grant. */
+  | "ERR_SCOPE_NOT_IN_PLAN"
   /** Auth0's Management API refused or failed a call. */
   | "ERR_MANAGEMENT_REQUEST_FAILED"
   | "ERR_MANAGEMENT_RESPONSE_INVALID"

@@ -364,6 +364,14 @@ function buildConfig(env: z.infer<typeof envSchema>) {
      * carries this role in the gate's roles claim (GATE_ROLES_CLAIM); without that claim, nobody.
      */
     admin: { role: env.ADMIN_ROLE ?? "admin" },
+    /**
+     * API keys say which Stripe they bill through: `tg_live_...` with a live Stripe key (sk_live_,
+     * rk_live_), `tg_test_...` in test mode and with the local sandbox. Keys of the other environment
+     * are refused by their shape.
+     */
+    apiKeys: {
+      environment: /^(sk|rk)_live_/.test(env.STRIPE_SECRET_KEY ?? "") ? ("live" as const) : ("test" as const),
+    },
     stripe: {
       mode: stripeMode,
       secretKey: env.STRIPE_SECRET_KEY ?? LOCAL.stripeSecretKey,

@@ -47,6 +47,8 @@ describe("ERROR_TABLE", () => {
       ERR_INSUFFICIENT_SCOPE: 403,
       ERR_ROLE_REQUIRED: 403,
       ERR_JWKS_UNAVAILABLE: 503,
+      ERR_API_KEY_INVALID: 401,
+      ERR_API_KEY_EXPIRED: 401,
     };
     const statuses = Object.fromEntries(
       Object.keys(expected).map((code) => [

@@ -58,7 +58,11 @@ export type GateErrorCode =
   | "ERR_INSUFFICIENT_SCOPE"
   | "ERR_ROLE_REQUIRED"
   /** The issuer's JWKS cannot be fetched and no cached keys are young enough: fail closed (503). */
-  | "ERR_JWKS_UNAVAILABLE";
+  | "ERR_JWKS_UNAVAILABLE"
+  /** A `tg_` bearer value that is no key of this environment: malformed, unknown or revoked. */
+  | "ERR_API_KEY_INVALID"
+  /** An API key past its expiry. */
+  | "ERR_API_KEY_EXPIRED";
 
 /** Refusals of an API call around the gate: the catalog, Basic credentials, the customer and the plan. */
 export type ApiErrorCode =
@@ -186,7 +190,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorEntry>> = {
   ERR_INSUFFICIENT_SCOPE: {
     problem: "insufficient_scope",
     challenge: { error: "insufficient_scope" },
-    detail: "Request an access token that grants the scopes listed in required_scopes.",
+    detail: "Use an access token or API key that grants the scopes listed in required_scopes.",
   },
   ERR_ROLE_REQUIRED: {
     problem: "role_required",
@@ -196,6 +200,16 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorEntry>> = {
   ERR_JWKS_UNAVAILABLE: {
     problem: "service_unavailable",
     detail: "The API cannot verify access tokens right now. Retry later.",
+  },
+  ERR_API_KEY_INVALID: {
+    ...INVALID_TOKEN,
+    // Unknown, revoked and malformed keys read alike: a prober learns nothing about which exist.
+    detail:
+      "The API key is not valid: it was revoked, or is not a key of this API. Create a key in the dashboard and send it as Authorization: Bearer <API key>.",
+  },
+  ERR_API_KEY_EXPIRED: {
+    ...INVALID_TOKEN,
+    detail: "The API key has expired. Create a new key in the dashboard.",
   },
 
   ERR_OPERATION_NOT_FOUND: {

@@ -3,6 +3,17 @@
  * scopes. Refusals are thrown as `GateError`; `problemResponse` (lib/errors) answers them with RFC 6750
  * challenges and RFC 9457 problem bodies.
  */
+export {
+  createApiKeyVerifier,
+  generateApiKey,
+  hashApiKey,
+  isApiKey,
+  type ApiKeyEnvironment,
+  type ApiKeyRecord,
+  type ApiKeyVerifier,
+  type ApiKeyVerifierOptions,
+  type NewApiKey,
+} from "./api-keys";
 export { createGate, type Gate, type GateOptions } from "./create-gate";
 export { GateError, isGateError, type GateErrorCode, type GateErrorOptions } from "./errors";
 export {
@@ -17,6 +28,7 @@ export {
   createTokenVerifier,
   type KeyResolver,
   type TokenVerifier,
+  type ApiKeyGrant,
   type TokenVerifierOptions,
   type VerifiedToken,
 } from "./verify-access-token";

@@ -18,14 +18,29 @@ export interface VerifiedToken {
   readonly clientId: string | null;
   /** From `scope` (space-separated) and `permissions` (Auth0 RBAC) only; no other claim grants scopes. */
   readonly scopes: ReadonlySet<string>;
-  /** `machine` for client-credentials tokens (`gty: "client-credentials"`), else `person`. */
-  readonly kind: "person" | "machine";
+  /**
+   * `machine` for client-credentials tokens (`gty: "client-credentials"`), `key` for an API key
+   * (lib/gate/api-keys.ts), else `person`.
+   */
+  readonly kind: "person" | "machine" | "key";
   /** String members of the configured roles claim; empty without one. */
   readonly roles: readonly string[];
   /** `exp`, in seconds since the epoch. */
   readonly expiresAt: number;
-  /** Every claim, as signed; for custom claims. */
+  /** Every claim, as signed; for custom claims. Empty for an API key. */
   readonly claims: Readonly<JWTPayload>;
+  /** For an API key only: the key's row as the gate read it. */
+  readonly apiKey?: ApiKeyGrant;
+}
+
+/** What an API key grants beyond its scopes: whose it is, and its own rate limit. */
+export interface ApiKeyGrant {
+  readonly id: string;
+  readonly customerId: string;
+  /** Calls a second; null: the plan's rate alone. */
+  readonly rateLimitPerSecond: number | null;
+  /** When the key was last used, as the database said when it was read. */
+  readonly lastUsedAt: Date | null;
 }
 
 /** Resolves the verification key for a token header; `JwksCache.getKey` or jose's `createLocalJWKSet`. */

@@ -34,7 +34,7 @@ let config: { refresh: number; cooldown: number; maxAge: number };
 async function loadAppOnTestClock() {
   const modules = await loadApp();
   const { getConfig } = await import("@/lib/config");
-  const { createGate } = await import("@/lib/gate");
+  const { createApiKeyVerifier, createGate } = await import("@/lib/gate");
   const { log } = await import("@/lib/log");
   const gateConfig = getConfig().gate;
   config = {
@@ -48,7 +48,12 @@ async function loadAppOnTestClock() {
     onJwksFetchError: (error) => log.error("gate.jwks_fetch_failed", { error: error.message }),
   });
   // Where lib/api/authenticate-call.ts keeps the process's gate (it builds the same one, clockless).
-  setProcessSingleton(gateKey, { gate, basicExchange: null, tokenCookie: undefined });
+  setProcessSingleton(gateKey, {
+    gate,
+    basicExchange: null,
+    tokenCookie: undefined,
+    apiKeys: createApiKeyVerifier({ environment: "test", lookup: () => Promise.resolve(null) }),
+  });
   return { ...modules, proxy: (await import("@/proxy")).proxy };
 }
 
