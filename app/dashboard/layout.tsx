@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { Notice } from "@/components/ui/notice";
+import { isOperator } from "@/lib/auth/operator";
 import { requireAccount } from "@/lib/auth/session";
 import { BillingError } from "@/lib/billing/errors";
 import { MissingEmailError } from "@/lib/auth/errors";
@@ -10,6 +11,9 @@ const TABS = [
   { href: "/dashboard/api", label: "API access" },
   { href: "/dashboard/billing", label: "Billing" },
 ] as const;
+
+/** Only for operators; the admin pages check again themselves (requireOperator). */
+const ADMIN_TAB = { href: "/dashboard/admin", label: "Admin" } as const;
 
 // The dashboard's frame: the signed-in account (made on first visit), or a plain-words reason why not.
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
@@ -32,6 +36,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
     }
     throw error;
   }
+  const tabs = (await isOperator()) ? [...TABS, ADMIN_TAB] : TABS;
   return (
     <div className="mx-auto max-w-5xl px-4 py-8">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
@@ -41,7 +46,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
       </div>
       <nav aria-label="Dashboard" className="mt-4 border-b border-slate-200">
         <ul className="flex gap-1 overflow-x-auto">
-          {TABS.map((tab) => (
+          {tabs.map((tab) => (
             <li key={tab.href}>
               <Link
                 href={tab.href}
