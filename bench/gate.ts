@@ -1,7 +1,9 @@
 /**
  * The gate's cost, measured side by side in one run:
  * (a) verify + scope check per operation: Tollgate cold (no token cache) and cached, Auth0's
- *     express-oauth2-jwt-bearer, and plain jose, on the same tokens in the same process;
+ *     express-oauth2-jwt-bearer, and plain jose, on the same tokens in the same process; beside them
+ *     API keys (`tg_test_...`), from the gate's cache and uncached (one read of a migrated database,
+ *     PGlite, or PostgreSQL with DATABASE_URL, as the route handler reads every key);
  * (b) HTTP throughput of `next start`: an unprotected route, the same answer behind an empty proxy,
  *     and the fully gated GET /api/v1/me (proxy gate + the handler's identity and customer checks).
  */
@@ -9,7 +11,9 @@ import autocannon from "autocannon";
 import { auth, requiredScopes } from "express-oauth2-jwt-bearer";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { loadConfig } from "@/lib/config/schema";
-import { createGate, checkScopes } from "@/lib/gate";
+import { findApiKeyByHash } from "@/lib/api/authenticate-call";
+import { createApiKeyVerifier, createGate, checkScopes, generateApiKey } from "@/lib/gate";
+import { createMigratedDatabase } from "@/test/database";
 import { createTestKey, signTestToken, startJwksTestServer } from "@/lib/gate/jwks-test-server";
 import { compareOps, median } from "./lib/measure";
 import type { AreaResult } from "./lib/report";
@@ -89,6 +93,27 @@ async function verifyCosts() {
     });
   await express(); // fetches the JWKS once
 
+  // API keys: 256 of them in a real database, verified as the gate does.
+  const database = await createMigratedDatabase();
+  const { id: customerId } = await database.db.customer.create({ data: { email: "bench@example.com" } });
+  const apiKeys = Array.from({ length: 256 }, () => generateApiKey("test"));
+  await database.db.apiKey.createMany({
+    data: apiKeys.map(({ prefix, hash }, index) => ({
+      customerId,
+      name: `key ${index}`,
+      prefix,
+      hash,
+      scopes: [SCOPE, "create:widgets"],
+    })),
+  });
+  const keyVerifier = createApiKeyVerifier({
+    environment: "test",
+    lookup: (hash) => findApiKeyByHash(database.db, hash),
+  });
+  let nextKey = 0;
+  const apiKey = () => (apiKeys[nextKey++ % apiKeys.length] as { key: string }).key;
+  for (const { key: k } of apiKeys) await keyVerifier.verify(k); // fills the cache
+
   const perOp = await compareOps(
     [
       { name: "jose", op: jose, batch: 300 },
@@ -103,11 +128,30 @@ async function verifyCosts() {
         batch: 30_000,
       },
       { name: "express_oauth2_jwt_bearer", op: express, batch: 300 },
+      {
+        name: "api_key_cached",
+        op: async () => checkScopes((await keyVerifier.verify(apiKey())).scopes, { allOf: [SCOPE] }),
+        batch: 30_000,
+      },
+      {
+        name: "api_key_uncached",
+        op: async () =>
+          checkScopes((await keyVerifier.verify(apiKey(), { fresh: true })).scopes, { allOf: [SCOPE] }),
+        batch: 300,
+      },
     ],
     25,
   );
-  await jwksServer.close();
-  return perOp as Record<"jose" | "tollgate_cold" | "tollgate_cached" | "express_oauth2_jwt_bearer", number>;
+  await Promise.all([jwksServer.close(), database.destroy()]);
+  return perOp as Record<
+    | "jose"
+    | "tollgate_cold"
+    | "tollgate_cached"
+    | "express_oauth2_jwt_bearer"
+    | "api_key_cached"
+    | "api_key_uncached",
+    number
+  >;
 }
 
 interface Throughput {
@@ -182,6 +226,8 @@ export async function benchGate(): Promise<AreaResult> {
     empty_proxy_vs_unprotected: http.empty_proxy.requests_per_s / http.unprotected.requests_per_s,
     cached_verify_speedup_vs_express_jwt_bearer: perOp.express_oauth2_jwt_bearer / perOp.tollgate_cached,
     cold_verify_vs_jose: perOp.tollgate_cold / perOp.jose,
+    api_key_cached_vs_jwt_cached: perOp.api_key_cached / perOp.tollgate_cached,
+    api_key_uncached_vs_jwt_cold: perOp.api_key_uncached / perOp.tollgate_cold,
   };
   return {
     area: "gate",
@@ -192,6 +238,8 @@ export async function benchGate(): Promise<AreaResult> {
       ["verify+scope: Tollgate cold", perOp.tollgate_cold, "µs/op"],
       ["verify+scope: Tollgate cached", perOp.tollgate_cached, "µs/op"],
       ["verify+scope: express-oauth2-jwt-bearer", perOp.express_oauth2_jwt_bearer, "µs/op"],
+      ["API key verify+scope: cached", perOp.api_key_cached, "µs/op"],
+      ["API key verify+scope: uncached (one database read)", perOp.api_key_uncached, "µs/op"],
       ["HTTP unprotected route", http.unprotected.requests_per_s, "req/s"],
       ["HTTP same route, empty proxy", http.empty_proxy.requests_per_s, "req/s"],
       ["HTTP gated GET /api/v1/me", http.gated.requests_per_s, "req/s"],
@@ -214,6 +262,11 @@ export async function benchGate(): Promise<AreaResult> {
         name: "cached verify ≥ 5× faster than express-oauth2-jwt-bearer",
         ok: ratios.cached_verify_speedup_vs_express_jwt_bearer >= 5,
         detail: ratios.cached_verify_speedup_vs_express_jwt_bearer.toFixed(1),
+      },
+      {
+        name: "cached API key verify < 50 µs",
+        ok: perOp.api_key_cached < 50,
+        detail: perOp.api_key_cached.toFixed(2),
       },
       {
         name: "cold verify ≤ 1.2 × plain jose",

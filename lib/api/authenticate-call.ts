@@ -1,7 +1,7 @@
 import "server-only";
 import { getConfig } from "@/lib/config";
 import { TollgateError } from "@/lib/errors";
-import { getDb } from "@/lib/db";
+import { getDb, type Database } from "@/lib/db";
 import { isDatabaseUnavailable } from "@/lib/db/database-unavailable";
 import {
   checkScopes,
@@ -11,6 +11,7 @@ import {
   extractToken,
   isApiKey,
   isGateError,
+  type ApiKeyRecord,
   type ApiKeyVerifier,
   type Gate,
   type ScopeRequirement,
@@ -60,19 +61,7 @@ function gateState(): GateState {
       tokenCookie: config.gate.tokenCookie,
       apiKeys: createApiKeyVerifier({
         environment: config.apiKeys.environment,
-        lookup: (hash) =>
-          getDb().apiKey.findUnique({
-            where: { hash },
-            select: {
-              id: true,
-              customerId: true,
-              scopes: true,
-              expiresAt: true,
-              revokedAt: true,
-              lastUsedAt: true,
-              rateLimitPerSecond: true,
-            },
-          }),
+        lookup: (hash) => findApiKeyByHash(getDb(), hash),
       }),
     };
   });
@@ -81,6 +70,22 @@ function gateState(): GateState {
 /** The gate of this process (for tests and benchmarks that inspect its caches). */
 export function currentGate(): Gate {
   return gateState().gate;
+}
+
+/** The API key with this hash, as the gate reads it: one read of a unique index. */
+export function findApiKeyByHash(db: Database, hash: string): Promise<ApiKeyRecord | null> {
+  return db.apiKey.findUnique({
+    where: { hash },
+    select: {
+      id: true,
+      customerId: true,
+      scopes: true,
+      expiresAt: true,
+      revokedAt: true,
+      lastUsedAt: true,
+      rateLimitPerSecond: true,
+    },
+  });
 }
 
 /** Drops an API key from this process's cache (right after it was revoked); see `authenticateCall`. */
