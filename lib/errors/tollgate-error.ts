@@ -19,6 +19,9 @@ export interface TollgateErrorOptions {
   requiredScopes?: readonly string[];
 }
 
+/** Marks every TollgateError, whichever copy of this module made it. */
+const BRAND = Symbol.for("tollgate.error");
+
 /**
  * The one error class of every refusal the app answers over HTTP: a stable `code` from
  * {@link ErrorCode}, answered once, by `problemResponse`, with its row of {@link ERROR_TABLE}.
@@ -28,6 +31,22 @@ export interface TollgateErrorOptions {
  *   if (!widget) throw new TollgateError("ERR_NOT_FOUND", { detail: "No widget with this id." });
  */
 export class TollgateError extends Error {
+  /**
+   * Next bundles the proxy, route handlers and server actions apart, each with its own copy of this
+   * module, while process singletons (lib/process-state.ts: the gate and its caches) are shared between
+   * them: an error that one copy's gate throws reaches another copy's `instanceof`. So an error of any
+   * copy counts, by a brand every TollgateError carries and its `name`; a subclass that declares its
+   * own `errorName` is recognised across copies too, one that does not only by its prototype.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== "object" || value === null || !(BRAND in value)) return false;
+    if (!Object.hasOwn(this, "errorName")) return false;
+    return this.errorName === "TollgateError" || (value as { name?: unknown }).name === this.errorName;
+  }
+  /** The `name` of this class's errors, by which other bundles' copies recognise them. */
+  static readonly errorName: string = "TollgateError";
+
   override name = "TollgateError";
   readonly code: ErrorCode;
   readonly detail: string | undefined;
@@ -39,6 +58,7 @@ export class TollgateError extends Error {
 
   constructor(code: ErrorCode, options: TollgateErrorOptions = {}) {
     super(code);
+    Object.defineProperty(this, BRAND, { value: true });
     this.code = code;
     this.detail = options.detail;
     this.reason = options.reason;

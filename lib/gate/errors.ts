@@ -23,6 +23,7 @@ export interface GateErrorOptions {
  *   }
  */
 export class GateError extends TollgateError {
+  static override readonly errorName: string = "GateError";
   override name = "GateError";
   declare readonly code: GateErrorCode;
   declare readonly reason: string;
