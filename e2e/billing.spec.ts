@@ -71,7 +71,7 @@ test("cancel at period end in the portal: the plan works until the period ends, 
 
   await test.step("Bob, on Free, makes a machine client; a write is refused", async () => {
     await signIn(page, "Bob Member", "/dashboard/api");
-    await page.getByLabel("Name").fill("Bob's billing check");
+    await page.getByLabel("Client name").fill("Bob's billing check");
     await page.getByRole("button", { name: "Create client" }).click();
     await expect(page.getByTestId("new-client")).toBeVisible();
     const clientId = (await page.getByTestId("new-client-id").textContent()) ?? "";

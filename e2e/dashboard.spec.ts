@@ -98,7 +98,7 @@ test.describe.serial("the newcomer's journey", () => {
     await test.step("create a machine client; the secret is shown once, with snippets", async () => {
       await page.getByRole("link", { name: "API access" }).click();
       await expect(page.getByRole("heading", { level: 1, name: "API access" })).toBeVisible();
-      await page.getByLabel("Name").fill("Carol's server");
+      await page.getByLabel("Client name").fill("Carol's server");
       await page.getByRole("button", { name: "Create client" }).click();
       await expect(page.getByTestId("new-client")).toBeVisible();
       await expect(toasts(page)).toContainText("Client created");
@@ -183,7 +183,7 @@ test.describe.serial("the newcomer's journey", () => {
     await expect(page.locator("body")).not.toContainText(clientId);
 
     // Bob makes a client of his own, then aims its revoke form at Carol's client.
-    await page.getByLabel("Name").fill("Bob's script");
+    await page.getByLabel("Client name").fill("Bob's script");
     await page.getByRole("button", { name: "Create client" }).click();
     await expect(page.getByTestId("new-client")).toBeVisible();
     const form = page.locator('[data-testid="clients"] form').first();
@@ -257,4 +257,42 @@ test("the first sign-in records the person's Stripe customer in their Auth0 app_
   expect(user.status()).toBe(200);
   const body = (await user.json()) as { app_metadata?: { stripe_customer_id?: string } };
   expect(body.app_metadata?.stripe_customer_id).toMatch(/^cus_/);
+});
+
+test("an API key: made in the dashboard, shown once, calls the API, refused once revoked", async ({
+  page,
+  request,
+}) => {
+  await signIn(page, "Bob Member", "/dashboard/api");
+  const form = page.getByRole("form", { name: "Create an API key" });
+  // Bob is on Free: a key offers only the scopes his plan grants.
+  await expect(form.getByRole("checkbox")).toHaveCount(1);
+  await expect(form.getByRole("checkbox", { name: /get:widgets/ })).toBeChecked();
+  await page.getByLabel("Key name").fill("Bob's cron job");
+  await page.getByLabel("Rate limit (calls/s, optional)").fill("3");
+  await page.getByRole("button", { name: "Create key" }).click();
+  await expect(page.getByTestId("new-key")).toContainText("shown only once");
+  await expect(toasts(page)).toContainText("Key created");
+  const key = (await page.getByTestId("new-key-value").textContent()) ?? "";
+  expect(key).toMatch(/^tg_test_[0-9A-Za-z]{43}$/);
+  const row = page.getByTestId("keys").getByRole("row").filter({ hasText: "Bob's cron job" });
+  await expect(row).toContainText(`${key.slice(0, 16)}…`);
+  await expect(row).not.toContainText(key);
+
+  const withKey = { headers: { authorization: `Bearer ${key}` } };
+  const me = await request.get("/api/v1/me", withKey);
+  expect(me.status()).toBe(200);
+  expect(await me.json()).toMatchObject({ kind: "key", scopes: ["get:widgets"] });
+  expect((await request.get("/api/v1/widgets", withKey)).status()).toBe(200);
+
+  await page.reload();
+  await expect(page.getByTestId("new-key")).toHaveCount(0);
+  await expect(page.locator("body")).not.toContainText(key);
+  await row.getByRole("button", { name: /Revoke/ }).click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Revoke key" }).click();
+  await expect(row).toContainText("Revoked");
+  await expect(toasts(page)).toContainText("Key revoked");
+  const refused = await request.get("/api/v1/widgets", withKey);
+  expect(refused.status()).toBe(401);
+  expect(refused.headers()["www-authenticate"]).toMatch(/error="invalid_token"/);
 });

@@ -62,6 +62,14 @@ describe("log", () => {
     expect(text()).toContain("fetch failed with header");
   });
 
+  it("scrubs API keys but keeps their visible start", () => {
+    const { logger, text } = capture();
+    const key = `tg_live_${"4f9Qx2Lm".repeat(5)}abc`;
+    logger.warn({ note: `key ${key} refused; shown as tg_live_4f9Qx2Lm` }, "test.key");
+    expect(text()).not.toContain(key);
+    expect(text()).toContain("shown as tg_live_4f9Qx2Lm");
+  });
+
   it("leaves ordinary values alone", () => {
     expect(scrub("customer cus_123 on plan pro, request 6f1c")).toBe(
       "customer cus_123 on plan pro, request 6f1c",

@@ -42,11 +42,12 @@ const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [`["${key}"]`, `*["${key}"]`])
 
 /**
  * Values that look like credentials wherever they appear, e.g. inside an error message that quotes a
- * header: compact JWS/JWE, bearer and basic credentials, Stripe secret and webhook keys. Key-based
+ * header: compact JWS/JWE, bearer and basic credentials, Stripe secret and webhook keys, API keys (not
+ * their 8-character visible starts). Key-based
  * redaction (pino's `redact`) cannot see inside strings, so string values are scrubbed as well.
  */
 const CREDENTIAL_PATTERN =
-  /eyJ[\w-]{8,}(?:\.[\w-]*){2,4}|\b(?:Bearer|Basic)\s+[\w~+/.=-]{8,}|\b(?:sk|rk)_(?:test|live)_\w{8,}|\bwhsec_\w{8,}/g;
+  /eyJ[\w-]{8,}(?:\.[\w-]*){2,4}|\b(?:Bearer|Basic)\s+[\w~+/.=-]{8,}|\b(?:sk|rk)_(?:test|live)_\w{8,}|\bwhsec_\w{8,}|\btg_(?:test|live)_[0-9A-Za-z]{20,}/g;
 
 export function scrub(value: string): string {
   return value.replace(CREDENTIAL_PATTERN, "[redacted]");

@@ -38,8 +38,9 @@ export function buildOpenApiDocument(catalog: Catalog, options: OpenApiOptions) 
       title: "Tollgate API",
       version: options.version ?? "1.0.0",
       description:
-        "Every operation needs an Auth0 access token for this API (`Authorization: Bearer ...`) with the " +
-        `scopes listed under its security requirement. Request one with client credentials and \`audience=${options.audience}\`. ` +
+        "Every operation needs an API key from the dashboard (`Authorization: Bearer tg_live_...`) or an Auth0 " +
+        "access token for this API (`Authorization: Bearer ...`), with the scopes listed under its security " +
+        `requirement. Request a token with client credentials and \`audience=${options.audience}\`. ` +
         "Errors are RFC 9457 problem details.",
     },
     servers: [{ url: options.baseUrl }],

@@ -167,7 +167,7 @@ export async function openDashboard(
       inBrowser(what, async () => {
         await page.goto("/dashboard/api");
         await before();
-        await page.getByLabel("Name").fill(name);
+        await page.getByLabel("Client name").fill(name);
         await page.getByRole("button", { name: "Create client" }).click();
         await page.getByTestId("new-client").waitFor();
         const clientId = ((await page.getByTestId("new-client-id").textContent()) ?? "").trim();

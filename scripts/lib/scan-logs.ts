@@ -21,6 +21,7 @@ const SHAPES: Array<{ kind: string; pattern: RegExp }> = [
   { kind: "JWT (JWS or JWE)", pattern: /eyJ[\w-]{8,}\.(?:eyJ)?[\w-]*\.[\w-]{8,}/ },
   { kind: "Authorization credentials", pattern: /\b(?:Bearer|Basic)\s+[\w~+/.=-]{16,}/ },
   { kind: "Stripe secret key", pattern: /\b(?:sk|rk)_(?:test|live)_[0-9A-Za-z]{16,}/ },
+  { kind: "API key", pattern: /\btg_(?:test|live)_[0-9A-Za-z]{20,}/ },
   { kind: "Stripe-Signature header", pattern: /\bt=\d{9,},v1=[0-9a-f]{64}/ },
   { kind: "Stripe webhook body", pattern: /"object"\s*:\s*"event"/ },
 ];

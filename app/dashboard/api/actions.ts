@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { checkApiAccess } from "@/lib/auth/api-access";
+import { createApiKeyAsPerson, revokeApiKey } from "@/lib/auth/api-keys";
 import { createClientAsPerson, revokeClientAsPerson } from "@/lib/auth/client-actions";
 import { grantableScopes } from "@/lib/auth/machine-clients";
 import { getManagementApi } from "@/lib/auth/management";
@@ -79,4 +80,56 @@ export const revealTokenAction = validatedActionWithAccount(
     event: "dashboard.client_action_failed",
     message: "Your API token could not be read. Sign out and sign in again.",
   },
+);
+
+export type CreateKeyState = ActionState<{
+  status: "created";
+  name: string;
+  key: string;
+  scopes: string[];
+}>;
+
+/** An optional whole number in a text field: empty is undefined. */
+const optionalWhole = (message: string, max: number) =>
+  z.preprocess(
+    (value) => (value === "" || value === undefined ? undefined : value),
+    z.coerce.number(message).int(message).min(1, message).max(max, message).optional(),
+  );
+
+const createKeyInput = z.object({
+  name: z.string().trim().min(1, "Give the key a name.").max(64, "Use at most 64 characters."),
+  scopes: repeatedField(z.array(z.string()).min(1, "Choose at least one scope.")),
+  expiresInDays: optionalWhole("Expiry: a whole number of days from 1 to 3650, or empty.", 3650),
+  rateLimitPerSecond: optionalWhole(
+    "Rate limit: a whole number of calls a second from 1 to 10000, or empty.",
+    10_000,
+  ),
+});
+
+// Server action – create an API key for the signed-in customer; the key is returned once
+export const createKeyAction = validatedActionWithAccount(
+  createKeyInput,
+  async (request, account): Promise<CreateKeyState> => {
+    const { apiKey, key } = await createApiKeyAsPerson(
+      { customerId: account.customerId, accessToken: await sessionAccessToken() },
+      request,
+      { db: getDb() },
+    );
+    revalidatePath("/dashboard/api");
+    return { status: "created", name: apiKey.name, key, scopes: apiKey.scopes };
+  },
+  { event: "dashboard.key_action_failed", message: "The key could not be created. Try again." },
+);
+
+export type RevokeKeyState = ActionState<{ status: "revoked"; message: string }>;
+
+// Server action – revoke one of the signed-in customer's API keys
+export const revokeKeyAction = validatedActionWithAccount(
+  z.object({ id: z.uuid("That key does not exist.") }),
+  async ({ id }, account): Promise<RevokeKeyState> => {
+    const apiKey = await revokeApiKey(getDb(), account.customerId, id);
+    revalidatePath("/dashboard/api");
+    return { status: "revoked", message: `${apiKey.name} is revoked; calls with it are refused.` };
+  },
+  { event: "dashboard.key_action_failed", message: "The key could not be revoked. Try again." },
 );

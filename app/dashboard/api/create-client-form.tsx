@@ -40,7 +40,7 @@ export function CreateClientForm({
       <form action={action} className="space-y-4">
         <div>
           <label htmlFor="client-name" className="block text-sm font-medium">
-            Name
+            Client name
           </label>
           <input
             id="client-name"

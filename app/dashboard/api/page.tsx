@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { keyScopesFor, listApiKeys } from "@/lib/auth/api-keys";
 import { grantableScopes, listMachineClients } from "@/lib/auth/machine-clients";
 import { requireAccount } from "@/lib/auth/session";
 import { scopeName } from "@/lib/billing/plans";
@@ -8,20 +9,28 @@ import { DataTable } from "@/components/ui/data-table";
 import { getDb } from "@/lib/db";
 import { formatDateTime } from "@/lib/format";
 import { CreateClientForm } from "./create-client-form";
+import { CreateKeyForm } from "./create-key-form";
 import { PersonalToken } from "./personal-token";
 import { RevokeButton } from "./revoke-button";
 
 export const metadata: Metadata = { title: "API access" };
 
-// GET /dashboard/api – the person's token, and the customer's machine clients
+// GET /dashboard/api – the person's token, the customer's API keys and machine clients
 export default async function ApiAccessPage() {
   const account = await requireAccount();
-  const clients = await listMachineClients(getDb(), account.customerId);
+  const db = getDb();
+  const [keys, keyScopes, clients] = await Promise.all([
+    listApiKeys(db, account.customerId),
+    keyScopesFor(db, account.customerId),
+    listMachineClients(db, account.customerId),
+  ]);
   const { gate, auth } = getConfig();
   const scopes = grantableScopes().map((value) => ({
     value,
     label: scopeName(value),
   }));
+  const apiUrl = `${auth.appBaseUrl.replace(/\/$/, "")}/api/v1`;
+  const now = new Date();
 
   return (
     <main className="space-y-6">
@@ -29,18 +38,83 @@ export default async function ApiAccessPage() {
 
       <CardSection headingId="personal-heading" title="Your personal access token" className="space-y-2">
         <p className="muted">
-          For trying the API as yourself. Machines should use a client below: their credentials do not expire
-          with your session.
+          For trying the API as yourself. Machines should use an API key below: it does not expire with your
+          session.
         </p>
         <PersonalToken />
       </CardSection>
 
+      <CardSection headingId="keys-heading" title="API keys" className="space-y-3">
+        <p className="muted">
+          What your programs should use: send the key as <code>Authorization: Bearer tg_…</code>. Each key
+          carries the scopes you choose from your plan&apos;s, and can expire, have its own rate limit and be
+          revoked at once.
+        </p>
+        <CreateKeyForm
+          scopes={keyScopes.map((value) => ({ value, label: scopeName(value) }))}
+          apiUrl={apiUrl}
+        />
+        {keys.length === 0 ? (
+          <p className="muted">No keys yet.</p>
+        ) : (
+          <DataTable
+            data-testid="keys"
+            columns={[
+              "Name",
+              "Key",
+              "Scopes",
+              "Created",
+              "Last used",
+              "Expires",
+              { label: "Status", hidden: true },
+            ]}
+          >
+            <tbody>
+              {keys.map((key) => (
+                <tr key={key.id} className="border-b border-slate-100 align-top">
+                  <td className="py-2 pr-4 font-medium">{key.name}</td>
+                  <td className="py-2 pr-4">
+                    <code className="font-mono text-xs whitespace-nowrap">{key.prefix}…</code>
+                  </td>
+                  <td className="py-2 pr-4 font-mono text-xs">
+                    {key.scopes.join(" ")}
+                    {key.rateLimitPerSecond !== null && (
+                      <span className="block font-sans text-slate-600">{key.rateLimitPerSecond} calls/s</span>
+                    )}
+                  </td>
+                  <td className="py-2 pr-4 whitespace-nowrap">{formatDateTime(key.createdAt)}</td>
+                  <td className="py-2 pr-4 whitespace-nowrap">
+                    {key.lastUsedAt ? formatDateTime(key.lastUsedAt) : "never"}
+                  </td>
+                  <td className="py-2 pr-4 whitespace-nowrap">
+                    {key.expiresAt ? formatDateTime(key.expiresAt) : "never"}
+                  </td>
+                  <td className="py-2">
+                    {key.revokedAt ? (
+                      <span className="text-slate-600">Revoked {formatDateTime(key.revokedAt)}</span>
+                    ) : key.expiresAt && key.expiresAt <= now ? (
+                      <span className="text-slate-600">Expired</span>
+                    ) : (
+                      <RevokeButton id={key.id} name={key.name} kind="key" />
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </DataTable>
+        )}
+      </CardSection>
+
       <CardSection headingId="create-heading" title="Create a machine client" className="space-y-3">
+        <p className="muted">
+          For OAuth: an Auth0 application whose client credentials get access tokens (each token counts
+          against the tenant&apos;s machine-to-machine quota).
+        </p>
         <CreateClientForm
           scopes={scopes}
           tokenUrl={`${gate.issuer}oauth/token`}
           audience={gate.audience}
-          apiUrl={`${auth.appBaseUrl.replace(/\/$/, "")}/api/v1`}
+          apiUrl={apiUrl}
         />
       </CardSection>
 

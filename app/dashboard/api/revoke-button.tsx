@@ -13,20 +13,47 @@ import {
 } from "@/components/ui/alert-dialog";
 import { Notice } from "@/components/ui/notice";
 import { toast } from "@/components/ui/toaster";
-import { revokeClientAction, type RevokeClientState } from "./actions";
+import { revokeClientAction, revokeKeyAction, type RevokeClientState } from "./actions";
+
+/** What is revoked: a machine client (Auth0) or an API key, in the words the dialog uses. */
+const KINDS = {
+  client: {
+    action: revokeClientAction,
+    noun: "client",
+    Noun: "Client",
+    effect:
+      "Its access tokens stop working at once and it can get no new ones. Programs that use it will fail until you give them another client.",
+  },
+  key: {
+    action: revokeKeyAction,
+    noun: "key",
+    Noun: "Key",
+    effect:
+      "Calls with it are refused from the next one on. Programs that use it will fail until you give them another key.",
+  },
+} as const;
 
 /**
- * Revokes one machine client after asking (it cannot be undone: its tokens stop working at once). The
- * id travels in the row's form, which the confirmation submits; the result is inline and in a toast.
+ * Revokes one machine client or API key after asking (it cannot be undone: it stops working at once).
+ * The id travels in the row's form, which the confirmation submits; the result is inline and in a toast.
  */
-export function RevokeButton({ id, name }: { id: string; name: string }) {
+export function RevokeButton({
+  id,
+  name,
+  kind = "client",
+}: {
+  id: string;
+  name: string;
+  kind?: "client" | "key";
+}) {
   const form = useRef<HTMLFormElement>(null);
+  const words = KINDS[kind];
   const [state, action, pending] = useActionState<RevokeClientState, FormData>(
     async (previous, data) => {
-      const next = await revokeClientAction(previous, data);
-      if (next.status === "revoked") toast({ title: "Client revoked", description: next.message });
+      const next = await words.action(previous, data);
+      if (next.status === "revoked") toast({ title: `${words.Noun} revoked`, description: next.message });
       if (next.status === "error") {
-        toast({ variant: "error", title: "The client was not revoked", description: next.message });
+        toast({ variant: "error", title: `The ${words.noun} was not revoked`, description: next.message });
       }
       return next;
     },
@@ -42,13 +69,12 @@ export function RevokeButton({ id, name }: { id: string; name: string }) {
         </AlertDialogTrigger>
         <AlertDialogContent>
           <AlertDialogTitle>Revoke {name}?</AlertDialogTitle>
-          <AlertDialogDescription>
-            Its access tokens stop working at once and it can get no new ones. Programs that use it will fail
-            until you give them another client. This cannot be undone.
-          </AlertDialogDescription>
+          <AlertDialogDescription>{words.effect} This cannot be undone.</AlertDialogDescription>
           <AlertDialogFooter>
             <AlertDialogCancel>Keep it</AlertDialogCancel>
-            <AlertDialogAction onClick={() => form.current?.requestSubmit()}>Revoke client</AlertDialogAction>
+            <AlertDialogAction onClick={() => form.current?.requestSubmit()}>
+              Revoke {words.noun}
+            </AlertDialogAction>
           </AlertDialogFooter>
         </AlertDialogContent>
       </AlertDialog>

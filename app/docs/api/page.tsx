@@ -85,13 +85,14 @@ export default async function ApiReferencePage({
         <h1 className="text-3xl font-bold">API reference</h1>
         <p className="text-slate-700">
           {reference.title} {reference.version}. Base URL{" "}
-          <code className="font-mono">{reference.baseUrl}</code>. Every operation needs an access token for
-          the audience <code className="font-mono">{gate.audience}</code>, sent as{" "}
-          <code className="font-mono">Authorization: Bearer &lt;token&gt;</code>; machines get one from{" "}
-          <code className="font-mono break-all">{reference.tokenUrl}</code> with the client credentials of a{" "}
-          {/* A plain link: prefetching the dashboard signed out would follow its sign-in redirect. */}
-          <a href="/dashboard/api">machine client</a>. Errors are <a href="#problem-types">problem details</a>{" "}
-          (RFC 9457).
+          <code className="font-mono">{reference.baseUrl}</code>. Every operation needs an{" "}
+          {/* Plain links: prefetching the dashboard signed out would follow its sign-in redirect. */}
+          <a href="/dashboard/api">API key</a> or an access token for the audience{" "}
+          <code className="font-mono">{gate.audience}</code>, sent as{" "}
+          <code className="font-mono">Authorization: Bearer &lt;key or token&gt;</code>; for OAuth, machines
+          get a token from <code className="font-mono break-all">{reference.tokenUrl}</code> with the client
+          credentials of a <a href="/dashboard/api">machine client</a>. Errors are{" "}
+          <a href="#problem-types">problem details</a> (RFC 9457).
         </p>
         <p className="text-sm">
           This page is generated from the same document as{" "}
