@@ -127,6 +127,7 @@ let inThisProcess:
   | Promise<{
       db: Database;
       machineClients: typeof import("@/lib/auth/machine-clients");
+      apiKeys: typeof import("@/lib/auth/api-keys");
       reportUsage: typeof import("@/lib/metering/report-usage").reportUsage;
     }>
   | undefined;
@@ -141,6 +142,7 @@ function appInThisProcess() {
     return {
       db: (await import("@/lib/db")).getDb(),
       machineClients: await import("@/lib/auth/machine-clients"),
+      apiKeys: await import("@/lib/auth/api-keys"),
       reportUsage: (await import("@/lib/metering/report-usage")).reportUsage,
     };
   })();
@@ -206,6 +208,34 @@ describe(`${INSTANCES} instance(s) on ${BACKEND}${REDIS ? " and Redis" : ""}`, (
       });
       figures.push(`revocation refused on each instance after ${delays.map((ms) => `${ms} ms`).join(", ")}`);
       expect(delays.every((ms) => ms !== null)).toBe(true);
+    },
+  );
+
+  it.runIf(BACKEND === "postgres")(
+    "refuse a revoked API key on its very next call on every instance, their caches warm",
+    async () => {
+      const app = await appInThisProcess();
+      const owner = customer(2);
+      const { apiKey, key } = await app.apiKeys.issueApiKey(app.db, owner.id, {
+        name: "cluster key",
+        scopes: ["get:widgets"],
+      });
+      const instances = cluster.instances.filter((instance) => instance.alive);
+      const callEach = () =>
+        Promise.all(
+          instances.map(async (instance) => {
+            const answer = await listWidgets(instance.url, key);
+            await answer.arrayBuffer();
+            countServed(served, owner.id, answer.status);
+            return answer.status;
+          }),
+        );
+      // Twice on each instance: its proxy's cache now holds the key.
+      expect([...(await callEach()), ...(await callEach())]).toEqual(Array(instances.length * 2).fill(200));
+      // Revoked from this process, as another instance's dashboard would: no instance hears of it.
+      await app.apiKeys.revokeApiKey(app.db, owner.id, apiKey.id);
+      expect(await callEach()).toEqual(Array(instances.length).fill(401));
+      figures.push(`revoked API key refused on the next call by each of ${instances.length} instances`);
     },
   );
 
