@@ -278,6 +278,7 @@ test("an API key: made in the dashboard, shown once, calls the API, refused once
   const row = page.getByTestId("keys").getByRole("row").filter({ hasText: "Bob's cron job" });
   await expect(row).toContainText(`${key.slice(0, 16)}…`);
   await expect(row).not.toContainText(key);
+  await checkPage(page, "api-keys", { file: "api-keys.png", height: 1180 });
 
   const withKey = { headers: { authorization: `Bearer ${key}` } };
   const me = await request.get("/api/v1/me", withKey);
