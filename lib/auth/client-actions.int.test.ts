@@ -26,6 +26,7 @@ let management: ManagementApi;
 let app: {
   clientActions: typeof import("./client-actions");
   apiAccess: typeof import("./api-access");
+  apiKeys: typeof import("./api-keys");
   gate: typeof import("@/lib/api/authenticate-call");
 };
 
@@ -50,6 +51,7 @@ beforeAll(async () => {
   app = {
     clientActions: await import("./client-actions"),
     apiAccess: await import("./api-access"),
+    apiKeys: await import("./api-keys"),
     gate: await import("@/lib/api/authenticate-call"),
   };
 });
@@ -113,6 +115,25 @@ describe("GATE_REQUIRED_ROLES in the dashboard", () => {
     });
     const machine = await app.gate.currentGate().verify(String(body.access_token));
     expect(machine).toMatchObject({ kind: "machine", roles: [] });
+  });
+
+  it("refuses a person without the role an API key, and lets one with it make a key", async () => {
+    const [bob, alice] = await Promise.all([
+      accessTokenOf("bob@example.com"),
+      accessTokenOf("alice@example.com"),
+    ]);
+    const customerId = await newCustomer();
+    const request = { name: "worker", scopes: ["get:widgets"] };
+    await expect(
+      app.apiKeys.createApiKeyAsPerson({ customerId, accessToken: bob }, request, { db: database.db }),
+    ).rejects.toMatchObject({ code: "ERR_ROLE_REQUIRED" });
+    expect(await database.db.apiKey.count({ where: { customerId } })).toBe(0);
+    const { key } = await app.apiKeys.createApiKeyAsPerson({ customerId, accessToken: alice }, request, {
+      db: database.db,
+    });
+    // A key carries no roles and the gate asks machines for none: its creator must hold the role.
+    expect(key).toMatch(/^tg_test_/);
+    expect(await database.db.apiKey.count({ where: { customerId } })).toBe(1);
   });
 
   it("refuses a token that is not a valid API token for this audience", async () => {
