@@ -7,6 +7,7 @@ import { Notice } from "@/components/ui/notice";
 import { toast } from "@/components/ui/toaster";
 import { createClientAction, type CreateClientState } from "./actions";
 import { Snippets } from "./snippets";
+import { ScopeFieldset, type ScopeChoice } from "./scope-fieldset";
 
 /** The form that creates a machine client, then shows its secret once with ready-to-paste snippets. */
 export function CreateClientForm({
@@ -15,7 +16,7 @@ export function CreateClientForm({
   audience,
   apiUrl,
 }: {
-  scopes: { value: string; label: string }[];
+  scopes: ScopeChoice[];
   tokenUrl: string;
   audience: string;
   apiUrl: string;
@@ -51,18 +52,7 @@ export function CreateClientForm({
             className="input mt-1 max-w-sm"
           />
         </div>
-        <fieldset>
-          <legend className="text-sm font-medium">Scopes</legend>
-          <div className="mt-1 flex flex-wrap gap-x-5 gap-y-1">
-            {scopes.map((scope) => (
-              <label key={scope.value} className="flex items-center gap-2 text-sm">
-                <input type="checkbox" name="scopes" value={scope.value} defaultChecked />
-                <code className="font-mono">{scope.value}</code>
-                <span className="text-slate-600">({scope.label})</span>
-              </label>
-            ))}
-          </div>
-        </fieldset>
+        <ScopeFieldset scopes={scopes} />
         <SubmitButton pendingText="Creating…">Create client</SubmitButton>
       </form>
       <div aria-live="polite">

@@ -6,6 +6,7 @@ import { SubmitButton } from "@/components/submit-button";
 import { Notice } from "@/components/ui/notice";
 import { toast } from "@/components/ui/toaster";
 import { createKeyAction, type CreateKeyState } from "./actions";
+import { ScopeFieldset, type ScopeChoice } from "./scope-fieldset";
 
 /** The form that creates an API key, then shows the key once with a curl line that uses it. */
 export function CreateKeyForm({
@@ -13,7 +14,7 @@ export function CreateKeyForm({
   apiUrl,
 }: {
   /** The scopes the customer's plan grants: the only ones a key may carry. */
-  scopes: { value: string; label: string }[];
+  scopes: ScopeChoice[];
   apiUrl: string;
 }) {
   const [state, action] = useActionState<CreateKeyState, FormData>(
@@ -44,18 +45,7 @@ export function CreateKeyForm({
             className="input mt-1 max-w-sm"
           />
         </div>
-        <fieldset>
-          <legend className="text-sm font-medium">Scopes</legend>
-          <div className="mt-1 flex flex-wrap gap-x-5 gap-y-1">
-            {scopes.map((scope) => (
-              <label key={scope.value} className="flex items-center gap-2 text-sm">
-                <input type="checkbox" name="scopes" value={scope.value} defaultChecked />
-                <code className="font-mono">{scope.value}</code>
-                <span className="text-slate-600">({scope.label})</span>
-              </label>
-            ))}
-          </div>
-        </fieldset>
+        <ScopeFieldset scopes={scopes} />
         <div className="flex flex-wrap gap-6">
           <div>
             <label htmlFor="key-expiry" className="block text-sm font-medium">
