@@ -126,5 +126,8 @@ test("the OpenAPI document lists every operation with its scopes", async ({ requ
     paths: Record<string, Record<string, { security: unknown }>>;
   };
   expect(document.openapi).toBe("3.1.0");
-  expect(document.paths["/api/v1/widgets"]?.post?.security).toEqual([{ auth0: ["create:widgets"] }]);
+  expect(document.paths["/api/v1/widgets"]?.post?.security).toEqual([
+    { auth0: ["create:widgets"] },
+    { apiKey: ["create:widgets"] },
+  ]);
 });

@@ -15,6 +15,7 @@ export interface OpenApiOptions {
 }
 
 const SECURITY_SCHEME = "auth0";
+const API_KEY_SCHEME = "apiKey";
 
 /**
  * The OpenAPI 3.1 document of the API, generated from the catalog: every operation with its
@@ -61,6 +62,15 @@ export function buildOpenApiDocument(catalog: Catalog, options: OpenApiOptions) 
             },
           },
         },
+        [API_KEY_SCHEME]: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "tg_test_... or tg_live_... (an API key from the dashboard)",
+          description:
+            "An API key made on the dashboard's API access page, sent as a bearer token. It carries the " +
+            "scopes chosen when it was made; `tg_test_` keys bill through Stripe's test mode, `tg_live_` keys " +
+            "through live mode.",
+        },
       },
       responses: Object.fromEntries(
         Object.entries(PROBLEM_TYPES).map(([name, problem]) => [
@@ -77,10 +87,14 @@ export function buildOpenApiDocument(catalog: Catalog, options: OpenApiOptions) 
 
 function describeOperation(operation: Operation, schemas: Record<string, JsonSchema>) {
   const scopes = requiredScopes(operation.scopes);
-  const security =
-    "allOf" in operation.scopes
-      ? [{ [SECURITY_SCHEME]: [...scopes] }]
-      : scopes.map((scope) => ({ [SECURITY_SCHEME]: [scope] }));
+  // Alternatives in `security` are OR'ed (OpenAPI 3.1, Security Requirement Object): a JWT or an API key,
+  // each with the scopes it must carry. For an `http` scheme the list names roles, which is what a key's
+  // scopes are to the gate.
+  const scopeSets: string[][] =
+    "allOf" in operation.scopes || scopes.length === 0 ? [[...scopes]] : scopes.map((scope) => [scope]);
+  const security = [SECURITY_SCHEME, API_KEY_SCHEME].flatMap((scheme) =>
+    scopeSets.map((set) => ({ [scheme]: set })),
+  );
   const cost = operation.cost.units;
   const parameters = [
     ...objectParameters(operation.params, "path", schemas),

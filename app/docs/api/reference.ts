@@ -52,6 +52,7 @@ const openApiDocument = z.object({
     responses: z.record(z.string(), z.object({ description: z.string() })),
     securitySchemes: z.object({
       auth0: z.object({ flows: z.object({ clientCredentials: z.object({ tokenUrl: z.string() }) }) }),
+      apiKey: z.object({ type: z.literal("http"), scheme: z.literal("bearer") }),
     }),
   }),
 });
@@ -135,10 +136,7 @@ export function buildApiReference(options: OpenApiOptions): ApiReference {
         paragraphs: operation.description
           .split("\n\n")
           .filter((paragraph) => paragraph !== "" && !GENERATED_SENTENCE.test(paragraph)),
-        scopes: {
-          mode: operation.security.length > 1 ? "any" : "all",
-          names: operation.security.flatMap((requirement) => Object.values(requirement).flat()),
-        },
+        scopes: scopesOf(operation.security),
         meter: operation["x-tollgate-meter"],
         units: typeof declared?.cost.units === "number" ? declared.cost.units : null,
         parameters: operation.parameters,
@@ -174,6 +172,16 @@ export function buildApiReference(options: OpenApiOptions): ApiReference {
       status: PROBLEM_TYPES[name].status,
       title: PROBLEM_TYPES[name].title,
     })),
+  };
+}
+
+// Each alternative is offered once per scheme (a JWT or an API key, with the same scopes), so the scopes
+// are read from the JWT's alternatives alone.
+function scopesOf(security: Record<string, string[]>[]): ReferenceOperation["scopes"] {
+  const jwt = security.filter((requirement) => "auth0" in requirement);
+  return {
+    mode: jwt.length > 1 ? "any" : "all",
+    names: jwt.flatMap((requirement) => requirement.auth0 ?? []),
   };
 }
 
