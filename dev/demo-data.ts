@@ -1,8 +1,9 @@
 /**
  * Demo data shared by the local issuer and the local database, so that `npm run dev` and the browser
  * tests start with working machine credentials: a client-credentials request to the local issuer with
- * one of these, then a call to /api/v1, works out of the box. Their scopes follow the catalog: the
- * reader holds those of the GET operations, the writer every one. Local only; never secrets.
+ * one of these (or the demo API key), then a call to /api/v1, works out of the box. Their scopes follow
+ * the catalog: the reader holds those of the GET operations, the writer every one. Local only; never
+ * secrets.
  */
 import { LOCAL } from "../lib/config/local-defaults";
 import { catalog } from "../product/operations";
@@ -34,6 +35,27 @@ export const DEMO_MACHINE_CLIENTS: readonly DemoMachineClient[] = [
     scopes: catalog.scopes,
   },
 ];
+
+/** An API key of a demo user's customer, seeded as a key made on the dashboard is stored: by hash. */
+export interface DemoApiKey {
+  key: string;
+  name: string;
+  /** Email of the demo user whose customer owns the key. */
+  ownerEmail: string;
+  scopes: readonly string[];
+}
+
+/**
+ * Alice's demo key: public, so it is seeded only with the local issuer, and a test key, which a live
+ * deployment refuses by its shape. `tg_test_` and 43 base62 characters, like every key. Its scopes are
+ * the reader's, which Free grants, as the dashboard would allow.
+ */
+export const DEMO_API_KEY: DemoApiKey = {
+  key: "tg_test_LocalDemoKeyForAliceOnlyNpmRunDevNotSecret0",
+  name: "Demo key",
+  ownerEmail: "alice@example.com",
+  scopes: scopesOf((method) => method === "GET"),
+};
 
 /** The demo machine clients as the local issuer seeds them (with their grant for the API). */
 export function issuerSeedClients(audience: string = LOCAL.audience) {

@@ -1,5 +1,6 @@
 import type { Database } from "../lib/db/client";
-import { DEMO_MACHINE_CLIENTS, DEMO_PEOPLE } from "./demo-data";
+import { describeApiKey } from "../lib/gate/api-keys";
+import { DEMO_API_KEY, DEMO_MACHINE_CLIENTS, DEMO_PEOPLE } from "./demo-data";
 
 /**
  * Makes sure the demo people have a customer and a user row, and the demo machine clients are
@@ -36,4 +37,25 @@ export async function seedDemoData(db: Database): Promise<void> {
       update: { revokedAt: null },
     });
   }
+}
+
+/**
+ * Stores the demo API key for its owner's customer (after {@link seedDemoData}), as the dashboard stores
+ * a key: its visible start and SHA-256 only. Idempotent, and gives the key back if it was revoked. The
+ * key is public: seed it only where the local issuer is the issuer, never into a shared database.
+ */
+export async function seedDemoApiKey(db: Database): Promise<void> {
+  const { prefix, hash } = describeApiKey(DEMO_API_KEY.key);
+  const owner = await db.customer.findUniqueOrThrow({ where: { email: DEMO_API_KEY.ownerEmail } });
+  await db.apiKey.upsert({
+    where: { hash },
+    create: {
+      customerId: owner.id,
+      name: DEMO_API_KEY.name,
+      prefix,
+      hash,
+      scopes: [...DEMO_API_KEY.scopes],
+    },
+    update: { revokedAt: null, expiresAt: null },
+  });
 }

@@ -5,7 +5,7 @@
  * the multi-instance tests against several `next start` instances of that build (one on PGlite).
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { DEMO_MACHINE_CLIENTS } from "@/dev/demo-data";
+import { DEMO_API_KEY, DEMO_MACHINE_CLIENTS } from "@/dev/demo-data";
 import { localProductionSecrets } from "@/dev/production-secrets";
 import type { Config } from "@/lib/config/schema";
 import { ensureBrowser } from "./lib/browser";
@@ -105,6 +105,7 @@ function knownSecrets(config: Config, issued: string[]): KnownSecret[] {
     { name: "STRIPE_WEBHOOK_SECRET", value: config.stripe.webhookSecret },
     { name: "CRON_SECRET", value: config.cronSecret ?? "" },
     ...DEMO_MACHINE_CLIENTS.map((client) => ({ name: "demo client secret", value: client.clientSecret })),
+    { name: "demo API key", value: DEMO_API_KEY.key },
     ...issued.map((value) => ({ name: "client secret issued during the run", value })),
   ];
 }

@@ -3,6 +3,7 @@
  * (PGlite, or PostgreSQL with DATABASE_URL), keys made and revoked by the dashboard's own functions
  * (lib/auth/api-keys.ts). Every refusal asserts its status, challenge and problem type.
  */
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callApi, loadApp, startTestEnvironment, type App, type TestEnvironment } from "./app-harness";
 import { givePlan } from "./fixtures";
@@ -211,5 +212,37 @@ describe("the dashboard's key functions", () => {
     const [first] = await keys.listApiKeys(env.db, owner);
     await keys.revokeApiKey(env.db, owner, first?.id ?? "");
     await expect(newKey({}, owner)).resolves.toBeDefined();
+  });
+});
+
+describe("the demo key npm run dev seeds", () => {
+  it("calls the API as Alice's customer, stored by hash once however often it is seeded", async () => {
+    const { DEMO_API_KEY } = await import("@/dev/demo-data");
+    const { seedDemoApiKey, seedDemoData } = await import("@/dev/seed-database");
+    await seedDemoData(env.db);
+    await seedDemoApiKey(env.db);
+    await seedDemoApiKey(env.db);
+
+    const alice = await env.db.customer.findUniqueOrThrow({ where: { email: "alice@example.com" } });
+    const stored = await keys.listApiKeys(env.db, alice.id);
+    expect(stored.map(({ prefix, hash, scopes }) => ({ prefix, hash, scopes }))).toEqual([
+      {
+        prefix: "tg_test_LocalDem",
+        hash: createHash("sha256").update(DEMO_API_KEY.key).digest("hex"),
+        scopes: ["get:widgets"],
+      },
+    ]);
+    expect((await call(DEMO_API_KEY.key)).status).toBe(200);
+  });
+
+  it("is active again at the next seed (the next npm run dev) after a revocation on the dashboard", async () => {
+    const { seedDemoApiKey } = await import("@/dev/seed-database");
+    const alice = await env.db.customer.findUniqueOrThrow({ where: { email: "alice@example.com" } });
+    const [demoKey] = await keys.listApiKeys(env.db, alice.id);
+    await keys.revokeApiKey(env.db, alice.id, demoKey?.id ?? "");
+    await seedDemoApiKey(env.db);
+    expect(await env.db.apiKey.findMany({ where: { customerId: alice.id } })).toEqual([
+      expect.objectContaining({ id: demoKey?.id, revokedAt: null }),
+    ]);
   });
 });

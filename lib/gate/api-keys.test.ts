@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   createApiKeyVerifier,
+  describeApiKey,
   generateApiKey,
   hashApiKey,
   isApiKey,
@@ -29,6 +30,11 @@ describe("generateApiKey", () => {
     expect(new Set(keys).size).toBe(keys.length);
     const characters = new Set(keys.flatMap((key) => [...key.slice("tg_test_".length)]));
     expect(characters.size).toBe(62);
+  });
+
+  it("describes a key made elsewhere as it describes its own: visible start and SHA-256", () => {
+    const key = `tg_test_${"LocalDemo".repeat(4)}1234567`;
+    expect(describeApiKey(key)).toEqual({ key, prefix: "tg_test_LocalDem", hash: hashApiKey(key) });
   });
 
   it("tells keys from JWTs by their start", () => {

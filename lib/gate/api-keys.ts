@@ -37,9 +37,16 @@ export function generateApiKey(environment: ApiKeyEnvironment): NewApiKey {
     secret = BASE62.charAt(Number(value % 62n)) + secret;
     value /= 62n;
   }
-  const start = `${API_KEY_MARK}${environment}_`;
-  const key = start + secret;
-  return { key, prefix: key.slice(0, start.length + VISIBLE_CHARACTERS), hash: hashApiKey(key) };
+  return describeApiKey(`${API_KEY_MARK}${environment}_${secret}`);
+}
+
+/**
+ * A key with what is stored of it: its visible start (`tg_test_4f9Qx2Lm`) and its hash. For keys made
+ * elsewhere than {@link generateApiKey}, such as the fixed demo key `npm run dev` seeds.
+ */
+export function describeApiKey(key: string): NewApiKey {
+  const start = key.indexOf("_", API_KEY_MARK.length) + 1;
+  return { key, prefix: key.slice(0, start + VISIBLE_CHARACTERS), hash: hashApiKey(key) };
 }
 
 /**

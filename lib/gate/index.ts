@@ -5,6 +5,7 @@
  */
 export {
   createApiKeyVerifier,
+  describeApiKey,
   generateApiKey,
   hashApiKey,
   isApiKey,
