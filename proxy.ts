@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { admitRequest } from "@/lib/api/admit-request";
 import { getAuth0 } from "@/lib/auth/auth0";
+import { claimsOperatorRole, isOperatorPage } from "@/lib/auth/operator-claim";
 import { isSameOriginPath, signInUrl } from "@/lib/auth/return-to";
 import { getConfig } from "@/lib/config";
 import { contentSecurityPolicy, STRICT_TRANSPORT_SECURITY } from "@/lib/security/content-security-policy";
@@ -11,7 +12,9 @@ import { contentSecurityPolicy, STRICT_TRANSPORT_SECURITY } from "@/lib/security
 // the token again (lib/api/with-operation.ts), so a proxy bypass can never serve a request and no
 // header a client could forge is ever trusted.
 // Pages get the Auth0 SDK's routes and rolling session, a per-response CSP nonce, and the dashboard
-// a sign-in redirect (its pages check the session again themselves).
+// a sign-in redirect (its pages check the session again themselves). The operator's pages answer
+// anyone whose token does not claim the role with the app's 404 here: the dashboard's loading UI
+// streams with 200 before a page's own check (requireOperator) can refuse.
 export async function proxy(request: NextRequest) {
   const { pathname } = request.nextUrl;
   if (pathname === "/api/v1" || pathname.startsWith("/api/v1/")) {
@@ -41,9 +44,11 @@ async function pageProxy(request: NextRequest): Promise<NextResponse> {
   const authResponse = await auth0.middleware(request);
   if (pathname.startsWith("/auth/")) return noStoreIfSession(authResponse);
 
+  let notFound = false;
   if (pathname === "/dashboard" || pathname.startsWith("/dashboard/")) {
     const session = await auth0.getSession(request);
     if (!session) return NextResponse.redirect(new URL(signInUrl(pathname + search), request.url));
+    notFound = isOperatorPage(pathname) && !claimsOperatorRole(session.tokenSet.accessToken);
   }
 
   const config = getConfig();
@@ -56,7 +61,9 @@ async function pageProxy(request: NextRequest): Promise<NextResponse> {
   // Next reads the nonce from the request's CSP header and puts it on the scripts it renders.
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("content-security-policy", csp);
-  const response = NextResponse.next({ request: { headers: requestHeaders } });
+  const response = notFound
+    ? NextResponse.rewrite(new URL(NOT_FOUND_PATH, request.url), { request: { headers: requestHeaders } })
+    : NextResponse.next({ request: { headers: requestHeaders } });
   for (const cookie of authResponse.headers.getSetCookie()) response.headers.append("set-cookie", cookie);
   response.headers.set("content-security-policy", csp);
   if (config.production && config.auth.appBaseUrl.startsWith("https://")) {
@@ -64,6 +71,12 @@ async function pageProxy(request: NextRequest): Promise<NextResponse> {
   }
   return noStoreIfSession(response);
 }
+
+/**
+ * A path no page can have (a folder starting with `_` is private in the app router), so Next answers it
+ * with its not-found page and status 404 while the address bar keeps the requested URL.
+ */
+const NOT_FOUND_PATH = "/_operators-only";
 
 /** Where Checkout and the Customer Portal live: Stripe's hosts, or the local sandbox. */
 function stripeOrigins(apiUrl: string | undefined): string[] {

@@ -31,7 +31,8 @@ test("a person without the admin role has no Admin tab and gets not-found at its
   await expect(dashboardNav(page).getByRole("link", { name: "Overview" })).toBeVisible();
   await expect(dashboardNav(page).getByRole("link", { name: "Admin" })).toHaveCount(0);
   for (const path of ["/dashboard/admin", "/dashboard/admin/reconciliation"]) {
-    await page.goto(path);
+    // A real 404, answered by the proxy: the page's own check would come after the loading UI's 200.
+    expect((await page.goto(path))?.status()).toBe(404);
     await expect(page.getByText("This page could not be found.")).toBeVisible();
     await expect(page.getByRole("heading", { level: 1, name: /^(Admin|Reconciliation)$/ })).toHaveCount(0);
     await expect(page.getByText("alice@example.com")).toHaveCount(0);

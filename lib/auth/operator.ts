@@ -1,11 +1,11 @@
 import "server-only";
-import { decodeJwt } from "jose";
 import { notFound } from "next/navigation";
 import { cache } from "react";
 import { currentGate } from "@/lib/api/authenticate-call";
 import { getConfig } from "@/lib/config";
 import { isGateError, type Gate } from "@/lib/gate";
 import { log } from "@/lib/log";
+import { claimsOperatorRole } from "./operator-claim";
 import { getSession, sessionAccessToken } from "./session";
 
 /**
@@ -31,36 +31,16 @@ export async function holdsOperatorRole(
 }
 
 /**
- * Whether an access token, unverified, claims `role` in `claim` (a claim name, or a dot path as
- * GATE_ROLES_CLAIM allows). Only ever a reason to refuse early, never to admit: see isOperator.
- */
-export function claimsRole(accessToken: string, claim: string, role: string): boolean {
-  let value: unknown;
-  try {
-    value = decodeJwt(accessToken);
-  } catch {
-    return false;
-  }
-  const path =
-    typeof value === "object" && value !== null && Object.hasOwn(value, claim) ? [claim] : claim.split(".");
-  for (const segment of path) {
-    if (typeof value !== "object" || value === null || !Object.hasOwn(value, segment)) return false;
-    value = (value as Record<string, unknown>)[segment];
-  }
-  return Array.isArray(value) && value.includes(role);
-}
-
-/**
  * Whether the signed-in person is an operator (ADMIN_ROLE in their session's API access token); false
  * when signed out, without a token, or without GATE_ROLES_CLAIM. Deduplicated per request.
  */
 export const isOperator = cache(async (): Promise<boolean> => {
   const config = getConfig();
   const session = await getSession();
-  if (config.gate.rolesClaim === undefined || !session) return false;
+  if (!session) return false;
   // Every dashboard page asks (for the nav). A stored token that does not even claim the role settles
   // it with no refresh at Auth0, which a Server Component could not save; one that does is verified.
-  if (!claimsRole(session.tokenSet.accessToken, config.gate.rolesClaim, config.admin.role)) return false;
+  if (!claimsOperatorRole(session.tokenSet.accessToken)) return false;
   let accessToken: string;
   try {
     accessToken = await sessionAccessToken();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { claimsRole } from "./operator";
+import { claimsRole } from "./operator-claim";
 
 /** An unsigned JWT with these claims: claimsRole reads without verifying, as it only ever refuses. */
 const token = (claims: object) =>
