@@ -277,7 +277,11 @@ describe(`${INSTANCES} instance(s) on ${BACKEND}${REDIS ? " and Redis" : ""}`, (
         `kill: instance ${result.killedPort} SIGKILLed after 2 s of 6; ${result.served} × 2xx, ${result.lostAnswers} answers lost with it, other ${JSON.stringify(result.otherStatuses)}`,
       );
       expect(result.served).toBeGreaterThan(100);
-      expect(result.otherStatuses).toEqual({});
+      // The load customers are on Free (5 calls a second, times RATE_LIMIT_SCALE): on a quiet machine
+      // three callers each can outrun it, and a 429 is a refusal that bills nothing. Any other answer
+      // (a 5xx above all) would be an instance's death reaching a caller.
+      const { 429: _rateLimited, ...unexpected } = result.otherStatuses;
+      expect(unexpected).toEqual({});
     },
   );
 
