@@ -117,7 +117,10 @@ async function main(): Promise<void> {
     "Reports exporter",
     async () =>
       check(
-        await dashboard.page.getByRole("checkbox", { name: /export:reports/ }).isChecked(),
+        await dashboard.page
+          .getByRole("region", { name: "Create a machine client" })
+          .getByRole("checkbox", { name: /export:reports/ })
+          .isChecked(),
         "export:reports is not offered",
       ),
   );
