@@ -23,4 +23,8 @@ export const LOCAL = {
   stripeWebhookSecret: "whsec_tollgate_local",
   stripeEventDestinationSecret: "whsec_tollgate_local_events",
   cronSecret: "local-cron-secret",
+  /** The local mail catcher's SMTP server; its page listing received mail is at the next port. */
+  smtpUrl: "smtp://localhost:4025",
+  mailCatcherUrl: "http://localhost:4026",
+  emailFrom: "Tollgate <no-reply@tollgate.local>",
 } as const;

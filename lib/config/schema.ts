@@ -42,6 +42,21 @@ const redisUrl = z
   .url()
   .refine((v) => /^rediss?:$/.test(new URL(v).protocol), "must be redis:// or rediss://");
 
+const LOOPBACK_SMTP = (value: string) => LOOPBACK.has(new URL(value).hostname);
+const smtpUrl = z
+  .url()
+  .refine(
+    (v) => /^smtps?:$/.test(new URL(v).protocol),
+    "must be smtp://user:pass@host:587 or smtps://user:pass@host:465",
+  );
+/** A mailbox as RFC 5322 writes it: `billing@example.com` or `Example <billing@example.com>`. */
+const mailbox = z
+  .string()
+  .regex(
+    /^(?:[^<>@\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/,
+    "an address such as Example <billing@example.com>",
+  );
+
 const seconds = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
 const csv = (fallback: string) =>
   z
@@ -126,6 +141,12 @@ const envSchema = z.object({
   ),
   TOLLGATE_LOCAL_STRIPE_URL: optional(localServiceUrl),
   CRON_SECRET: optional(z.string().min(16, "at least 16 characters")),
+
+  SMTP_URL: optional(smtpUrl),
+  EMAIL_FROM: optional(mailbox),
+  TOLLGATE_LOCAL_SMTP_URL: optional(
+    smtpUrl.refine((v) => LOOPBACK_SMTP(v) && new URL(v).port !== "", "must be smtp://localhost:<port>"),
+  ),
 });
 
 const HINTS: Record<string, string> = {
@@ -142,6 +163,10 @@ const HINTS: Record<string, string> = {
   STRIPE_WEBHOOK_SECRET: "Stripe dashboard > Developers > Webhooks > signing secret",
   STRIPE_EVENT_DESTINATION_SECRET: "Stripe dashboard > Developers > Event destinations > signing secret",
   CRON_SECRET: "generate with: openssl rand -hex 32",
+  SMTP_URL: "your mail provider's SMTP relay, e.g. smtps://user:password@smtp.example.com:465",
+  EMAIL_FROM: "the sender of Tollgate's emails, e.g. Example <billing@example.com>",
+  TOLLGATE_LOCAL_SMTP_URL:
+    "where the local mail catcher listens, e.g. smtp://localhost:4025 (npm run dev sets it)",
   PORT: "the port the app listens on, e.g. 3100",
   TOLLGATE_LOCAL_ISSUER_URL:
     "where the local issuer listens, e.g. http://localhost:4010/ (npm run dev sets it)",
@@ -217,6 +242,23 @@ function databaseConfig(env: z.infer<typeof envSchema>, serverless: boolean): Da
   };
 }
 
+/** The SMTP relay emails are sent through, or none (emails off). */
+export interface EmailConfig {
+  smtpUrl: string | undefined;
+  from: string;
+  requireTls: boolean;
+}
+
+function emailConfig(env: z.infer<typeof envSchema>, mode: Mode): EmailConfig {
+  const smtpUrl =
+    env.SMTP_URL ?? (mode === "local" ? (env.TOLLGATE_LOCAL_SMTP_URL ?? LOCAL.smtpUrl) : undefined);
+  return {
+    smtpUrl,
+    from: env.EMAIL_FROM ?? LOCAL.emailFrom,
+    requireTls: smtpUrl !== undefined && new URL(smtpUrl).protocol === "smtp:" && !LOOPBACK_SMTP(smtpUrl),
+  };
+}
+
 export type Config = ReturnType<typeof buildConfig>;
 
 /**
@@ -279,6 +321,7 @@ function buildConfig(env: z.infer<typeof envSchema>) {
         "or TOLLGATE_ALLOW_LOCAL_IN_PRODUCTION=1 to run the local services on purpose",
     );
   }
+  if (env.SMTP_URL && mode === "connected") require("EMAIL_FROM", "SMTP_URL is set");
   if (env.NODE_ENV === "production") problems.push(...productionProblems(env));
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -402,6 +445,12 @@ function buildConfig(env: z.infer<typeof envSchema>) {
       /** How long one run may keep sending before it stops and leaves the rest to the next. */
       budgetSeconds: env.USAGE_REPORT_BUDGET_SECONDS,
     },
+    /**
+     * Where emails go: an SMTP relay, or in local mode the local mail catcher (`npm run dev` starts
+     * it). Unset outside local mode: no email is sent. Plain smtp:// to another host must upgrade
+     * with STARTTLS, so a password never crosses the network in clear.
+     */
+    email: emailConfig(env, mode),
     cronSecret: env.CRON_SECRET ?? (env.NODE_ENV === "production" ? undefined : LOCAL.cronSecret),
   };
 }

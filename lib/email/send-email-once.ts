@@ -1,0 +1,127 @@
+import "server-only";
+import type { Database } from "@/lib/db";
+import { log, scrub } from "@/lib/log";
+import { getMailer, type Mailer } from "./mailer";
+
+/** What an email is about: one row per cause, so the same cause never sends twice. */
+export interface EmailToSend {
+  /** The event that sends it, e.g. `invitation:<id>` or `payment_failed:<invoice id>`. */
+  cause: string;
+  /** The template, e.g. "invitation"; for logs and the row. */
+  kind: string;
+  customerId?: string | null;
+  /** One address, or several separated by commas. */
+  to: string;
+  subject: string;
+  text: string;
+  html?: string | null;
+}
+
+/** What `sendEmailOnce` did. `failed` messages are retried by `sendPendingEmails`. */
+export type SendOutcome =
+  { status: "sent" } | { status: "duplicate" } | { status: "failed"; error: string } | { status: "disabled" };
+
+/** Attempts at one message before it is given up (each run of the email job makes at most one). */
+export const MAX_EMAIL_ATTEMPTS = 6;
+/** A first attempt that neither succeeded nor failed by then died with its process: retry it. */
+const ABANDONED_AFTER_MS = 10 * 60_000;
+
+/**
+ * Records an email under its cause and sends it, once: a second call with the same cause, at the
+ * same time or a year later, finds the row and sends nothing. The row is written before the send
+ * (INSERT ... ON CONFLICT DO NOTHING), so a failed send is kept with its error and retried by
+ * `sendPendingEmails` with exactly the content first rendered.
+ *
+ * @example await sendEmailOnce(db, { cause: `invitation:${id}`, kind: "invitation", to, ...invitationEmail(...) })
+ */
+export async function sendEmailOnce(
+  db: Database,
+  email: EmailToSend,
+  mailer: Mailer | null = getMailer(),
+): Promise<SendOutcome> {
+  if (!mailer) {
+    log.warn("email.disabled", { kind: email.kind, cause: email.cause });
+    return { status: "disabled" };
+  }
+  // The inserter owns the first attempt (attempts = 1), so no retry run sends it meanwhile.
+  const { count } = await db.emailMessage.createMany({
+    data: [
+      {
+        cause: email.cause,
+        kind: email.kind,
+        customerId: email.customerId ?? null,
+        to: email.to,
+        subject: email.subject,
+        text: email.text,
+        html: email.html ?? null,
+        attempts: 1,
+      },
+    ],
+    skipDuplicates: true,
+  });
+  if (count === 0) return { status: "duplicate" };
+  return deliver(db, mailer, { ...email, html: email.html ?? null });
+}
+
+async function deliver(
+  db: Database,
+  mailer: Mailer,
+  email: Pick<EmailToSend, "cause" | "kind" | "to" | "subject" | "text" | "html">,
+): Promise<SendOutcome> {
+  try {
+    await mailer.send(email);
+  } catch (error) {
+    // Kept short and scrubbed: the row is readable by operators, and an SMTP error may quote input.
+    const message = scrub(error instanceof Error ? error.message : String(error)).slice(0, 500);
+    await db.emailMessage.update({ where: { cause: email.cause }, data: { lastError: message } });
+    log.warn("email.failed", { kind: email.kind, cause: email.cause, error: message });
+    return { status: "failed", error: message };
+  }
+  await db.emailMessage.update({
+    where: { cause: email.cause },
+    data: { sentAt: new Date(), lastError: null },
+  });
+  log.info("email.sent", { kind: email.kind, cause: email.cause });
+  return { status: "sent" };
+}
+
+/** What one retry run did. */
+export interface PendingEmailsSummary {
+  sent: number;
+  failed: number;
+}
+
+/**
+ * Retries emails whose send failed (or whose first attempt died with its process), one attempt each
+ * per run, up to MAX_EMAIL_ATTEMPTS. Run one at a time (the email job's lease): each retry claims its
+ * row by bumping `attempts` from the value it read, so an overlapping run would skip it anyway.
+ */
+export async function sendPendingEmails(
+  db: Database,
+  mailer: Mailer | null = getMailer(),
+  options: { limit?: number; now?: Date } = {},
+): Promise<PendingEmailsSummary> {
+  const summary = { sent: 0, failed: 0 };
+  if (!mailer) return summary;
+  const now = options.now ?? new Date();
+  const pending = await db.emailMessage.findMany({
+    where: {
+      sentAt: null,
+      attempts: { lt: MAX_EMAIL_ATTEMPTS },
+      OR: [{ lastError: { not: null } }, { createdAt: { lt: new Date(now.getTime() - ABANDONED_AFTER_MS) } }],
+    },
+    orderBy: { createdAt: "asc" },
+    take: options.limit ?? 50,
+  });
+  for (const row of pending) {
+    const claimed = await db.emailMessage.updateMany({
+      where: { cause: row.cause, sentAt: null, attempts: row.attempts },
+      data: { attempts: { increment: 1 } },
+    });
+    if (claimed.count === 0) continue;
+    const outcome = await deliver(db, mailer, row);
+    if (outcome.status === "sent") summary.sent += 1;
+    else summary.failed += 1;
+  }
+  return summary;
+}
