@@ -3,7 +3,7 @@ import { describeApiKey } from "../lib/gate/api-keys";
 import { DEMO_API_KEY, DEMO_MACHINE_CLIENTS, DEMO_PEOPLE } from "./demo-data";
 
 /**
- * Makes sure the demo people have a customer and a user row, and the demo machine clients are
+ * Makes sure the demo people have a customer (a team they own) and a user row, and the demo machine clients are
  * registered to their owner's customer. Idempotent: run on every `npm run dev` and before e2e tests.
  */
 export async function seedDemoData(db: Database): Promise<void> {
@@ -13,7 +13,7 @@ export async function seedDemoData(db: Database): Promise<void> {
       create: { email: person.email },
       update: {},
     });
-    await db.user.upsert({
+    const user = await db.user.upsert({
       where: { auth0UserId: person.auth0UserId },
       create: {
         auth0UserId: person.auth0UserId,
@@ -22,6 +22,11 @@ export async function seedDemoData(db: Database): Promise<void> {
         customerId: customer.id,
       },
       update: {},
+    });
+    // Each demo person owns a team of one, their own customer; invitations add them to others'.
+    await db.membership.createMany({
+      data: [{ userId: user.id, customerId: customer.id, role: "owner" }],
+      skipDuplicates: true,
     });
   }
   for (const client of DEMO_MACHINE_CLIENTS) {

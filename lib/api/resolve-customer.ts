@@ -14,7 +14,8 @@ const callerCache = () => instanceCache<{ customerId: string | null }>("caller")
 const lastUsedWrites = () => processSingleton("caller:last-used", () => new Map<string, number>());
 
 /**
- * The customer a verified caller acts for: people through the users table (`sub` = Auth0 user id),
+ * The customer a verified caller acts for: people through the users table (`sub` = Auth0 user id; their
+ * active team, if they are still its member),
  * machines through the API clients table (`sub` = `<client_id>@clients`), refusing revoked clients.
  * Answers are reused for `CALLER_CACHE_SECONDS` (2 s); `forgetCaller` drops one at once here and,
  * through Redis, on every other instance, so a revocation holds everywhere within that bound.
@@ -46,11 +47,14 @@ export async function resolveCustomer(
       touchClient(db, clientId, now);
     }
   } else {
+    // A person acts for their active team, and only while they are still a member of it.
     const user = await db.user.findUnique({
       where: { auth0UserId: caller.subject },
-      select: { customerId: true },
+      select: { customerId: true, memberships: { select: { customerId: true } } },
     });
-    customerId = user?.customerId ?? null;
+    customerId = user?.memberships.some((team) => team.customerId === user.customerId)
+      ? user.customerId
+      : null;
   }
   cache.set(caller.subject, { customerId }, now);
   return customerId;

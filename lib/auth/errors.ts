@@ -26,7 +26,24 @@ export type AuthErrorCode =
   | "ERR_MANAGEMENT_REQUEST_FAILED"
   | "ERR_MANAGEMENT_RESPONSE_INVALID"
   /** Auth0's Management API is over its rate limit for longer than is worth waiting. */
-  | "ERR_MANAGEMENT_RATE_LIMITED";
+  | "ERR_MANAGEMENT_RATE_LIMITED"
+  // Teams (lib/teams): the person's role in the active team does not allow the action...
+  | "ERR_PERMISSION_DENIED"
+  /** ...the team is not one of theirs (switching), or they belong to no team any more. */
+  | "ERR_NOT_A_MEMBER"
+  /** No member of the acting team has this id (another team's member looks the same). */
+  | "ERR_MEMBER_NOT_FOUND"
+  /** The change would leave the team without an owner. */
+  | "ERR_LAST_OWNER"
+  | "ERR_ALREADY_A_MEMBER"
+  | "ERR_TOO_MANY_INVITATIONS"
+  /** No invitation has this link's token, or (for revoke and resend) the acting team has none with this id. */
+  | "ERR_INVITATION_NOT_FOUND"
+  | "ERR_INVITATION_EXPIRED"
+  | "ERR_INVITATION_REVOKED"
+  | "ERR_INVITATION_USED"
+  /** The signed-in person's verified email is not the one invited. */
+  | "ERR_INVITATION_WRONG_EMAIL";
 
 /**
  * The base class of lib/auth's errors: a stable `code`, a `message` that says what to do (safe to show

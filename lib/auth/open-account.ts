@@ -3,16 +3,25 @@ import type Stripe from "stripe";
 import { ensureStripeCustomer } from "@/lib/billing/ensure-stripe-customer";
 import type { Database } from "@/lib/db";
 import { log } from "@/lib/log";
+import { loadActiveTeam, type TeamChoice } from "@/lib/teams/active-team";
+import type { Role } from "@/lib/teams/roles";
 import { EmailNotVerifiedError, MissingEmailError } from "./errors";
 import type { ManagementApi } from "./management";
 
-/** The signed-in person and the customer they act for. */
+/** The signed-in person and the team (customer) they act for, with their role in it. */
 export interface Account {
   auth0UserId: string;
+  /** The person's users row. */
+  userId: string;
   email: string;
   name: string | null;
+  /** The active team: the customer whose plan, keys, clients and usage the person sees and acts on. */
   customerId: string;
   stripeCustomerId: string;
+  teamName: string;
+  role: Role;
+  /** Every team of theirs, the active one included. */
+  teams: TeamChoice[];
 }
 
 /** The ID token claims the session keeps (`session.user`); values are the identity provider's. */
@@ -32,8 +41,8 @@ export function isEmailVerified(user: Pick<SessionUser, "email_verified">): bool
 }
 
 /**
- * The person's account, creating their customer and Stripe customer on first use
- * (`ensureStripeCustomer`: one indexed read after the first time).
+ * The person's account, creating their customer (a team of one they own) and Stripe customer on first
+ * use (`ensureStripeCustomer`: one indexed read after the first time), acting for their active team.
  *
  * Before anything is written the email must be verified: emails are unique, so an account opened for
  * an unproven address would lock its real owner out, and anyone could script free accounts (each a
@@ -43,6 +52,7 @@ export function isEmailVerified(user: Pick<SessionUser, "email_verified">): bool
  * @throws {MissingEmailError} the session holds no email.
  * @throws {EmailNotVerifiedError} the email is not verified; nothing was written anywhere.
  * @throws {EmailTakenError} the email belongs to another account.
+ * @throws {TeamError} ERR_NOT_A_MEMBER: the person was removed from every team of theirs.
  */
 export async function openAccount(
   user: SessionUser,
@@ -68,11 +78,18 @@ export async function openAccount(
       }),
     );
   }
+  // The active team may not be the person's own customer (teams), nor the one they last used (removed).
+  const team = await loadActiveTeam(deps.db, sub);
+  if (!team.stripeCustomerId) throw new MissingEmailError();
   return {
     auth0UserId: sub,
+    userId: team.userId,
     email,
     name,
-    customerId: customer.id,
-    stripeCustomerId: customer.stripeCustomerId,
+    customerId: team.customerId,
+    stripeCustomerId: team.stripeCustomerId,
+    teamName: team.teamName,
+    role: team.role,
+    teams: team.teams,
   };
 }

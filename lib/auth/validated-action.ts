@@ -3,6 +3,8 @@ import type { SessionData } from "@auth0/nextjs-auth0/types";
 import { unstable_rethrow } from "next/navigation";
 import { z } from "zod";
 import { log } from "@/lib/log";
+import { PermissionDeniedError } from "@/lib/teams/errors";
+import { can, type Permission } from "@/lib/teams/roles";
 import { AuthError, type AuthErrorCode } from "./errors";
 import { requireAccount, requireSession, type Account } from "./session";
 
@@ -16,6 +18,19 @@ export type ActionState<Done> = { status: "idle" } | ActionError | Done;
 export interface ActionFailure {
   event: string;
   message: string;
+}
+
+/** How an action is refused before it reads its input: `authorize` throws an AuthError to refuse. */
+export interface ActionOptions<Identity> extends ActionFailure {
+  authorize?: (identity: Identity) => void;
+}
+
+/**
+ * What an account's action needs of the person's role in the active team (lib/teams/roles.ts), or
+ * `null` for an action any member may take (switching teams, leaving one).
+ */
+export interface AccountActionOptions extends ActionFailure {
+  permission: Permission | null;
 }
 
 /** The schema of an action that reads no input (a button without fields). */
@@ -33,19 +48,26 @@ export function repeatedField<T extends z.ZodType>(list: T) {
 
 /**
  * Wraps a server action (nextjs/saas-starter's `validatedActionWithUser`): `identify` runs first (its
- * redirects and errors pass through), then `schema` parses the form's fields (a refusal names the first
- * problem), then `action` runs. The one error path: an AuthError it throws becomes its message and
- * code; anything else is logged as `failure.event` and shown as `failure.message`; redirects pass on.
+ * redirects and errors pass through), then `failure.authorize` may refuse the identity, then `schema`
+ * parses the form's fields (a refusal names the first problem), then `action` runs. The one error
+ * path: an AuthError it throws becomes its message and code; anything else is logged as
+ * `failure.event` and shown as `failure.message`; redirects pass on.
  */
 export function validatedActionFor<Identity, S extends z.ZodType, R>(
   identify: () => Promise<Identity>,
   schema: S,
   action: (input: z.output<S>, identity: Identity) => Promise<R>,
-  failure: ActionFailure,
+  failure: ActionOptions<Identity>,
 ) {
   // Both arguments are optional so that a button can call an action without input directly.
   return async (_previous?: unknown, form?: FormData): Promise<R | ActionError> => {
     const identity = await identify();
+    try {
+      failure.authorize?.(identity);
+    } catch (error) {
+      if (error instanceof AuthError) return { status: "error", message: error.message, code: error.code };
+      throw error;
+    }
     const parsed = schema.safeParse(form ? formFields(form) : {});
     if (!parsed.success) {
       return { status: "error", message: parsed.error.issues[0]?.message ?? "Check the form and try again." };
@@ -64,14 +86,29 @@ export function validatedActionFor<Identity, S extends z.ZodType, R>(
 
 /**
  * A server action for the signed-in person's account (signed out: to sign-in; email not verified: to
- * the verify page), with its input parsed by `schema`; see {@link validatedActionFor}.
+ * the verify page), refused unless their role in the active team allows `options.permission`, with
+ * its input parsed by `schema`; see {@link validatedActionFor}.
  */
 export function validatedActionWithAccount<S extends z.ZodType, R>(
   schema: S,
   action: (input: z.output<S>, account: Account) => Promise<R>,
-  failure: ActionFailure,
+  options: AccountActionOptions,
 ) {
-  return validatedActionFor(requireAccount, schema, action, failure);
+  return validatedActionFor(requireAccount, schema, action, {
+    ...options,
+    authorize: (account) => authorizeAccount(account, options.permission),
+  });
+}
+
+/**
+ * Refuses an account whose role in the active team does not allow `permission` (null: any member).
+ *
+ * @throws {PermissionDeniedError} ERR_PERMISSION_DENIED
+ */
+export function authorizeAccount(account: Pick<Account, "role">, permission: Permission | null): void {
+  if (permission !== null && !can(account.role, permission)) {
+    throw new PermissionDeniedError(account.role, permission);
+  }
 }
 
 /**

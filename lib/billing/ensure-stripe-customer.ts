@@ -111,6 +111,11 @@ async function linkCustomer(
     });
     const linked = await tx.user.findUnique({ where: { auth0UserId: user.auth0UserId } });
     if (linked?.customerId !== customer.id) throw new EmailTakenError();
+    // A new account is a team of one: its person owns it.
+    await tx.membership.createMany({
+      data: [{ userId: linked.id, customerId: customer.id, role: "owner" }],
+      skipDuplicates: true,
+    });
     return customer;
   });
 }

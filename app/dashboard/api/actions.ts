@@ -46,7 +46,11 @@ export const createClientAction = validatedActionWithAccount(
     revalidatePath("/dashboard/api");
     return { status: "created", name: client.name, clientId: client.clientId, clientSecret, scopes };
   },
-  { event: "dashboard.client_action_failed", message: "The client could not be created. Try again." },
+  {
+    permission: "keys:manage",
+    event: "dashboard.client_action_failed",
+    message: "The client could not be created. Try again.",
+  },
 );
 
 export type RevokeClientState = ActionState<{ status: "revoked"; message: string }>;
@@ -62,7 +66,11 @@ export const revokeClientAction = validatedActionWithAccount(
     revalidatePath("/dashboard/api");
     return { status: "revoked", message: `${client.name} is revoked; its tokens no longer work.` };
   },
-  { event: "dashboard.client_action_failed", message: "The client could not be revoked. Try again." },
+  {
+    permission: "keys:manage",
+    event: "dashboard.client_action_failed",
+    message: "The client could not be revoked. Try again.",
+  },
 );
 
 export type TokenState = ActionState<{ status: "ok"; token: string }>;
@@ -77,6 +85,7 @@ export const revealTokenAction = validatedActionWithAccount(
     return { status: "ok", token };
   },
   {
+    permission: "keys:manage",
     event: "dashboard.client_action_failed",
     message: "Your API token could not be read. Sign out and sign in again.",
   },
@@ -118,7 +127,11 @@ export const createKeyAction = validatedActionWithAccount(
     revalidatePath("/dashboard/api");
     return { status: "created", name: apiKey.name, key, scopes: apiKey.scopes };
   },
-  { event: "dashboard.key_action_failed", message: "The key could not be created. Try again." },
+  {
+    permission: "keys:manage",
+    event: "dashboard.key_action_failed",
+    message: "The key could not be created. Try again.",
+  },
 );
 
 export type RevokeKeyState = ActionState<{ status: "revoked"; message: string }>;
@@ -131,5 +144,9 @@ export const revokeKeyAction = validatedActionWithAccount(
     revalidatePath("/dashboard/api");
     return { status: "revoked", message: `${apiKey.name} is revoked; calls with it are refused.` };
   },
-  { event: "dashboard.key_action_failed", message: "The key could not be revoked. Try again." },
+  {
+    permission: "keys:manage",
+    event: "dashboard.key_action_failed",
+    message: "The key could not be revoked. Try again.",
+  },
 );

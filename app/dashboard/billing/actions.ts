@@ -46,7 +46,11 @@ export const checkoutAction = validatedActionWithAccount(
       }),
     );
   },
-  { event: "dashboard.checkout_failed", message: "Checkout could not be started. Try again in a moment." },
+  {
+    permission: "billing:manage",
+    event: "dashboard.checkout_failed",
+    message: "Checkout could not be started. Try again in a moment.",
+  },
 );
 
 // Server action – open the Stripe Customer Portal for the signed-in customer
@@ -60,6 +64,7 @@ export const portalAction = validatedActionWithAccount(
       }),
     ),
   {
+    permission: "billing:manage",
     event: "dashboard.portal_failed",
     message: "The billing portal could not be opened. Try again in a moment.",
   },
