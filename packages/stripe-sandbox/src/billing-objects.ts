@@ -2,7 +2,20 @@
  * The billing objects the sandbox serves (subscriptions and their items, invoices and their lines,
  * Checkout and portal sessions), on the wire as objects.ts describes.
  */
-import type { ListObject, Metadata, PlanObject, PriceObject } from "./objects";
+import type { AddressObject, ListObject, Metadata, PlanObject, PriceObject } from "./objects";
+
+/** Stripe Tax on a subscription or invoice: on when the Checkout Session asked for `automatic_tax`. */
+export interface AutomaticTaxObject {
+  disabled_reason: null;
+  enabled: boolean;
+  liability: { type: "self" } | null;
+}
+
+/** What a discount took off an invoice or one of its lines. */
+export interface DiscountAmountObject {
+  amount: number;
+  discount: string;
+}
 
 export interface SubscriptionItemObject {
   id: string;
@@ -29,7 +42,7 @@ export interface SubscriptionObject {
   object: "subscription";
   application: null;
   application_fee_percent: null;
-  automatic_tax: { disabled_reason: null; enabled: false; liability: null };
+  automatic_tax: AutomaticTaxObject;
   billing_cycle_anchor: number;
   billing_mode: { flexible: null; type: "classic" };
   billing_thresholds: null;
@@ -82,7 +95,7 @@ export interface InvoiceLineItemObject {
   amount: number;
   currency: string;
   description: string | null;
-  discount_amounts: [];
+  discount_amounts: DiscountAmountObject[];
   discountable: boolean;
   discounts: string[];
   invoice: string | null;
@@ -129,7 +142,7 @@ export interface InvoiceObject {
   attempt_count: number;
   attempted: boolean;
   auto_advance: boolean;
-  automatic_tax: { disabled_reason: null; enabled: false; liability: null; provider: null; status: null };
+  automatic_tax: AutomaticTaxObject & { provider: "stripe" | null; status: "complete" | null };
   automatically_finalizes_at: number | null;
   billing_reason: InvoiceBillingReason;
   collection_method: "charge_automatically";
@@ -177,7 +190,7 @@ export interface InvoiceObject {
   subtotal_excluding_tax: number;
   test_clock: null;
   total: number;
-  total_discount_amounts: [];
+  total_discount_amounts: DiscountAmountObject[];
   total_excluding_tax: number;
   total_taxes: [];
   webhooks_delivered_at: number | null;
@@ -191,8 +204,13 @@ export interface CheckoutSessionObject {
   allow_promotion_codes: boolean | null;
   amount_subtotal: number;
   amount_total: number;
-  automatic_tax: { enabled: false; liability: null; provider: null; status: null };
-  billing_address_collection: null;
+  automatic_tax: {
+    enabled: boolean;
+    liability: { type: "self" } | null;
+    provider: "stripe" | null;
+    status: "complete" | "requires_location_inputs" | null;
+  };
+  billing_address_collection: "auto" | "required" | null;
   cancel_url: string | null;
   client_reference_id: string | null;
   client_secret: null;
@@ -210,7 +228,7 @@ export interface CheckoutSessionObject {
   customer: string | null;
   customer_creation: "always" | null;
   customer_details: {
-    address: null;
+    address: AddressObject | null;
     email: string | null;
     name: string | null;
     phone: null;
@@ -218,6 +236,7 @@ export interface CheckoutSessionObject {
     tax_ids: [];
   } | null;
   customer_email: string | null;
+  discounts: Array<{ coupon: string | null; promotion_code: string | null }> | null;
   expires_at: number;
   invoice: string | null;
   invoice_creation: null;

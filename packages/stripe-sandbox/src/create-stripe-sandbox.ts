@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { billingPortalRoutes } from "./api/billing-portal";
 import { checkoutRoutes } from "./api/checkout";
+import { couponRoutes } from "./api/coupons-and-promotion-codes";
 import { customerRoutes } from "./api/customers";
 import { eventRoutes, v2EventRoutes } from "./api/events";
 import { featureRoutes } from "./api/features-and-entitlements";
@@ -38,6 +39,7 @@ const V1_ROUTES: readonly ApiRoute[] = [
   ...priceRoutes,
   ...featureRoutes,
   ...meterRoutes,
+  ...couponRoutes,
   ...checkoutRoutes,
   ...billingPortalRoutes,
   ...subscriptionRoutes,

@@ -25,10 +25,20 @@ export interface DeletedObject {
   deleted: true;
 }
 
+/** A postal address, as Checkout collects one (`billing_address_collection=required`). */
+export interface AddressObject {
+  city: string | null;
+  country: string | null;
+  line1: string | null;
+  line2: string | null;
+  postal_code: string | null;
+  state: string | null;
+}
+
 export interface CustomerObject {
   id: string;
   object: "customer";
-  address: null;
+  address: AddressObject | null;
   balance: number;
   created: number;
   currency: string | null;
@@ -294,3 +304,59 @@ export type ThinEventObject = V2EventBase & {
   type: V2EventObject["type"];
   related_object?: V2RelatedObject;
 };
+
+export interface CouponObject {
+  id: string;
+  object: "coupon";
+  amount_off: number | null;
+  created: number;
+  currency: string | null;
+  duration: "forever" | "once" | "repeating";
+  duration_in_months: number | null;
+  livemode: false;
+  max_redemptions: number | null;
+  metadata: Metadata;
+  name: string | null;
+  percent_off: number | null;
+  redeem_by: number | null;
+  times_redeemed: number;
+  valid: boolean;
+}
+
+export interface PromotionCodeObject {
+  id: string;
+  object: "promotion_code";
+  active: boolean;
+  code: string;
+  created: number;
+  customer: string | null;
+  customer_account: null;
+  expires_at: number | null;
+  livemode: false;
+  max_redemptions: number | null;
+  metadata: Metadata;
+  promotion: { coupon: string; type: "coupon" };
+  restrictions: {
+    first_time_transaction: boolean;
+    minimum_amount: number | null;
+    minimum_amount_currency: string | null;
+  };
+  times_redeemed: number;
+}
+
+/** A coupon applied to a subscription (through a promotion code at Checkout). */
+export interface DiscountObject {
+  id: string;
+  object: "discount";
+  checkout_session: string | null;
+  customer: string | null;
+  customer_account: null;
+  end: number | null;
+  invoice: null;
+  invoice_item: null;
+  promotion_code: string | null;
+  source: { coupon: string; type: "coupon" };
+  start: number;
+  subscription: string | null;
+  subscription_item: null;
+}

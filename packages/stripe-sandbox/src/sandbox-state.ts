@@ -1,7 +1,9 @@
 import { readStateFile, writeStateFile } from "@tollgate/local-http";
 import { z } from "zod";
 import type {
+  CouponObject,
   CustomerObject,
+  DiscountObject,
   EventObject,
   FeatureObject,
   Metadata,
@@ -10,6 +12,7 @@ import type {
   PriceObject,
   PriceTierObject,
   ProductObject,
+  PromotionCodeObject,
   V2EventObject,
 } from "./objects";
 import type {
@@ -37,6 +40,8 @@ export interface CheckoutSessionRecord {
   session: CheckoutSessionObject;
   lineItems: Array<{ id: string; price: string; quantity: number | null }>;
   subscriptionData: { metadata: Metadata; trialPeriodDays: number | null; description: string | null };
+  /** `customer_update[address|name]=auto`: what the page's entries may overwrite on the customer. */
+  customerUpdate?: { address: boolean; name: boolean };
 }
 
 /** An attached product feature (`/v1/products/{id}/features`). */
@@ -124,6 +129,11 @@ const persistedSchema = z.object({
   pendingWebhooks: z.array(z.string()),
   idempotency: z.array(z.tuple([z.string(), record<IdempotencyRecord>()])),
   entitlements: z.array(z.tuple([z.string(), z.array(z.string())])),
+  /** Optional: state files written before promotion codes have none. */
+  coupons: z.array(record<CouponObject>()).optional(),
+  promotionCodes: z.array(record<PromotionCodeObject>()).optional(),
+  discounts: z.array(record<DiscountObject>()).optional(),
+  spentDiscounts: z.array(z.string()).optional(),
 });
 
 /** Events and meter events beyond these counts are dropped from the state file (Stripe keeps 30 days). */
@@ -169,6 +179,11 @@ export class SandboxState {
   readonly idempotency = new Map<string, IdempotencyRecord>();
   /** The feature ids each customer was last told it has, to emit summary events on change. */
   readonly entitlements = new Map<string, string[]>();
+  readonly coupons = new Map<string, CouponObject>();
+  readonly promotionCodes = new Map<string, PromotionCodeObject>();
+  readonly discounts = new Map<string, DiscountObject>();
+  /** Discounts of `duration: once` coupons that have taken their one invoice. */
+  readonly spentDiscounts = new Set<string>();
 
   constructor(private readonly stateFile?: string) {}
 
@@ -212,6 +227,10 @@ export class SandboxState {
     );
     for (const [key, value] of data.idempotency) this.idempotency.set(key, value);
     for (const [customer, features] of data.entitlements) this.entitlements.set(customer, features);
+    fill(this.coupons, data.coupons ?? []);
+    fill(this.promotionCodes, data.promotionCodes ?? []);
+    fill(this.discounts, data.discounts ?? []);
+    for (const id of data.spentDiscounts ?? []) this.spentDiscounts.add(id);
     return true;
   }
 
@@ -245,6 +264,10 @@ export class SandboxState {
       pendingEventNotifications: this.pendingEventNotifications,
       idempotency: [...this.idempotency],
       entitlements: [...this.entitlements],
+      coupons: [...this.coupons.values()],
+      promotionCodes: [...this.promotionCodes.values()],
+      discounts: [...this.discounts.values()],
+      spentDiscounts: [...this.spentDiscounts],
     };
     writeStateFile(this.stateFile, data);
   }
@@ -272,11 +295,15 @@ export class SandboxState {
       this.meterEventSessions,
       this.meterEventIdentifiers,
       this.v2Events,
+      this.coupons,
+      this.promotionCodes,
+      this.discounts,
     ] as Array<Map<string, unknown>>) {
       map.clear();
     }
     this.deletedCustomers.clear();
     this.cardOnFile.clear();
+    this.spentDiscounts.clear();
     this.meterEvents.length = 0;
     this.meterEventErrors.length = 0;
     this.pendingWebhooks = [];

@@ -54,6 +54,9 @@ export type _NoMeterFoundEventObject = Assert<
     Stripe.Events.V1BillingMeterNoMeterFoundEvent
   >
 >;
+export type _CouponObject = Assert<Fits<Sandbox.CouponObject, Stripe.Coupon>>;
+export type _PromotionCodeObject = Assert<Fits<Sandbox.PromotionCodeObject, Stripe.PromotionCode>>;
+export type _DiscountObject = Assert<Fits<Sandbox.DiscountObject, Stripe.Discount>>;
 export type _FeatureObject = Assert<Fits<Sandbox.FeatureObject, Stripe.Entitlements.Feature>>;
 export type _ProductFeatureObject = Assert<Fits<Sandbox.ProductFeatureObject, Stripe.ProductFeature>>;
 export type _ActiveEntitlementObject = Assert<

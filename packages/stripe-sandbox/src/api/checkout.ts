@@ -2,12 +2,14 @@
  * Checkout Sessions in subscription mode. The hosted page (`/checkout/{id}`) completes one with
  * completeCheckout, as Stripe's page does when the customer pays.
  */
+import { redeemablePromotionCode } from "../engine/discounts";
 import { charges } from "../engine/invoices";
 import type { SandboxEngine } from "../engine/sandbox-engine";
 import { createSubscription, validateItems } from "../engine/subscriptions";
 import type { CheckoutSessionObject } from "../billing-objects";
 import { invalidParam, missingParam, noSuch, unsupported } from "../errors";
 import { newId } from "../ids";
+import type { AddressObject } from "../objects";
 import type { CheckoutSessionRecord } from "../sandbox-state";
 import { newCustomer, storeCustomer } from "./customers";
 import { route, type ApiRoute } from "./route";
@@ -50,12 +52,30 @@ function amountDueToday(engine: SandboxEngine, record: CheckoutSessionRecord): n
 export function completeCheckout(
   engine: SandboxEngine,
   id: string,
-  input: { email?: string; name?: string } = {},
+  input: { email?: string; name?: string; promotionCode?: string; address?: Partial<AddressObject> } = {},
 ): string {
   const record = checkoutRecord(engine, id);
   const session = expireIfDue(engine, record);
   if (session.status !== "open")
     throw invalidParam("session", `This Checkout Session is ${session.status}.`, "checkout_session_not_open");
+  const typedCode = input.promotionCode?.trim();
+  if (typedCode && !session.allow_promotion_codes)
+    throw invalidParam("promotion_code", "This checkout does not accept promotion codes.");
+  const promotion = typedCode ? redeemablePromotionCode(engine, typedCode, session.customer) : undefined;
+  let address: AddressObject | null = null;
+  if (session.billing_address_collection === "required") {
+    const country = input.address?.country?.trim().toUpperCase();
+    if (!country || !/^[A-Z]{2}$/.test(country)) throw missingParam("address[country]");
+    const postal = input.address?.postal_code?.trim() || null;
+    address = {
+      city: null,
+      country,
+      line1: input.address?.line1?.trim() || null,
+      line2: null,
+      postal_code: postal,
+      state: null,
+    };
+  }
   let customerId = session.customer;
   if (!customerId) {
     const email = input.email || session.customer_email;
@@ -68,6 +88,9 @@ export function completeCheckout(
   }
   const customer = engine.customer(customerId);
   engine.state.cardOnFile.add(customer.id);
+  // customer_update[address|name]=auto: what was entered on the page is saved on the customer.
+  if (address && (record.customerUpdate?.address || !session.customer)) customer.address = address;
+  if (input.name && record.customerUpdate?.name) customer.name = input.name;
   const subscription = createSubscription(engine, {
     customer: customer.id,
     items: record.lineItems.map((item) => ({
@@ -77,17 +100,27 @@ export function completeCheckout(
     metadata: record.subscriptionData.metadata,
     description: record.subscriptionData.description,
     trialPeriodDays: record.subscriptionData.trialPeriodDays,
+    automaticTax: session.automatic_tax.enabled,
+    promotionCode: promotion,
+    checkoutSession: session.id,
   });
   const invoice = subscription.latest_invoice
     ? engine.state.invoices.get(subscription.latest_invoice)
     : undefined;
   session.status = "complete";
+  if (session.automatic_tax.enabled) session.automatic_tax.status = "complete";
   session.payment_status = (invoice?.amount_due ?? 0) > 0 ? "paid" : "no_payment_required";
   session.customer = customer.id;
   session.subscription = subscription.id;
   session.invoice = invoice?.id ?? null;
+  if (promotion) {
+    session.discounts = [{ coupon: promotion.promotion.coupon, promotion_code: promotion.id }];
+    const amountDiscount = invoice?.total_discount_amounts.reduce((sum, entry) => sum + entry.amount, 0) ?? 0;
+    session.total_details = { ...session.total_details, amount_discount: amountDiscount };
+    session.amount_total = Math.max(0, session.amount_total - amountDiscount);
+  }
   session.customer_details = {
-    address: null,
+    address: address ?? customer.address,
     email: customer.email,
     name: customer.name,
     phone: null,
@@ -140,6 +173,29 @@ export const checkoutRoutes: ApiRoute[] = [
       })),
     );
     const subscriptionData = params.object("subscription_data");
+    if (params.has("discounts")) throw unsupported("discounts", "discounts");
+    const trialDays = subscriptionData?.int("trial_period_days");
+    if (trialDays !== undefined && (trialDays < 1 || trialDays > 730))
+      throw invalidParam(
+        "subscription_data[trial_period_days]",
+        "`trial_period_days` must be at least 1 and at most 730.",
+      );
+    const automaticTax = params.object("automatic_tax")?.bool("enabled") ?? false;
+    const addressCollection =
+      params.enum("billing_address_collection", ["auto", "required"] as const) ?? null;
+    const customerUpdate = params.object("customer_update");
+    if (customerUpdate && !customerId)
+      throw invalidParam("customer_update", "`customer_update` can only be used with `customer`.");
+    const updateAddress = customerUpdate?.enum("address", ["auto", "never"] as const) === "auto";
+    const updateName = customerUpdate?.enum("name", ["auto", "never"] as const) === "auto";
+    // Stripe Tax needs the customer's location: an existing customer without an address must let
+    // Checkout save the one it collects (https://docs.stripe.com/tax/checkout).
+    if (automaticTax && customerId && !engine.customer(customerId).address && !updateAddress) {
+      throw invalidParam(
+        "customer_update[address]",
+        "Automatic tax calculation in Checkout requires a valid address on the Customer. Add a valid address to the Customer or set either `customer_update[address]` to 'auto' or `customer_update[shipping]` to 'auto' to save the address entered in Checkout to the Customer.",
+      );
+    }
     const now = engine.now();
     const id = newId("cs_test", 58);
     const record: CheckoutSessionRecord = {
@@ -151,8 +207,15 @@ export const checkoutRoutes: ApiRoute[] = [
         allow_promotion_codes: params.bool("allow_promotion_codes") ?? null,
         amount_subtotal: 0,
         amount_total: 0,
-        automatic_tax: { enabled: false, liability: null, provider: null, status: null },
-        billing_address_collection: null,
+        automatic_tax: automaticTax
+          ? {
+              enabled: true,
+              liability: { type: "self" },
+              provider: "stripe",
+              status: "requires_location_inputs",
+            }
+          : { enabled: false, liability: null, provider: null, status: null },
+        billing_address_collection: addressCollection,
         cancel_url: params.string("cancel_url") ?? null,
         client_reference_id: params.string("client_reference_id") ?? null,
         client_secret: null,
@@ -171,6 +234,7 @@ export const checkoutRoutes: ApiRoute[] = [
         customer_creation: customerId ? null : "always",
         customer_details: null,
         customer_email: customerEmail ?? null,
+        discounts: [],
         expires_at: params.int("expires_at") ?? now + CHECKOUT_TTL,
         invoice: null,
         invoice_creation: null,
@@ -201,6 +265,7 @@ export const checkoutRoutes: ApiRoute[] = [
         trialPeriodDays: subscriptionData?.int("trial_period_days") ?? null,
         description: subscriptionData?.string("description") ?? null,
       },
+      customerUpdate: { address: updateAddress, name: updateName },
     };
     const total = amountDueToday(engine, record);
     record.session.amount_subtotal = total;

@@ -7,6 +7,7 @@ import type { InvoiceBillingReason, InvoiceLineItemObject, InvoiceObject } from 
 import { newId } from "../ids";
 import type { PriceObject } from "../objects";
 import type { SubscriptionRecord } from "../sandbox-state";
+import { applyDiscounts } from "./discounts";
 import { usage } from "./meter-usage";
 import type { SandboxEngine } from "./sandbox-engine";
 
@@ -137,7 +138,12 @@ export function buildInvoice(
   created: number,
 ): InvoiceObject {
   const customer = engine.state.customers.get(subscription.customer);
-  const total = lines.reduce((sum, line) => sum + line.amount, 0);
+  const subtotal = lines.reduce((sum, line) => sum + line.amount, 0);
+  const discounts = applyDiscounts(engine, subscription, lines, created, { preview: reason === "upcoming" });
+  const total = subtotal - discounts.reduce((sum, entry) => sum + entry.amount, 0);
+  // Stripe Tax's figure needs tax registrations the sandbox does not have: it reflects the setting
+  // and computes no tax.
+  const tax = subscription.automatic_tax.enabled;
   return {
     id,
     object: "invoice",
@@ -152,7 +158,13 @@ export function buildInvoice(
     attempt_count: 0,
     attempted: false,
     auto_advance: reason !== "upcoming",
-    automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
+    automatic_tax: {
+      disabled_reason: null,
+      enabled: tax,
+      liability: tax ? { type: "self" } : null,
+      provider: tax ? "stripe" : null,
+      status: tax ? "complete" : null,
+    },
     automatically_finalizes_at: null,
     billing_reason: reason,
     collection_method: "charge_automatically",
@@ -163,7 +175,7 @@ export function buildInvoice(
     customer_name: customer?.name ?? null,
     default_payment_method: null,
     description: null,
-    discounts: [],
+    discounts: discounts.map((entry) => entry.discount),
     due_date: null,
     effective_at: null,
     ending_balance: null,
@@ -196,11 +208,11 @@ export function buildInvoice(
       paid_at: null,
       voided_at: null,
     },
-    subtotal: total,
-    subtotal_excluding_tax: total,
+    subtotal,
+    subtotal_excluding_tax: subtotal,
     test_clock: null,
     total,
-    total_discount_amounts: [],
+    total_discount_amounts: discounts,
     total_excluding_tax: total,
     total_taxes: [],
     webhooks_delivered_at: null,

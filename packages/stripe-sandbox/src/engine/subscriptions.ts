@@ -6,8 +6,9 @@ import { addInterval, nextPeriodEnd } from "../billing-math";
 import type { SubscriptionObject, SubscriptionStatus } from "../billing-objects";
 import { invalidParam } from "../errors";
 import { newId } from "../ids";
-import type { Metadata, PriceObject } from "../objects";
+import type { Metadata, PriceObject, PromotionCodeObject } from "../objects";
 import type { SubscriptionRecord } from "../sandbox-state";
+import { applyPromotionCode } from "./discounts";
 import { syncEntitlements } from "./entitlements";
 import { chargeInvoice } from "./invoices";
 import { changedFields, type SandboxEngine } from "./sandbox-engine";
@@ -77,6 +78,10 @@ export function createSubscription(
     metadata: Metadata;
     description: string | null;
     trialPeriodDays: number | null;
+    automaticTax?: boolean;
+    /** A code entered at Checkout: its coupon discounts the subscription's invoices. */
+    promotionCode?: PromotionCodeObject;
+    checkoutSession?: string;
   },
 ): SubscriptionRecord {
   const now = engine.now();
@@ -94,7 +99,9 @@ export function createSubscription(
     object: "subscription",
     application: null,
     application_fee_percent: null,
-    automatic_tax: { disabled_reason: null, enabled: false, liability: null },
+    automatic_tax: input.automaticTax
+      ? { disabled_reason: null, enabled: true, liability: { type: "self" } }
+      : { disabled_reason: null, enabled: false, liability: null },
     billing_cycle_anchor: trialEnd ?? now,
     billing_mode: { flexible: null, type: "classic" },
     billing_thresholds: null,
@@ -144,6 +151,8 @@ export function createSubscription(
     trial_start: trialEnd ? now : null,
   };
   engine.state.subscriptions.set(id, subscription);
+  if (input.promotionCode)
+    applyPromotionCode(engine, subscription, input.promotionCode, input.checkoutSession ?? null);
   const invoice = chargeInvoice(
     engine,
     subscription,

@@ -107,6 +107,17 @@ function renderCheckout(engine: SandboxEngine, id: string): { status: number; ht
   const trial = record.subscriptionData.trialPeriodDays
     ? `<p>Free trial: ${record.subscriptionData.trialPeriodDays} days.</p>`
     : "";
+  const promotion = session.allow_promotion_codes
+    ? `<p><label>Promotion code <input name="promotion_code" autocomplete="off"></label></p>`
+    : "";
+  const address =
+    session.billing_address_collection === "required"
+      ? `<fieldset><legend>Billing address</legend>
+<p><label>Country (two letters) <input name="country" required pattern="[A-Za-z]{2}" autocomplete="country" value="${escapeHtml(customer?.address?.country ?? "")}"></label></p>
+<p><label>Postal code <input name="postal_code" autocomplete="postal-code" value="${escapeHtml(customer?.address?.postal_code ?? "")}"></label></p>
+</fieldset>`
+      : "";
+  const tax = session.automatic_tax.enabled ? `<p>Tax is calculated from your billing address.</p>` : "";
   const total = (session.amount_total / 100).toFixed(2);
   const cancel = session.cancel_url
     ? `<p><a href="${escapeHtml(session.cancel_url)}">Cancel and go back</a></p>`
@@ -127,6 +138,9 @@ ${rows}
 ${trial}
 <form method="post" action="/checkout/${escapeHtml(id)}/pay">
 ${emailField}
+${address}
+${promotion}
+${tax}
 <p class="note">Card: 4242 4242 4242 4242 (simulated)</p>
 <button type="submit">Pay and subscribe</button>
 </form>
@@ -235,6 +249,11 @@ export async function handleHostedPage(
           completeCheckout(engine, id, {
             email: form.get("email") ?? undefined,
             name: form.get("name") ?? undefined,
+            promotionCode: form.get("promotion_code") ?? undefined,
+            address: {
+              country: form.get("country") ?? undefined,
+              postal_code: form.get("postal_code") ?? undefined,
+            },
           }),
         );
         redirect(res, location);
@@ -267,7 +286,12 @@ export async function handleHostedPage(
     send(
       res,
       status,
-      page("Error", `<h1>Could not complete this</h1><p role="alert">${escapeHtml(message)}</p>`),
+      page(
+        "Error",
+        `<h1>Could not complete this</h1><p role="alert">${escapeHtml(message)}</p>${
+          checkout ? `<p><a href="/checkout/${escapeHtml(checkout[1] ?? "")}">Back to checkout</a></p>` : ""
+        }`,
+      ),
     );
   }
   return true;
