@@ -5,6 +5,8 @@ import { catalog } from "./operations";
  * The plans: what each costs, grants and limits. `npm run setup:stripe` creates the paid ones in
  * Stripe, the webhook maps subscriptions back to them, and every call is checked against their
  * limits. Exactly one plan has no `stripe` prices: the plan of customers without a subscription.
+ * A paid plan may sell a year (`yearlyPrice`, its included units then count per year, 12 months'
+ * worth) and give a first subscription a free trial (`trialDays`).
  *
  * `features` are scopes of the catalog's operations; `catalog.scopes` grants every one, so a new
  * operation's scope reaches the paid plans without an edit here.
@@ -26,6 +28,12 @@ export const PLANS = {
       productId: "tollgate_pro",
       flatPrice: { lookupKey: "tollgate_pro_monthly", unitAmountCents: 2_900 },
       meteredPrice: { lookupKey: "tollgate_pro_units", unitAmountDecimalCents: "0.2" },
+      yearlyPrice: {
+        lookupKey: "tollgate_pro_yearly",
+        unitAmountCents: 29_000,
+        meteredLookupKey: "tollgate_pro_units_yearly",
+      },
+      trialDays: 14,
     },
   },
   scale: {
@@ -38,6 +46,11 @@ export const PLANS = {
       productId: "tollgate_scale",
       flatPrice: { lookupKey: "tollgate_scale_monthly", unitAmountCents: 19_900 },
       meteredPrice: { lookupKey: "tollgate_scale_units", unitAmountDecimalCents: "0.1" },
+      yearlyPrice: {
+        lookupKey: "tollgate_scale_yearly",
+        unitAmountCents: 199_000,
+        meteredLookupKey: "tollgate_scale_units_yearly",
+      },
     },
   },
 } as const satisfies Record<string, PlanDefinition>;

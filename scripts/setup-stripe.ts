@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   console.log(
     `Setting up the plans in ${config.stripe.mode === "local" ? "the local sandbox" : "Stripe"} (${target})`,
   );
-  const changes = await setupStripeProducts(getStripe());
+  // The demo promotion code (WELCOME20) is public: only the local sandbox gets it.
+  const changes = await setupStripeProducts(getStripe(), {
+    demoPromotionCode: config.stripe.mode === "local",
+  });
   for (const line of changes.created) console.log(`  created    ${line}`);
   for (const line of changes.updated) console.log(`  updated    ${line}`);
   console.log(`  unchanged  ${changes.unchanged.length} objects`);

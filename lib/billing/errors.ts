@@ -1,5 +1,9 @@
 /** Stable codes of billing errors; tests and callers branch on these, never on messages. */
-export type BillingErrorCode = "ERR_EMAIL_BELONGS_TO_ANOTHER_USER" | "ERR_CUSTOMER_LINK_CONFLICT";
+export type BillingErrorCode =
+  | "ERR_EMAIL_BELONGS_TO_ANOTHER_USER"
+  | "ERR_CUSTOMER_LINK_CONFLICT"
+  | "ERR_UNKNOWN_INTERVAL"
+  | "ERR_NO_ANNUAL_PRICE";
 
 /** The base class of billing errors: `code` is stable, `message` says what to do. */
 export class BillingError extends Error {

@@ -31,6 +31,15 @@ export interface StripePlan {
    * unit beyond the plan's included units (a graduated tiered price, `meteredTiers`).
    */
   meteredPrice: { lookupKey: string; unitAmountDecimalCents: string };
+  /**
+   * The annual price, when the plan sells one: the flat fee for a year (typically 10 months' worth)
+   * and the lookup key of its yearly metered price. Checkout cannot mix intervals on one subscription,
+   * so an annual subscription meters on a yearly price too: 12 months' included units at 0, then the
+   * same overage rate, billed at the end of the year.
+   */
+  yearlyPrice?: { lookupKey: string; unitAmountCents: number; meteredLookupKey: string };
+  /** Days of free trial a customer's first subscription to this plan gets (Stripe takes 1 to 730). */
+  trialDays?: number;
 }
 
 /** One plan: its name and pitch, the scopes it grants (`features`), its limits and its Stripe prices. */

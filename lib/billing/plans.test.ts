@@ -1,8 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { catalog } from "@/product/operations";
 import {
+  annualSaving,
+  checkPlanDefinitions,
   FEATURES,
   freePlanOf,
+  intervalOfPrices,
+  limitsFor,
+  pricesFor,
   graduatedChargeCents,
   meteredTiers,
   paidPlans,
@@ -54,8 +59,96 @@ describe("the plans", () => {
       plan.stripe.productId,
       plan.stripe.flatPrice.lookupKey,
       plan.stripe.meteredPrice.lookupKey,
+      ...(plan.stripe.yearlyPrice
+        ? [plan.stripe.yearlyPrice.lookupKey, plan.stripe.yearlyPrice.meteredLookupKey]
+        : []),
     ]);
     expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe("annual prices and trials", () => {
+  const pro = PLANS.pro as typeof PLANS.pro & { stripe: NonNullable<typeof PLANS.pro.stripe> };
+  const monthlyOnly = { ...pro, stripe: { ...pro.stripe, yearlyPrice: undefined } };
+
+  it("sells Pro monthly under its old lookup keys and yearly under its own", () => {
+    expect(pricesFor(pro, "month")).toEqual({
+      interval: "month",
+      flat: { lookupKey: "tollgate_pro_monthly", unitAmountCents: 2_900 },
+      meteredLookupKey: "tollgate_pro_units",
+    });
+    expect(pricesFor(pro, "year")).toEqual({
+      interval: "year",
+      flat: { lookupKey: "tollgate_pro_yearly", unitAmountCents: 29_000 },
+      meteredLookupKey: "tollgate_pro_units_yearly",
+    });
+  });
+
+  it.each([
+    ["week", "ERR_UNKNOWN_INTERVAL"],
+    ["", "ERR_UNKNOWN_INTERVAL"],
+    ["yearly", "ERR_UNKNOWN_INTERVAL"],
+  ])("refuses the interval %j with %s", (interval, code) => {
+    expect(() => pricesFor(pro, interval)).toThrow(expect.objectContaining({ code }));
+  });
+
+  it("refuses annual billing of a plan without an annual price, saying to choose monthly", () => {
+    expect(() => pricesFor(monthlyOnly, "year")).toThrow(
+      expect.objectContaining({ code: "ERR_NO_ANNUAL_PRICE", message: expect.stringMatching(/monthly/) }),
+    );
+    expect(annualSaving(monthlyOnly)).toBeNull();
+  });
+
+  it("includes 12 months' units in a year, and keeps the rate limit", () => {
+    expect(limitsFor(PLANS.pro, "year")).toEqual({ ...PLANS.pro.limits, includedUnits: 600_000 });
+    expect(limitsFor(PLANS.free, "year").hardCapUnits).toBe(12_000);
+    expect(limitsFor(PLANS.pro, "month")).toBe(PLANS.pro.limits);
+    expect(meteredTiers(pro, "year")[0]).toEqual({ upTo: 600_000, unitAmountDecimalCents: "0" });
+  });
+
+  it.each([
+    ["pro", 5_800, 2],
+    ["scale", 39_800, 2],
+  ] as const)("computes what a year of %s saves: %i cents, %i months", (plan, cents, months) => {
+    expect(annualSaving(PLANS[plan])).toEqual({ cents, months });
+  });
+
+  it.each<[string, PriceRef[], "month" | "year"]>([
+    [
+      "yearly prices",
+      [{ product: "p", lookup_key: null, recurring: { interval: "year", usage_type: "licensed" } }],
+      "year",
+    ],
+    ["monthly prices", [{ product: "p", lookup_key: null, recurring: { interval: "month" } }], "month"],
+    ["no recurring data", [{ product: "p", lookup_key: null }], "month"],
+  ])("reads the interval of %s", (_name, prices, interval) => {
+    expect(intervalOfPrices(prices)).toBe(interval);
+  });
+
+  it("finds the plan of an annual subscription by its yearly lookup keys", () => {
+    expect(planForPrices([{ product: "prod_x", lookup_key: "tollgate_scale_units_yearly" }])?.id).toBe(
+      "scale",
+    );
+  });
+
+  it.each([
+    ["a trial of 0 days", { trialDays: 0 }, /trialDays/],
+    ["a trial of 731 days", { trialDays: 731 }, /trialDays/],
+    ["a trial of half a day", { trialDays: 0.5 }, /trialDays/],
+    [
+      "an annual price of 0",
+      { yearlyPrice: { lookupKey: "a", unitAmountCents: 0, meteredLookupKey: "b" } },
+      /unitAmountCents/,
+    ],
+    [
+      "an annual lookup key another price has",
+      { yearlyPrice: { lookupKey: "tollgate_pro_monthly", unitAmountCents: 1, meteredLookupKey: "b" } },
+      /tollgate_pro_monthly is used twice/,
+    ],
+  ])("refuses %s in product/plans.ts", (_name, change, message) => {
+    const broken = { ...pro, stripe: { ...pro.stripe, ...change } };
+    expect(() => checkPlanDefinitions([broken])).toThrow(message);
+    expect(() => checkPlanDefinitions(PLAN_LIST)).not.toThrow();
   });
 });
 

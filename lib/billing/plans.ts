@@ -1,6 +1,7 @@
 import { catalog, SCOPE_NAMES } from "@/product/operations";
 import { API_UNITS } from "@/product/meters";
 import { PLANS as PLAN_DEFINITIONS } from "@/product/plans";
+import { BillingError } from "./errors";
 import type { PlanDefinition, PlanLimits, StripePlan } from "./plan-types";
 
 export type { PlanDefinition, PlanLimits, RateLimit, StripePlan } from "./plan-types";
@@ -54,6 +55,108 @@ export const PLAN_LIST: readonly Plan[] = Object.values(PLANS);
 /** The plan of customers without a live subscription: the one plan without Stripe prices. */
 export const FREE_PLAN: Plan = freePlanOf(PLAN_LIST);
 
+/** A subscription's billing interval: every price of it recurs monthly, or every one yearly. */
+export type BillingInterval = "month" | "year";
+export const BILLING_INTERVALS: readonly BillingInterval[] = ["month", "year"];
+
+/** Stripe's bounds on `subscription_data.trial_period_days`. */
+const MAX_TRIAL_DAYS = 730;
+
+/**
+ * Checks what the types cannot: trial days Stripe accepts and annual prices with their own lookup
+ * keys. Throws at start-up naming the plan, so a fork's typo never reaches Checkout.
+ */
+export function checkPlanDefinitions(plans: readonly Plan[]): void {
+  const keys = new Set<string>();
+  for (const plan of plans) {
+    if (!plan.stripe) continue;
+    const { trialDays, yearlyPrice, flatPrice, meteredPrice } = plan.stripe;
+    if (
+      trialDays !== undefined &&
+      !(Number.isInteger(trialDays) && trialDays >= 1 && trialDays <= MAX_TRIAL_DAYS)
+    ) {
+      throw new Error(
+        `product/plans.ts: ${plan.id}.stripe.trialDays must be a whole number of days from 1 to ${MAX_TRIAL_DAYS}`,
+      );
+    }
+    if (yearlyPrice && !(Number.isInteger(yearlyPrice.unitAmountCents) && yearlyPrice.unitAmountCents > 0)) {
+      throw new Error(
+        `product/plans.ts: ${plan.id}.stripe.yearlyPrice.unitAmountCents must be a positive whole number of cents`,
+      );
+    }
+    for (const key of [
+      flatPrice.lookupKey,
+      meteredPrice.lookupKey,
+      yearlyPrice?.lookupKey,
+      yearlyPrice?.meteredLookupKey,
+    ]) {
+      if (key === undefined) continue;
+      if (keys.has(key))
+        throw new Error(`product/plans.ts: the lookup key ${key} is used twice (${plan.id})`);
+      keys.add(key);
+    }
+  }
+}
+checkPlanDefinitions(PLAN_LIST);
+
+/** The lookup keys and amounts a plan is sold at for one interval. */
+export interface IntervalPrices {
+  interval: BillingInterval;
+  flat: { lookupKey: string; unitAmountCents: number };
+  meteredLookupKey: string;
+}
+
+/**
+ * A paid plan's prices for `interval`. Throws a BillingError `ERR_UNKNOWN_INTERVAL` for anything but
+ * "month" or "year", and `ERR_NO_ANNUAL_PRICE` for "year" on a plan without `yearlyPrice`.
+ */
+export function pricesFor(plan: Plan & { stripe: StripePlan }, interval: string): IntervalPrices {
+  if (interval === "month") {
+    return { interval, flat: plan.stripe.flatPrice, meteredLookupKey: plan.stripe.meteredPrice.lookupKey };
+  }
+  if (interval !== "year") {
+    throw new BillingError(
+      "ERR_UNKNOWN_INTERVAL",
+      `Choose monthly or annual billing ("month" or "year"), not "${interval}".`,
+    );
+  }
+  const yearly = plan.stripe.yearlyPrice;
+  if (!yearly) {
+    throw new BillingError(
+      "ERR_NO_ANNUAL_PRICE",
+      `The ${plan.name} plan is sold monthly only: choose monthly billing.`,
+    );
+  }
+  return {
+    interval,
+    flat: { lookupKey: yearly.lookupKey, unitAmountCents: yearly.unitAmountCents },
+    meteredLookupKey: yearly.meteredLookupKey,
+  };
+}
+
+/**
+ * A plan's limits for a billing interval: a year includes 12 months' units (and a cap of 12 months'),
+ * since an annual subscription's period, over which usage is counted and billed, is the year.
+ */
+export function limitsFor(plan: { limits: PlanLimits }, interval: BillingInterval): PlanLimits {
+  if (interval === "month") return plan.limits;
+  const { includedUnits, hardCapUnits, rateLimit } = plan.limits;
+  return {
+    includedUnits: includedUnits * 12,
+    hardCapUnits: hardCapUnits === null ? null : hardCapUnits * 12,
+    rateLimit,
+  };
+}
+
+/** What paying yearly saves against 12 monthly payments, in cents and whole months; null: no annual price. */
+export function annualSaving(plan: Plan): { cents: number; months: number } | null {
+  const yearly = plan.stripe?.yearlyPrice;
+  if (!plan.stripe || !yearly) return null;
+  const monthly = plan.stripe.flatPrice.unitAmountCents;
+  const cents = monthly * 12 - yearly.unitAmountCents;
+  return { cents, months: Math.floor(cents / monthly) };
+}
+
 /** The one plan of `plans` that has no Stripe prices; throws unless there is exactly one. */
 export function freePlanOf(plans: readonly Plan[]): Plan {
   const free = plans.filter((plan) => plan.stripe === null);
@@ -79,6 +182,13 @@ export function planById(id: string): Plan | undefined {
 export interface PriceRef {
   product: string | { id: string };
   lookup_key: string | null;
+  recurring?: { interval: string; usage_type?: string } | null;
+}
+
+/** The interval of a subscription's prices (its licensed price's, which every item shares). */
+export function intervalOfPrices(prices: readonly PriceRef[]): BillingInterval {
+  const licensed = prices.find((price) => price.recurring?.usage_type !== "metered") ?? prices[0];
+  return licensed?.recurring?.interval === "year" ? "year" : "month";
 }
 
 /**
@@ -96,7 +206,9 @@ export function planForPrices(prices: readonly PriceRef[]): Plan | undefined {
     const byKey = paidPlans().find(
       (plan) =>
         price.lookup_key === plan.stripe.flatPrice.lookupKey ||
-        price.lookup_key === plan.stripe.meteredPrice.lookupKey,
+        price.lookup_key === plan.stripe.meteredPrice.lookupKey ||
+        price.lookup_key === plan.stripe.yearlyPrice?.lookupKey ||
+        price.lookup_key === plan.stripe.yearlyPrice?.meteredLookupKey,
     );
     if (byKey) return byKey;
   }
@@ -113,14 +225,16 @@ export interface MeteredTier {
  * The tiers of a paid plan's metered price: the included units at 0, every unit after them at the
  * overage rate. Stripe bills a graduated price tier by tier, so only the overage costs money.
  */
-export function meteredTiers(plan: { limits: PlanLimits; stripe: StripePlan }): MeteredTier[] {
+export function meteredTiers(
+  plan: { limits: PlanLimits; stripe: StripePlan },
+  interval: BillingInterval = "month",
+): MeteredTier[] {
   const overage = {
     upTo: "inf" as const,
     unitAmountDecimalCents: plan.stripe.meteredPrice.unitAmountDecimalCents,
   };
-  return plan.limits.includedUnits > 0
-    ? [{ upTo: plan.limits.includedUnits, unitAmountDecimalCents: "0" }, overage]
-    : [overage];
+  const { includedUnits } = limitsFor(plan, interval);
+  return includedUnits > 0 ? [{ upTo: includedUnits, unitAmountDecimalCents: "0" }, overage] : [overage];
 }
 
 /**
@@ -145,8 +259,12 @@ export function graduatedChargeCents(tiers: readonly MeteredTier[], units: numbe
  * price's graduated tiers (units within `includedUnits` cost nothing). The dashboard's estimate when
  * Stripe's own preview is unavailable; it must agree with the invoice.
  */
-export function periodChargeCents(plan: Plan, units: number): number {
+export function periodChargeCents(plan: Plan, units: number, interval: BillingInterval = "month"): number {
   const { stripe, limits } = plan;
   if (!stripe) return 0;
-  return stripe.flatPrice.unitAmountCents + graduatedChargeCents(meteredTiers({ limits, stripe }), units);
+  const flat =
+    interval === "year" && stripe.yearlyPrice
+      ? stripe.yearlyPrice.unitAmountCents
+      : stripe.flatPrice.unitAmountCents;
+  return flat + graduatedChargeCents(meteredTiers({ limits, stripe }, interval), units);
 }

@@ -2,8 +2,8 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStripeSandbox, type StripeSandbox } from "@tollgate/stripe-sandbox";
 import { sdkFor } from "@tollgate/stripe-sandbox/testing";
-import { FEATURES, METER, paidPlans, PLANS, type PlanId } from "./plans";
-import { setupStripeProducts } from "./setup-stripe-products";
+import { FEATURES, limitsFor, METER, paidPlans, PLANS, type PlanId } from "./plans";
+import { DEMO_PROMOTION_CODE, priceSpecs, setupStripeProducts } from "./setup-stripe-products";
 
 let sandbox: StripeSandbox;
 let stripe: Stripe;
@@ -20,7 +20,11 @@ describe("setupStripeProducts against the local Stripe sandbox", () => {
     expect(changes.updated).toEqual([]);
     const paid = paidPlans();
     const featureLinks = paid.reduce((sum, plan) => sum + plan.features.length, 0);
-    expect(changes.created).toHaveLength(Object.keys(FEATURES).length + 1 + paid.length * 3 + featureLinks);
+    const prices = paid.reduce((sum, plan) => sum + priceSpecs(plan).length, 0);
+    expect(changes.created).toHaveLength(
+      Object.keys(FEATURES).length + 1 + paid.length + prices + featureLinks,
+    );
+    expect(changes.created).not.toContain(`promotion code ${DEMO_PROMOTION_CODE.code}`);
     const features = await stripe.entitlements.features.list({ limit: 100 });
     expect(features.data.map((feature) => feature.lookup_key).sort()).toEqual(Object.keys(FEATURES).sort());
     const meters = await stripe.billing.meters.list();
@@ -55,12 +59,44 @@ describe("setupStripeProducts against the local Stripe sandbox", () => {
     }
   });
 
+  it("sells each plan with an annual price a year at a time: a yearly fee and a yearly metered price with 12 months' units included", async () => {
+    const annual = paidPlans().filter((plan) => plan.stripe.yearlyPrice);
+    expect(annual.map((plan) => plan.id)).toEqual(["pro", "scale"]);
+    for (const plan of annual) {
+      const yearly = plan.stripe.yearlyPrice;
+      if (!yearly) throw new Error("no yearly price");
+      const found = (
+        await stripe.prices.list({
+          lookup_keys: [yearly.lookupKey, yearly.meteredLookupKey],
+          expand: ["data.tiers"],
+        })
+      ).data;
+      const flat = found.find((price) => price.lookup_key === yearly.lookupKey);
+      const metered = found.find((price) => price.lookup_key === yearly.meteredLookupKey);
+      expect(flat).toMatchObject({
+        product: plan.stripe.productId,
+        unit_amount: yearly.unitAmountCents,
+        recurring: { interval: "year", usage_type: "licensed" },
+      });
+      expect(metered).toMatchObject({
+        product: plan.stripe.productId,
+        recurring: { interval: "year", usage_type: "metered" },
+        tiers_mode: "graduated",
+      });
+      expect(metered?.tiers?.map((tier) => tier.up_to)).toEqual([plan.limits.includedUnits * 12, null]);
+      expect(limitsFor(plan, "year").includedUnits).toBe(plan.limits.includedUnits * 12);
+    }
+    // The monthly prices keep their lookup keys, so existing subscriptions and links still find them.
+    const monthly = (await stripe.prices.list({ lookup_keys: ["tollgate_pro_monthly"] })).data[0];
+    expect(monthly?.recurring?.interval).toBe("month");
+  });
+
   it("creates and changes nothing on the second run", async () => {
     const changes = await setupStripeProducts(stripe);
     expect(changes).toMatchObject({ created: [], updated: [] });
     expect(changes.unchanged.length).toBeGreaterThan(0);
     const prices = await stripe.prices.list({ limit: 100 });
-    expect(prices.data).toHaveLength(paidPlans().length * 2);
+    expect(prices.data).toHaveLength(paidPlans().reduce((sum, plan) => sum + priceSpecs(plan).length, 0));
   });
 
   it("moves a lookup key to a new price when the amount changes, archiving the old one", async () => {
@@ -82,6 +118,32 @@ describe("setupStripeProducts against the local Stripe sandbox", () => {
     expect(current?.unit_amount).toBe(2_900);
     expect((await stripe.prices.retrieve(manual.id)).active).toBe(false);
     expect((await setupStripeProducts(stripe)).updated).toEqual([]);
+  });
+});
+
+describe("setupStripeProducts with the demo promotion code (local sandbox only)", () => {
+  it("creates the WELCOME20 coupon and code once, and a customer can redeem it at Checkout", async () => {
+    const local = await createStripeSandbox({ port: 0 });
+    try {
+      const client = sdkFor(local);
+      const first = await setupStripeProducts(client, { demoPromotionCode: true });
+      expect(first.created).toEqual(
+        expect.arrayContaining([
+          `coupon ${DEMO_PROMOTION_CODE.couponId}`,
+          `promotion code ${DEMO_PROMOTION_CODE.code}`,
+        ]),
+      );
+      const again = await setupStripeProducts(client, { demoPromotionCode: true });
+      expect(again).toMatchObject({ created: [], updated: [] });
+      const codes = (await client.promotionCodes.list({ code: DEMO_PROMOTION_CODE.code })).data;
+      expect(codes).toHaveLength(1);
+      expect(await client.coupons.retrieve(DEMO_PROMOTION_CODE.couponId)).toMatchObject({
+        percent_off: 20,
+        duration: "once",
+      });
+    } finally {
+      await local.close();
+    }
   });
 });
 

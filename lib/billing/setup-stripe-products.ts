@@ -6,6 +6,8 @@ import {
   METER,
   meteredTiers,
   paidPlans,
+  pricesFor,
+  type BillingInterval,
   type Feature,
   type MeteredTier,
   type Plan,
@@ -30,7 +32,10 @@ export { HANDLED_EVENT_TYPES } from "./webhook/event-types";
  * price makes a new one that takes over the lookup key (`transfer_lookup_key`); the old price is
  * archived and existing subscriptions keep it until moved.
  */
-export async function setupStripeProducts(stripe: Stripe): Promise<StripeProductChanges> {
+export async function setupStripeProducts(
+  stripe: Stripe,
+  options: { demoPromotionCode?: boolean } = {},
+): Promise<StripeProductChanges> {
   const changes: StripeProductChanges = { created: [], updated: [], unchanged: [] };
   const features = await ensureFeatures(stripe, changes);
   const meter = await ensureMeter(stripe, changes);
@@ -39,7 +44,49 @@ export async function setupStripeProducts(stripe: Stripe): Promise<StripeProduct
     await ensureProductFeatures(stripe, plan, features, changes);
     await ensurePrices(stripe, plan, meter, changes);
   }
+  if (options.demoPromotionCode) await ensureDemoPromotionCode(stripe, changes);
   return changes;
+}
+
+/** The promotion code the local loop offers at Checkout: 20% off once, on a coupon we name. */
+export const DEMO_PROMOTION_CODE = {
+  code: "WELCOME20",
+  couponId: "tollgate_welcome20",
+  percentOff: 20,
+} as const;
+
+/**
+ * Creates the demo coupon and its promotion code when missing. Only for the local sandbox (and Stripe
+ * test mode when asked): a public code must never discount a live account by surprise.
+ */
+async function ensureDemoPromotionCode(stripe: Stripe, changes: StripeProductChanges): Promise<void> {
+  const couponLabel = `coupon ${DEMO_PROMOTION_CODE.couponId}`;
+  try {
+    await stripe.coupons.retrieve(DEMO_PROMOTION_CODE.couponId);
+    changes.unchanged.push(couponLabel);
+  } catch (error) {
+    if (!(error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "resource_missing")) {
+      throw error;
+    }
+    await stripe.coupons.create({
+      id: DEMO_PROMOTION_CODE.couponId,
+      name: "Welcome: 20% off",
+      percent_off: DEMO_PROMOTION_CODE.percentOff,
+      duration: "once",
+    });
+    changes.created.push(couponLabel);
+  }
+  const codeLabel = `promotion code ${DEMO_PROMOTION_CODE.code}`;
+  const existing = await stripe.promotionCodes.list({ code: DEMO_PROMOTION_CODE.code, limit: 1 });
+  if (existing.data.length > 0) {
+    changes.unchanged.push(codeLabel);
+    return;
+  }
+  await stripe.promotionCodes.create({
+    code: DEMO_PROMOTION_CODE.code,
+    promotion: { type: "coupon", coupon: DEMO_PROMOTION_CODE.couponId },
+  });
+  changes.created.push(codeLabel);
 }
 
 async function ensureFeatures(
@@ -156,8 +203,30 @@ async function ensureProductFeatures(
 
 /** A price as the plans want it: the flat fee per unit, or the metered price's graduated tiers. */
 export type PriceSpec =
-  | { lookupKey: string; usageType: "licensed"; unitAmountDecimal: string }
-  | { lookupKey: string; usageType: "metered"; tiers: MeteredTier[] };
+  | { lookupKey: string; interval: BillingInterval; usageType: "licensed"; unitAmountDecimal: string }
+  | { lookupKey: string; interval: BillingInterval; usageType: "metered"; tiers: MeteredTier[] };
+
+/** The flat and metered price of a plan for each interval it is sold at (monthly, and yearly if declared). */
+export function priceSpecs(plan: Plan & { stripe: StripePlan }): PriceSpec[] {
+  const intervals: BillingInterval[] = plan.stripe.yearlyPrice ? ["month", "year"] : ["month"];
+  return intervals.flatMap((interval): PriceSpec[] => {
+    const prices = pricesFor(plan, interval);
+    return [
+      {
+        lookupKey: prices.flat.lookupKey,
+        interval,
+        usageType: "licensed",
+        unitAmountDecimal: String(prices.flat.unitAmountCents),
+      },
+      {
+        lookupKey: prices.meteredLookupKey,
+        interval,
+        usageType: "metered",
+        tiers: meteredTiers(plan, interval),
+      },
+    ];
+  });
+}
 
 async function ensurePrices(
   stripe: Stripe,
@@ -165,14 +234,7 @@ async function ensurePrices(
   meter: Stripe.Billing.Meter,
   changes: StripeProductChanges,
 ) {
-  const specs: PriceSpec[] = [
-    {
-      lookupKey: plan.stripe.flatPrice.lookupKey,
-      usageType: "licensed",
-      unitAmountDecimal: String(plan.stripe.flatPrice.unitAmountCents),
-    },
-    { lookupKey: plan.stripe.meteredPrice.lookupKey, usageType: "metered", tiers: meteredTiers(plan) },
-  ];
+  const specs = priceSpecs(plan);
   // Stripe includes a price's tiers only when asked for them.
   const existing = await stripe.prices.list({
     lookup_keys: specs.map((spec) => spec.lookupKey),
@@ -211,8 +273,8 @@ async function ensurePrices(
       ...amounts,
       recurring:
         spec.usageType === "metered"
-          ? { interval: "month", usage_type: "metered", meter: meter.id }
-          : { interval: "month", usage_type: "licensed" },
+          ? { interval: spec.interval, usage_type: "metered", meter: meter.id }
+          : { interval: spec.interval, usage_type: "licensed" },
       lookup_key: spec.lookupKey,
       transfer_lookup_key: current !== undefined,
       metadata: { tollgate_price: spec.lookupKey },
@@ -252,7 +314,7 @@ export function priceMatches(
   const same =
     product === productId &&
     price.currency === CURRENCY &&
-    price.recurring?.interval === "month" &&
+    price.recurring?.interval === spec.interval &&
     price.recurring.interval_count === 1 &&
     price.recurring.usage_type === spec.usageType;
   if (!same) return false;

@@ -24,7 +24,7 @@ export async function prepareDatabase(env: NodeJS.ProcessEnv): Promise<void> {
     if (config.auth.mode === "local") await seedDemoApiKey(db);
     if (config.auth.mode === "local" && config.stripe.mode === "local") {
       const stripe = createStripeClient(config.stripe);
-      await setupStripeProducts(stripe);
+      await setupStripeProducts(stripe, { demoPromotionCode: true });
       // The owners of the demo machine clients and key get their Stripe customer now, so usage from
       // them can be reported at once; everyone else gets theirs at first sign-in, as in production.
       const owners = new Set([
