@@ -9,6 +9,7 @@ import { customerDeleted } from "./customer-deleted";
 import { customerSubscriptionChanged } from "./customer-subscription-changed";
 import { isHandledEvent, type HandledEvent, type HandledEventType } from "./event-types";
 import { invoiceChanged } from "./invoice-changed";
+import { sendEventEmails } from "./send-event-emails";
 
 /** What the webhook did with an event; sent back to Stripe as the response body. */
 export interface Receipt {
@@ -85,5 +86,6 @@ export async function applyStripeEvent(db: Database, stripe: Stripe, event: Stri
   }, TRANSACTION);
 
   if (result.customerId) await forgetCustomerAccess(result.customerId);
+  if (result.customerId) sendEventEmails(db, event, result.customerId);
   return result.receipt;
 }
