@@ -32,6 +32,14 @@ describe("loadConfig", () => {
     });
   });
 
+  it("turns Stripe Tax on only when STRIPE_TAX=on, and refuses other values", () => {
+    expect(loadConfig({}).stripe.tax).toBe(false);
+    expect(loadConfig({ STRIPE_TAX: "" }).stripe.tax).toBe(false);
+    expect(loadConfig({ STRIPE_TAX: "off" }).stripe.tax).toBe(false);
+    expect(loadConfig({ STRIPE_TAX: "on" }).stripe.tax).toBe(true);
+    expect(configError({ STRIPE_TAX: "yes" }).message).toMatch(/STRIPE_TAX/);
+  });
+
   it("treats empty strings as unset", () => {
     expect(loadConfig({ DATABASE_URL: "", AUTH0_DOMAIN: "", STRIPE_SECRET_KEY: "" }).mode).toBe("local");
   });

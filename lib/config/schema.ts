@@ -127,6 +127,7 @@ const envSchema = z.object({
   STRIPE_API_URL: optional(serviceUrl),
 
   STRIPE_METER_EVENTS_API: z.enum(["auto", "v2", "v1"]).default("auto"),
+  STRIPE_TAX: optional(z.enum(["on", "off"])),
 
   REDIS_URL: optional(redisUrl),
   CUSTOMER_ACCESS_CACHE_SECONDS: z.coerce.number().nonnegative().default(5),
@@ -431,6 +432,11 @@ function buildConfig(env: z.infer<typeof envSchema>) {
       apiUrl: env.STRIPE_API_URL ?? (stripeMode === "local" ? local.stripeUrl : undefined),
       /** Meter events through the v2 stream (batches of 100), v1 (one call each), or v2 falling back to v1. */
       meterEventsApi: env.STRIPE_METER_EVENTS_API,
+      /**
+       * Stripe Tax at Checkout (`automatic_tax`, a required billing address saved on the customer).
+       * Off by default: Stripe refuses it until the account has its origin address and registrations.
+       */
+      tax: env.STRIPE_TAX === "on",
     },
     /** Multiplies every plan's rate limit (load tests and benchmarks; incidents). Default 1. */
     rateLimitScale: env.RATE_LIMIT_SCALE,

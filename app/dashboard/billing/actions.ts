@@ -5,7 +5,8 @@ import { z } from "zod";
 import { noInput, validatedActionWithAccount, type ActionState } from "@/lib/auth/validated-action";
 import { createCheckoutSession, createPortalSession } from "@/lib/billing/checkout";
 import { getCustomerAccess } from "@/lib/billing/access-cache";
-import { paidPlans } from "@/lib/billing/plans";
+import { BillingError } from "@/lib/billing/errors";
+import { paidPlans, pricesFor } from "@/lib/billing/plans";
 import { getStripe } from "@/lib/billing/stripe";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
@@ -17,19 +18,30 @@ const billingUrl = () => `${getConfig().auth.appBaseUrl.replace(/\/$/, "")}/dash
 
 const CHOOSE_A_PLAN = "Choose one of the plans on this page.";
 
-const checkoutInput = z.object({
-  plan: z.string(CHOOSE_A_PLAN).transform((id, context) => {
-    const plan = paidPlans().find((candidate) => candidate.id === id);
-    if (plan) return plan;
-    context.addIssue({ code: "custom", message: CHOOSE_A_PLAN });
-    return z.NEVER;
-  }),
-});
+const checkoutInput = z
+  .object({
+    plan: z.string(CHOOSE_A_PLAN).transform((id, context) => {
+      const plan = paidPlans().find((candidate) => candidate.id === id);
+      if (plan) return plan;
+      context.addIssue({ code: "custom", message: CHOOSE_A_PLAN });
+      return z.NEVER;
+    }),
+    // Monthly unless the form says otherwise; "year" only for a plan with an annual price.
+    interval: z.string().default("month"),
+  })
+  .superRefine(({ plan, interval }, context) => {
+    try {
+      pricesFor(plan, interval);
+    } catch (error) {
+      if (!(error instanceof BillingError)) throw error;
+      context.addIssue({ code: "custom", path: ["interval"], message: error.message });
+    }
+  });
 
 // Server action – start Stripe Checkout for a paid plan (customers without a paid plan only)
 export const checkoutAction = validatedActionWithAccount(
   checkoutInput,
-  async ({ plan }, account): Promise<BillingActionState> => {
+  async ({ plan, interval }, account): Promise<BillingActionState> => {
     const access = await getCustomerAccess(getDb(), account.customerId);
     if (access.subscriptionId) {
       return {
@@ -37,14 +49,15 @@ export const checkoutAction = validatedActionWithAccount(
         message: "You already have a subscription: change it in the billing portal.",
       };
     }
-    redirect(
-      await createCheckoutSession(getStripe(), {
-        plan,
-        stripeCustomerId: account.stripeCustomerId,
-        successUrl: `${billingUrl()}?checkout=success`,
-        cancelUrl: `${billingUrl()}?checkout=canceled`,
-      }),
-    );
+    const session = await createCheckoutSession(getStripe(), {
+      plan,
+      interval,
+      stripeCustomerId: account.stripeCustomerId,
+      successUrl: `${billingUrl()}?checkout=success`,
+      cancelUrl: `${billingUrl()}?checkout=canceled`,
+      tax: getConfig().stripe.tax,
+    });
+    redirect(session.url);
   },
   {
     permission: "billing:manage",
