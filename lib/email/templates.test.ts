@@ -39,13 +39,8 @@ describe("email templates", () => {
   it.each([
     [80, "cap", "Acme has used 80% of its requests cap", "At the cap, further calls are refused"],
     [100, "cap", "Acme has reached its requests cap", "Further calls are refused"],
-    [
-      80,
-      "included",
-      "Acme has used 80% of its requests included units",
-      "billed at the plan's metered price",
-    ],
-    [100, "included", "Acme has reached its requests included units", "billed at the plan's metered price"],
+    [80, "included", "Acme has used 80% of its included requests", "billed at the plan's metered price"],
+    [100, "included", "Acme has used all of its included requests", "billed at the plan's metered price"],
   ] as const)("says what %i%% of %s units means", (percent, limitKind, subject, consequence) => {
     const email = usageThresholdEmail({
       teamName: "Acme",

@@ -57,21 +57,25 @@ export function usageThresholdEmail(input: {
   periodEnd: Date;
   usageUrl: string;
 }): EmailContent {
-  const reached = input.percent === 100 ? "reached" : "used 80% of";
+  const subject =
+    input.limitKind === "cap"
+      ? input.percent === 100
+        ? `${input.teamName} has reached its ${input.meter} cap`
+        : `${input.teamName} has used 80% of its ${input.meter} cap`
+      : input.percent === 100
+        ? `${input.teamName} has used all of its included ${input.meter}`
+        : `${input.teamName} has used 80% of its included ${input.meter}`;
   const after =
     input.limitKind === "cap"
       ? input.percent === 100
         ? "Further calls are refused until the period ends or the plan is upgraded."
         : "At the cap, further calls are refused until the period ends or the plan is upgraded."
       : "Units past those included are billed at the plan's metered price.";
-  return render(
-    `${input.teamName} has ${reached} its ${input.meter} ${input.limitKind === "cap" ? "cap" : "included units"}`,
-    [
-      `${input.teamName} has used ${formatUnits(input.used)} of ${formatUnits(input.limit)} ${input.limitKind === "cap" ? "allowed" : "included"} (${input.meter}) this period, which ends on ${formatDate(input.periodEnd)}.`,
-      after,
-      { href: input.usageUrl, label: "See usage" },
-    ],
-  );
+  return render(subject, [
+    `${input.teamName} has used ${formatUnits(input.used)} of ${formatUnits(input.limit)} ${input.limitKind === "cap" ? "allowed" : "included"} (${input.meter}) this period, which ends on ${formatDate(input.periodEnd)}.`,
+    after,
+    { href: input.usageUrl, label: "See usage" },
+  ]);
 }
 
 /** An API key expires soon: callers using it will be refused once it does. */

@@ -1,6 +1,7 @@
 import "server-only";
 import { getDeadline } from "@vercel/functions";
 import { afterResponse } from "@/lib/after-response";
+import { runEmailJobs } from "@/lib/email/email-jobs";
 import { getStripe } from "@/lib/billing/stripe";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
@@ -75,6 +76,8 @@ export function reportUsageSoon(): void {
       trigger.running = false;
     }
   });
+  // Usage alerts are due as usage grows: the email job runs on the same beat (and timer), off the request path.
+  afterResponse("email.job", () => runEmailJobs());
 }
 
 /**
