@@ -31,7 +31,14 @@ export async function getCustomerAccess(
   const [subscriptions, entitlements] = await Promise.all([
     db.subscription.findMany({
       where: { customerId, status: { in: ["active", "trialing", "past_due"] } },
-      select: { id: true, status: true, plan: true, currentPeriodStart: true, currentPeriodEnd: true },
+      select: {
+        id: true,
+        status: true,
+        plan: true,
+        currentPeriodStart: true,
+        currentPeriodEnd: true,
+        interval: true,
+      },
     }),
     db.entitlement.findMany({ where: { customerId }, select: { feature: true } }),
   ]);

@@ -1,4 +1,13 @@
-import { FREE_PLAN, PLAN_LIST, planById, type Plan, type PlanId, type PlanLimits } from "./plans";
+import {
+  type BillingInterval,
+  FREE_PLAN,
+  limitsFor,
+  PLAN_LIST,
+  planById,
+  type Plan,
+  type PlanId,
+  type PlanLimits,
+} from "./plans";
 
 /** How long a past_due subscription keeps its plan while Stripe retries the payment. */
 export const PAST_DUE_GRACE_MS = 3 * 24 * 3600 * 1000;
@@ -13,6 +22,8 @@ export interface CustomerAccess {
   limits: PlanLimits;
   /** The billing period of the granting subscription; null on Free (calendar months). */
   period: { start: Date; end: Date } | null;
+  /** How the granting subscription is billed ("year": a year's fee and units); absent on Free. */
+  interval?: BillingInterval;
 }
 
 /** The stored facts `decideAccess` needs (a subset of the Subscription row). */
@@ -22,6 +33,8 @@ export interface StoredSubscription {
   plan: string;
   currentPeriodStart: Date;
   currentPeriodEnd: Date;
+  /** "year" for an annual subscription, whose period (a year) includes 12 months' units; else monthly. */
+  interval?: string;
 }
 
 /** Whether a subscription grants its plan at `now`; past_due counts for `graceMs` into its period. */
@@ -48,7 +61,8 @@ export function grantsAccess(
  * subscriptions that grant access (latest period first on ties), else Free. A paid plan's features
  * are the Stripe entitlements when any are stored (Stripe is the source of truth), else the plan's
  * catalog features (its entitlement summary may arrive a moment after the subscription); Free's
- * features are always included. Pure.
+ * features are always included. A trial grants its plan as an active subscription does, and an
+ * annual subscription's limits are its plan's for a year (limitsFor). Pure.
  */
 export function decideAccess(
   subscriptions: readonly StoredSubscription[],
@@ -77,12 +91,14 @@ export function decideAccess(
     };
   }
   const paid = entitlements.length > 0 ? entitlements : best.plan.features;
+  const interval: BillingInterval = best.subscription.interval === "year" ? "year" : "month";
   return {
     plan: best.plan.id,
     status: best.subscription.status,
     subscriptionId: best.subscription.id,
     features: new Set([...FREE_PLAN.features, ...paid]),
-    limits: best.plan.limits,
+    limits: limitsFor(best.plan, interval),
+    interval,
     period: { start: best.subscription.currentPeriodStart, end: best.subscription.currentPeriodEnd },
   };
 }

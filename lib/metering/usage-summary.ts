@@ -61,6 +61,6 @@ export async function getUsageSummary(
     includedUnits: access.limits.includedUnits,
     remainingIncludedUnits: Math.max(0, access.limits.includedUnits - units),
     capUnits: access.limits.hardCapUnits,
-    estimate: { currency: CURRENCY, amountCents: periodChargeCents(plan, units) },
+    estimate: { currency: CURRENCY, amountCents: periodChargeCents(plan, units, access.interval) },
   };
 }

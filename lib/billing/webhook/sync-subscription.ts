@@ -1,6 +1,6 @@
 import "server-only";
 import Stripe from "stripe";
-import { planForPrices } from "@/lib/billing/plans";
+import { intervalOfPrices, planForPrices } from "@/lib/billing/plans";
 import { idOf, type EventContext } from "./context";
 import { syncEntitlements } from "./sync-entitlements";
 
@@ -54,7 +54,8 @@ export async function syncSubscription(
 /** The Subscription row's Stripe-derived fields. Exported for tests. */
 export function subscriptionRow(subscription: Stripe.Subscription) {
   const items = subscription.items.data;
-  const plan = planForPrices(items.map((item) => item.price));
+  const prices = items.map((item) => item.price);
+  const plan = planForPrices(prices);
   // Since API version 2025-03-31 the billing period lives on each item; items of one subscription
   // share an interval here, so the earliest start and latest end are the subscription's period.
   const starts = items.map((item) => item.current_period_start);
@@ -64,6 +65,9 @@ export function subscriptionRow(subscription: Stripe.Subscription) {
   return {
     status: subscription.status,
     plan: plan?.id ?? "unknown",
+    // Every item of one subscription shares its interval (Checkout cannot mix them).
+    interval: intervalOfPrices(prices),
+    trialEnd: subscription.trial_end === null ? null : new Date(subscription.trial_end * 1000),
     currentPeriodStart: new Date(start * 1000),
     currentPeriodEnd: new Date(end * 1000),
     cancelAtPeriodEnd: subscription.cancel_at_period_end,
