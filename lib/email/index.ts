@@ -10,3 +10,8 @@ export {
   apiKeyExpiringEmail,
   type EmailContent,
 } from "./templates";
+export { runEmailJobs, EMAIL_JOB_LEASE, type EmailJobRun } from "./email-jobs";
+export { sendPaymentFailedEmail } from "./payment-failed";
+export { sendUsageAlerts } from "./usage-alerts";
+export { sendKeyExpiryNotices } from "./expiring-keys";
+export { teamRecipients, BILLING_ROLES, KEY_ROLES } from "./recipients";
