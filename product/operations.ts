@@ -21,6 +21,7 @@ export const SCOPE_NAMES: Readonly<Record<string, string>> = {
   "create:widgets": "Create widgets",
   "delete:widgets": "Delete widgets",
   "render:widgets": "Render widgets",
+  "read:usage": "Read usage",
 };
 
 const none = z.object({}).strict();
@@ -173,6 +174,85 @@ export const getCaller = defineOperation({
   },
 });
 
+/** Days of usage one `getUsage` call may ask for: a quarter, so an answer stays a few thousand rows. */
+export const MAX_USAGE_DAYS = 93;
+const DAY_MS = 86_400_000;
+
+const UsageDay = z.object({
+  date: z.iso.date().describe("The UTC day."),
+  meter: z.string(),
+  units: z.int(),
+});
+
+const CredentialUsage = z.object({
+  credential: z.string().describe("`key:<id>`, `client:<client id>` or `user:<Auth0 user id>`."),
+  kind: z.enum(["key", "client", "user"]),
+  id: z.string(),
+  name: z.string().nullable().describe("The key's or client's name, or the person's; null when deleted."),
+  prefix: z.string().nullable().describe("An API key's visible start; null for clients and people."),
+  revoked: z.boolean(),
+  meter: z.string(),
+  units: z.int(),
+});
+
+const usageRange = { from: z.iso.date(), to: z.iso.date(), total_units: z.int() };
+
+export const getUsage = defineOperation({
+  id: "getUsage",
+  method: "GET",
+  path: "/api/v1/usage",
+  summary: "Your usage, by day or by API key and client",
+  description:
+    `Units per meter and UTC day (\`group_by=day\`, from the billed counters: what invoices count) or per ` +
+    `credential (\`group_by=key\`: API keys, machine clients and people, revoked ones included), over ` +
+    `\`from\` to \`to\` (UTC days, both included, at most ${MAX_USAGE_DAYS}). Without them: the current ` +
+    `billing period up to today. Days and credentials without usage are left out. Calling it is free.`,
+  tag: "Usage",
+  scopes: { allOf: ["read:usage"] },
+  cost: { meter: API_CALLS_METER, units: 0 },
+  params: none,
+  query: z
+    .object({
+      from: z.iso.date().optional().describe("First UTC day, YYYY-MM-DD; give `to` too."),
+      to: z.iso.date().optional().describe("Last UTC day, YYYY-MM-DD, included; give `from` too."),
+      group_by: z.enum(["day", "key"]).default("day").describe("`day` (default) or `key`."),
+    })
+    .strict()
+    .superRefine(({ from, to }, context) => {
+      if ((from === undefined) !== (to === undefined)) {
+        context.addIssue({
+          code: "custom",
+          path: [from === undefined ? "from" : "to"],
+          message: "give both from and to, or neither for the current billing period",
+        });
+      } else if (from !== undefined && to !== undefined) {
+        const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
+        if (days < 1) context.addIssue({ code: "custom", path: ["to"], message: "to is before from" });
+        else if (days > MAX_USAGE_DAYS) {
+          context.addIssue({
+            code: "custom",
+            path: ["to"],
+            message: `the range is ${days} days; ask for ${MAX_USAGE_DAYS} at most`,
+          });
+        }
+      }
+    }),
+  body: noBody,
+  response: {
+    status: 200,
+    schema: z
+      .discriminatedUnion("group_by", [
+        z
+          .object({ group_by: z.literal("day"), ...usageRange, data: z.array(UsageDay) })
+          .meta({ id: "UsageByDay" }),
+        z
+          .object({ group_by: z.literal("key"), ...usageRange, data: z.array(CredentialUsage) })
+          .meta({ id: "UsageByKey" }),
+      ])
+      .meta({ id: "Usage" }),
+  },
+});
+
 /** Every operation of the API. */
 export const catalog = new Catalog([
   getCaller,
@@ -181,4 +261,5 @@ export const catalog = new Catalog([
   getWidget,
   deleteWidget,
   renderWidget,
+  getUsage,
 ]);

@@ -15,7 +15,7 @@ export const PLANS = {
   free: {
     name: "Free",
     description: "Read-only access, 1,000 units a month, no card needed.",
-    features: ["get:widgets"],
+    features: ["get:widgets", "read:usage"],
     limits: { includedUnits: 1_000, hardCapUnits: 1_000, rateLimit: { points: 5, durationSeconds: 1 } },
     stripe: null,
   },

@@ -189,7 +189,7 @@ describe("the gate refuses", () => {
 describe("the dashboard's key functions", () => {
   it("offer only the scopes the customer's plan grants, and refuse others", async () => {
     const free = (await env.db.customer.create({ data: { email: "free-keys@example.com" } })).id;
-    expect(await keys.keyScopesFor(env.db, free)).toEqual(["get:widgets"]);
+    expect(await keys.keyScopesFor(env.db, free)).toEqual(["get:widgets", "read:usage"]);
     await expect(
       keys.issueApiKey(env.db, free, { name: "x", scopes: ["get:widgets", "create:widgets"] }),
     ).rejects.toMatchObject({ code: "ERR_SCOPE_NOT_IN_PLAN" });
@@ -229,7 +229,7 @@ describe("the demo key npm run dev seeds", () => {
       {
         prefix: "tg_test_LocalDem",
         hash: createHash("sha256").update(DEMO_API_KEY.key).digest("hex"),
-        scopes: ["get:widgets"],
+        scopes: ["get:widgets", "read:usage"],
       },
     ]);
     expect((await call(DEMO_API_KEY.key)).status).toBe(200);

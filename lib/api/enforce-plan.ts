@@ -26,7 +26,8 @@ export interface PlanAdmission {
  * webhook): the plan must include every scope the operation needs (ERR_SUBSCRIPTION_REQUIRED), the
  * call must fit the plan's rate limit (ERR_RATE_LIMITED) and, on capped plans, the period's quota
  * (ERR_QUOTA_EXCEEDED, reserved atomically so a cap of N never admits N + 1). A call made with an API
- * key that has a rate of its own must fit that as well, counted per key.
+ * key that has a rate of its own must fit that as well, counted per key. `credential` is who the
+ * committed units are attributed to (lib/metering/usage-credentials.ts).
  *
  * @throws {TollgateError} the refusal, with the headers and extension members of its answer.
  */
@@ -35,7 +36,7 @@ export async function enforcePlan(
   customerId: string,
   operation: Operation,
   units: number,
-  { apiKey, now = new Date() }: { apiKey?: ApiKeyGrant; now?: Date } = {},
+  { apiKey, credential, now = new Date() }: { apiKey?: ApiKeyGrant; credential?: string; now?: Date } = {},
 ): Promise<PlanAdmission> {
   const access = await getCustomerAccess(db, customerId, { now });
   const missing = requiredScopes(operation.scopes).filter((scope) => !mayUse(access, scope));
@@ -96,7 +97,7 @@ export async function enforcePlan(
   return {
     access,
     headers,
-    commit: () => recordUsage(db, { ...key, units, at: now, periodStart: period.start }),
+    commit: () => recordUsage(db, { ...key, units, at: now, periodStart: period.start, credential }),
     release: async () => {
       if (reserved > 0) await releaseQuota(db, key, reserved);
     },

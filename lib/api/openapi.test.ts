@@ -63,6 +63,7 @@ describe("the OpenAPI document", () => {
       "create:widgets",
       "delete:widgets",
       "get:widgets",
+      "read:usage",
       "render:widgets",
     ]);
   });

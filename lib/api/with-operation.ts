@@ -6,6 +6,7 @@ import { isDatabaseUnavailable } from "@/lib/db/database-unavailable";
 import { problemResponse, TollgateError, type ProblemContext } from "@/lib/errors";
 import { log, withLogContext } from "@/lib/log";
 import { reportUsageSoon } from "@/lib/metering/reporter";
+import { credentialOf } from "@/lib/metering/usage-credentials";
 import { unitsFor, type InputOf, type Operation, type ResultOf } from "./catalog";
 import { enforcePlan, type PlanAdmission } from "./enforce-plan";
 import type { VerifiedToken } from "@/lib/gate";
@@ -98,7 +99,10 @@ export function withOperation<O extends Operation>(
       }
       const input = await parseInput(operation, request, url, (await route.params) ?? {});
       const units = unitsFor(operation, input);
-      const plan = await enforcePlan(db, customerId, operation, units, { apiKey: caller.apiKey });
+      const plan = await enforcePlan(db, customerId, operation, units, {
+        apiKey: caller.apiKey,
+        credential: credentialOf(caller),
+      });
       return { customerId, input, units, plan };
     } catch (error) {
       if (error instanceof TollgateError) throw error;

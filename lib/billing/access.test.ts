@@ -34,36 +34,42 @@ describe("grantsAccess", () => {
 
 describe("decideAccess", () => {
   it.each<[string, StoredSubscription[], string[], string, string[]]>([
-    ["no subscription: Free", [], [], "free", ["get:widgets"]],
+    ["no subscription: Free", [], [], "free", ["get:widgets", "read:usage"]],
     [
       "active Pro without entitlements yet: the plan's features",
       [sub("active")],
       [],
       "pro",
-      ["create:widgets", "delete:widgets", "get:widgets", "render:widgets"],
+      ["create:widgets", "delete:widgets", "get:widgets", "read:usage", "render:widgets"],
     ],
     [
       "active Pro: Stripe's entitlements plus Free's",
       [sub("active")],
       ["render:widgets"],
       "pro",
-      ["get:widgets", "render:widgets"],
+      ["get:widgets", "read:usage", "render:widgets"],
     ],
     [
       "canceled Pro with stale entitlements: Free",
       [sub("canceled")],
       ["create:widgets"],
       "free",
-      ["get:widgets"],
+      ["get:widgets", "read:usage"],
     ],
-    ["past_due beyond grace: Free", [sub("past_due", "pro", 5)], ["create:widgets"], "free", ["get:widgets"]],
-    ["unknown plan: Free", [sub("active", "gold")], [], "free", ["get:widgets"]],
+    [
+      "past_due beyond grace: Free",
+      [sub("past_due", "pro", 5)],
+      ["create:widgets"],
+      "free",
+      ["get:widgets", "read:usage"],
+    ],
+    ["unknown plan: Free", [sub("active", "gold")], [], "free", ["get:widgets", "read:usage"]],
     [
       "the best of two plans",
       [sub("active", "pro", 1, "a"), sub("active", "scale", 1, "b")],
       [],
       "scale",
-      ["create:widgets", "delete:widgets", "get:widgets", "render:widgets"],
+      ["create:widgets", "delete:widgets", "get:widgets", "read:usage", "render:widgets"],
     ],
   ])("%s", (_name, subscriptions, entitlements, plan, features) => {
     const access = decideAccess(subscriptions, entitlements, NOW);

@@ -48,7 +48,7 @@ describe("the plans", () => {
 
   it("gives Free read scopes, a hard cap and no Stripe objects", () => {
     expect(PLANS.free).toMatchObject({
-      features: ["get:widgets"],
+      features: ["get:widgets", "read:usage"],
       stripe: null,
       limits: { hardCapUnits: 1_000 },
     });

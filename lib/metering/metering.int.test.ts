@@ -35,6 +35,37 @@ describe(`usage recording and quotas on ${TEST_BACKEND}`, () => {
     expect(await Promise.all(customers.map(totalUnits))).toEqual([40, 50, 60]);
   });
 
+  it("attributes concurrent calls to their credentials, in the statement that bills them", async () => {
+    const [customerId] = customers as [string];
+    const meter = "attributed";
+    const at = new Date("2026-11-23T23:59:30Z");
+    const next = new Date("2026-11-24T00:00:30Z");
+    const calls = [
+      ...Array.from({ length: 30 }, (_, i) => ({ credential: "key:a", at: i % 3 === 0 ? next : at })),
+      ...Array.from({ length: 20 }, () => ({ credential: "client:b", at })),
+      ...Array.from({ length: 10 }, () => ({ credential: undefined, at: next })),
+    ];
+    await Promise.all(
+      calls.map((call) =>
+        recordUsage(database.db, { customerId, meter, units: 2, periodStart: PERIOD, ...call }),
+      ),
+    );
+    const attributed = await database.db.credentialUsage.findMany({
+      where: { customerId, meter },
+      orderBy: [{ credential: "asc" }, { day: "asc" }],
+    });
+    expect(
+      attributed.map((row) => [row.credential, row.day.toISOString().slice(0, 10), Number(row.units)]),
+    ).toEqual([
+      ["client:b", "2026-11-23", 40],
+      ["key:a", "2026-11-23", 40],
+      ["key:a", "2026-11-24", 20],
+    ]);
+    // Billing counts every call, attributed or not (the last ten name no credential).
+    const billed = await database.db.usageCounter.findMany({ where: { customerId, meter } });
+    expect(billed.reduce((sum, row) => sum + Number(row.units), 0)).toBe(120);
+  });
+
   it("keeps windows per hour, never across the start of a billing period", async () => {
     const [customerId] = customers as [string];
     const periodStart = new Date("2026-11-23T12:30:00Z");

@@ -15,6 +15,11 @@ export interface UsageRecord {
   at: Date;
   /** Start of the customer's current billing period (see `usageWindowStart`). */
   periodStart: Date;
+  /**
+   * Who made the call (`credentialOf` in ./usage-credentials.ts): its units are also counted per
+   * credential and UTC day, for the usage API's view by key. Absent: counted for billing only.
+   */
+  credential?: string;
 }
 
 interface Increment {
@@ -24,8 +29,18 @@ interface Increment {
   units: number;
 }
 
+/** Units of one credential on one UTC day (`YYYY-MM-DD`), beside the billed counters. */
+interface Attribution {
+  customerId: string;
+  credential: string;
+  meter: string;
+  day: string;
+  units: number;
+}
+
 interface Recorder {
   queued: Map<string, Increment>;
+  attributed: Map<string, Attribution>;
   waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
   flushing: boolean;
   /** When old write markers were last pruned (ms since the epoch). */
@@ -55,7 +70,7 @@ export function recordUsage(db: Database, usage: UsageRecord): Promise<void> {
   if (usage.units === 0) return Promise.resolve();
   let recorder = recorders.get(db);
   if (!recorder) {
-    recorder = { queued: new Map(), waiters: [], flushing: false, prunedAt: 0 };
+    recorder = { queued: new Map(), attributed: new Map(), waiters: [], flushing: false, prunedAt: 0 };
     recorders.set(db, recorder);
   }
   const windowStart = usageWindowStart(usage.at, usage.periodStart);
@@ -69,6 +84,21 @@ export function recordUsage(db: Database, usage: UsageRecord): Promise<void> {
       windowStart,
       units: usage.units,
     });
+  if (usage.credential !== undefined) {
+    // The call's UTC day, which is also its counter window's: a window never crosses midnight.
+    const day = usage.at.toISOString().slice(0, 10);
+    const slot = `${usage.customerId}|${usage.credential}|${usage.meter}|${day}`;
+    const attributed = recorder.attributed.get(slot);
+    if (attributed) attributed.units += usage.units;
+    else
+      recorder.attributed.set(slot, {
+        customerId: usage.customerId,
+        credential: usage.credential,
+        meter: usage.meter,
+        day,
+        units: usage.units,
+      });
+  }
   const committed = new Promise<void>((resolve, reject) => recorder.waiters.push({ resolve, reject }));
   if (!recorder.flushing) void flush(db, recorder);
   return committed;
@@ -78,11 +108,13 @@ async function flush(db: Database, recorder: Recorder): Promise<void> {
   recorder.flushing = true;
   while (recorder.queued.size > 0) {
     const increments = [...recorder.queued.values()];
+    const attributions = [...recorder.attributed.values()];
     const waiters = recorder.waiters;
     recorder.queued = new Map();
+    recorder.attributed = new Map();
     recorder.waiters = [];
     try {
-      await writeIncrements(db, recorder, increments);
+      await writeIncrements(db, recorder, increments, attributions);
       for (const waiter of waiters) waiter.resolve();
     } catch (error) {
       for (const waiter of waiters) waiter.reject(error);
@@ -98,10 +130,19 @@ async function flush(db: Database, recorder: Recorder): Promise<void> {
  * under load): counting such a write as failed would refuse calls that were billed; writing it again
  * would bill them twice. (`pg_xact_status` cannot settle it: a transaction cut off before its WAL was
  * written leaves an id the restarted server hands out again, so the answer can be another's.)
+ *
+ * The units per credential go in the same statement, so they commit exactly when the billed units do
+ * and the marker settles them too. Billing reads `usage_counters` only.
  */
-async function writeIncrements(db: Database, recorder: Recorder, increments: Increment[]): Promise<void> {
+async function writeIncrements(
+  db: Database,
+  recorder: Recorder,
+  increments: Increment[],
+  attributions: Attribution[],
+): Promise<void> {
   // Rows in one order on every instance: two group commits that lock the same counters in different
-  // orders deadlock (PostgreSQL aborts one, and its calls would be refused).
+  // orders deadlock (PostgreSQL aborts one, and its calls would be refused). Every statement has the
+  // same shape, so PostgreSQL also reaches the two tables in the same order in each.
   const ordered = increments.toSorted(
     (a, b) =>
       compare(a.customerId, b.customerId) ||
@@ -112,10 +153,31 @@ async function writeIncrements(db: Database, recorder: Recorder, increments: Inc
     (row) =>
       Prisma.sql`(${row.customerId}::uuid, ${row.meter}, ${row.windowStart}, ${row.units}::bigint, 0, now())`,
   );
+  const attribution =
+    attributions.length === 0
+      ? Prisma.empty
+      : Prisma.sql`, attribution AS (
+          INSERT INTO credential_usage (customer_id, credential, meter, day, units, updated_at)
+          VALUES ${Prisma.join(
+            attributions
+              .toSorted(
+                (a, b) =>
+                  compare(a.customerId, b.customerId) ||
+                  compare(a.credential, b.credential) ||
+                  compare(a.meter, b.meter) ||
+                  compare(a.day, b.day),
+              )
+              .map(
+                (row) =>
+                  Prisma.sql`(${row.customerId}::uuid, ${row.credential}, ${row.meter}, ${row.day}::date, ${row.units}::bigint, now())`,
+              ),
+          )}
+          ON CONFLICT (customer_id, credential, meter, day)
+          DO UPDATE SET units = credential_usage.units + EXCLUDED.units, updated_at = now())`;
   const writeId = randomUUID();
   try {
     await db.$executeRaw`
-      WITH marker AS (INSERT INTO usage_writes (id) VALUES (${writeId}::uuid))
+      WITH marker AS (INSERT INTO usage_writes (id) VALUES (${writeId}::uuid))${attribution}
       INSERT INTO usage_counters (customer_id, meter, window_start, units, reported_units, updated_at)
       VALUES ${Prisma.join(rows)}
       ON CONFLICT (customer_id, meter, window_start)

@@ -113,7 +113,7 @@ describe("setup:auth0", () => {
     expect(typeof body.refresh_token).toBe("string");
     expect(decode(body.access_token).payload).toMatchObject({
       aud: [AUDIENCE, `${issuer.url}userinfo`],
-      permissions: ["get:widgets", "create:widgets", "render:widgets"],
+      permissions: ["get:widgets", "create:widgets", "render:widgets", "read:usage"],
     });
   });
 

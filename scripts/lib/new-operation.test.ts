@@ -70,7 +70,7 @@ describe("planFiles", () => {
     expect(declared).toMatch(
       /export const exportReport = defineOperation\(\{[\s\S]*units: 3 \}[\s\S]*\/\*\* Every operation/,
     );
-    expect(declared).toMatch(/renderWidget,\n {2}exportReport,\n\]\);\n$/);
+    expect(declared).toMatch(/getUsage,\n {2}exportReport,\n\]\);\n$/);
     expect(files.get("app/api/v1/reports/[id]/export/route.ts")).toMatch(
       /^export const POST = withOperation\(exportReport, /m,
     );
