@@ -11,6 +11,7 @@ import { PLANS } from "@/lib/billing/plans";
 import { getDb } from "@/lib/db";
 import { formatCount, formatDate, formatMoney, formatUnits } from "@/lib/format";
 import { getUsageSummary } from "@/lib/metering/usage-summary";
+import { UsageByKey } from "./usage-by-key";
 
 export const metadata: Metadata = { title: "Dashboard" };
 
@@ -114,6 +115,7 @@ export default async function OverviewPage() {
           </>
         )}
       </CardSection>
+      <UsageByKey customerId={account.customerId} access={access} now={now} />
     </main>
   );
 }
