@@ -2,8 +2,10 @@
  * Starts, in this process, the local services standing in for every third-party service the
  * configuration leaves unset (DESIGN.md, local mode). Used by `npm run dev` and the browser tests.
  */
+import { LOCAL } from "../lib/config/local-defaults";
 import type { Config } from "../lib/config/schema";
 import { LOCAL_ISSUER } from "@tollgate/local-auth0";
+import { createMailCatcher } from "@tollgate/mail-catcher";
 import { createStripeSandbox, LOCAL_STRIPE } from "@tollgate/stripe-sandbox";
 import { issuerSeedClients } from "./demo-data";
 import { createDemoIssuer } from "./demo-tenant";
@@ -18,21 +20,27 @@ export type PortChoice = "configured" | "free" | "configured-or-free";
 export interface LocalServicesOptions {
   /** Where the issuer keeps its state; `null` keeps no state on disk (tests). */
   stateFile?: string | null;
-  /** Default "configured" for both: the browser and multi-instance tests rely on the fixed ports. */
-  ports?: { issuer?: PortChoice; stripe?: PortChoice };
+  /** Default "configured" for all: the browser and multi-instance tests rely on the fixed ports. */
+  ports?: { issuer?: PortChoice; stripe?: PortChoice; mail?: PortChoice };
 }
 
 export interface LocalServices {
   /** What was started, for the console. */
   started: string[];
-  /** Where each started service listens: pass them on as TOLLGATE_LOCAL_ISSUER_URL / _STRIPE_URL. */
-  urls: { issuer?: string; stripe?: string };
+  /**
+   * Where each started service listens: pass them on as TOLLGATE_LOCAL_ISSUER_URL / _STRIPE_URL /
+   * _SMTP_URL; `mailPage` is the mail catcher's page of received mail.
+   */
+  urls: { issuer?: string; stripe?: string; smtp?: string; mailPage?: string };
   /** Client secrets the local issuer has issued (none when Auth0 is configured), for the log scan. */
   issuedSecrets(): string[];
   close(): Promise<void>;
 }
 
-/** Starts the local issuer when Auth0 is not configured and the Stripe sandbox when Stripe is not. */
+/**
+ * Starts the local issuer when Auth0 is not configured, the Stripe sandbox when Stripe is not, and the
+ * mail catcher when emails go to it (local mode without SMTP_URL).
+ */
 export async function startLocalServices(
   config: Config,
   options: LocalServicesOptions = {},
@@ -86,6 +94,20 @@ export async function startLocalServices(
       started.push(
         `Stripe sandbox on ${sandbox.url} (webhooks to ${webhookUrl}${eventDestinationUrl ? `, thin events to ${eventDestinationUrl}` : ""})`,
       );
+    }
+    if (config.email.local && config.email.smtpUrl) {
+      const smtpUrl = config.email.smtpUrl;
+      const catcher = await listenPerChoice(options.ports?.mail, smtpUrl, (port) =>
+        createMailCatcher({
+          smtpPort: port,
+          // The page beside the default SMTP port, or wherever the OS puts it.
+          httpPort: smtpUrl === LOCAL.smtpUrl && port !== 0 ? Number(new URL(LOCAL.mailCatcherUrl).port) : 0,
+        }),
+      );
+      closers.push(() => catcher.close());
+      urls.smtp = catcher.smtpUrl;
+      urls.mailPage = catcher.url;
+      started.push(`Mail catcher on ${catcher.smtpUrl} (received mail at ${catcher.url})`);
     }
   } catch (error) {
     await Promise.all(closers.map((close) => close()));

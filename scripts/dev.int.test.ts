@@ -40,10 +40,15 @@ describe("npm run dev on a port of its own", () => {
       await waitFor(dev, async () => (await fetch(`${appUrl}/__health`)).status === 200);
       const issuerUrl = dev.match(/\[local\] Auth0-compatible issuer on (\S+)/);
       const stripeUrl = dev.match(/\[local\] Stripe sandbox on (\S+)/);
-      const ports = [issuerUrl, stripeUrl].map((url) => Number(new URL(url).port));
+      const mailPage = dev.match(/\[local\] Mail catcher on smtp:\/\/\S+ \(received mail at (\S+)\)/);
+      const ports = [issuerUrl, stripeUrl, mailPage].map((url) => Number(new URL(url).port));
       expect(ports).not.toContain(Number(new URL(LOCAL.issuerUrl).port));
       expect(ports).not.toContain(Number(new URL(LOCAL.stripeApiUrl).port));
       expect(ports).not.toContain(port);
+      expect(ports).not.toContain(Number(new URL(LOCAL.mailCatcherUrl).port));
+      expect(
+        ((await (await fetch(`${mailPage}/messages`)).json()) as { messages: unknown[] }).messages,
+      ).toEqual([]);
 
       const openapi = await fetch(`${appUrl}/api/openapi.json`, { signal: timeout() });
       expect(openapi.status).toBe(200);
@@ -89,14 +94,15 @@ describe("the local services beside npm run dev", () => {
     const config = loadConfig({
       TOLLGATE_LOCAL_ISSUER_URL: `http://localhost:${port}/`,
       TOLLGATE_LOCAL_STRIPE_URL: `http://localhost:${port}`,
+      TOLLGATE_LOCAL_SMTP_URL: `smtp://localhost:${port}`,
     });
     try {
       const moved = await startLocalServices(config, {
         stateFile: null,
-        ports: { issuer: "configured-or-free", stripe: "configured-or-free" },
+        ports: { issuer: "configured-or-free", stripe: "configured-or-free", mail: "configured-or-free" },
       });
       await moved.close();
-      for (const url of [moved.urls.issuer, moved.urls.stripe]) {
+      for (const url of [moved.urls.issuer, moved.urls.stripe, moved.urls.smtp]) {
         expect(Number(new URL(url ?? "").port)).not.toBe(port);
       }
       await expect(
@@ -120,7 +126,7 @@ function startDev(settings: Record<string, string>): Dev {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Nothing of this process's configuration (a developer's shell, vitest's NODE_ENV) reaches it.
   const ignored =
-    /^(AUTH0_|STRIPE_|DATABASE_URL|APP_BASE_URL|TOLLGATE_|GATE_|PGLITE_|REDIS_URL|VITEST|NODE_ENV$|PORT$)/;
+    /^(AUTH0_|STRIPE_|DATABASE_URL|APP_BASE_URL|TOLLGATE_|GATE_|PGLITE_|REDIS_URL|SMTP_URL$|EMAIL_FROM$|VITEST|NODE_ENV$|PORT$)/;
   for (const name of Object.keys(env)) if (ignored.test(name)) delete env[name];
   Object.assign(env, { LOG_LEVEL: "warn", USAGE_REPORT_INTERVAL_SECONDS: "0", ...settings });
   // The tests run beside others that import the generated client: leave it alone when it exists.

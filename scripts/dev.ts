@@ -28,6 +28,7 @@ for (const line of services.started) console.log(`[local] ${line}`);
 // .env.local in `next dev`, and these can never send a connected service's traffic to a local one.
 if (services.urls.issuer) env.TOLLGATE_LOCAL_ISSUER_URL = services.urls.issuer;
 if (services.urls.stripe) env.TOLLGATE_LOCAL_STRIPE_URL = services.urls.stripe;
+if (services.urls.smtp) env.TOLLGATE_LOCAL_SMTP_URL = services.urls.smtp;
 // Imported only now: it needs the client `prisma generate` just wrote.
 const { prepareDatabase } = await import("./lib/prepare-database");
 await prepareDatabase(env);

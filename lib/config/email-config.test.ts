@@ -27,6 +27,7 @@ function issues(env: Record<string, string>): string[] {
 describe("email configuration", () => {
   it("sends to the local mail catcher in local mode, or where npm run dev started it", () => {
     expect(loadConfig({}).email).toEqual({
+      local: true,
       smtpUrl: LOCAL.smtpUrl,
       from: LOCAL.emailFrom,
       requireTls: false,
@@ -37,7 +38,11 @@ describe("email configuration", () => {
   });
 
   it("sends nothing outside local mode until SMTP_URL is set", () => {
-    expect(loadConfig(CONNECTED).email.smtpUrl).toBeUndefined();
+    expect(loadConfig(CONNECTED).email).toMatchObject({ local: false, smtpUrl: undefined });
+    // In local mode too, a relay of one's own replaces the catcher.
+    expect(
+      loadConfig({ SMTP_URL: "smtp://localhost:2525", EMAIL_FROM: "me@example.com" }).email,
+    ).toMatchObject({ local: false, smtpUrl: "smtp://localhost:2525", requireTls: false });
   });
 
   it("takes an SMTP relay with its sender, and asks STARTTLS of plain smtp:// to another host", () => {
@@ -47,6 +52,7 @@ describe("email configuration", () => {
       EMAIL_FROM: "Example Billing <billing@example.com>",
     }).email;
     expect(relay).toEqual({
+      local: false,
       smtpUrl: "smtp://apikey:secret@smtp.example.com:587",
       from: "Example Billing <billing@example.com>",
       requireTls: true,

@@ -248,12 +248,15 @@ export interface EmailConfig {
   smtpUrl: string | undefined;
   from: string;
   requireTls: boolean;
+  /** Sent to the local mail catcher, which `npm run dev` and the browser tests start. */
+  local: boolean;
 }
 
 function emailConfig(env: z.infer<typeof envSchema>, mode: Mode): EmailConfig {
-  const smtpUrl =
-    env.SMTP_URL ?? (mode === "local" ? (env.TOLLGATE_LOCAL_SMTP_URL ?? LOCAL.smtpUrl) : undefined);
+  const local = env.SMTP_URL === undefined && mode === "local";
+  const smtpUrl = env.SMTP_URL ?? (local ? (env.TOLLGATE_LOCAL_SMTP_URL ?? LOCAL.smtpUrl) : undefined);
   return {
+    local,
     smtpUrl,
     from: env.EMAIL_FROM ?? LOCAL.emailFrom,
     requireTls: smtpUrl !== undefined && new URL(smtpUrl).protocol === "smtp:" && !LOOPBACK_SMTP(smtpUrl),

@@ -30,7 +30,7 @@ const TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTim
  * A mailer over one nodemailer SMTP transport (a connection per message, no pool: an instance may be
  * frozen between requests with a pooled socket open).
  */
-export function createMailer(config: EmailConfig): Mailer | null {
+export function createMailer(config: Pick<EmailConfig, "smtpUrl" | "from" | "requireTls">): Mailer | null {
   if (!config.smtpUrl) return null;
   const transport = createTransport({ url: config.smtpUrl, requireTLS: config.requireTls, ...TIMEOUTS });
   return {

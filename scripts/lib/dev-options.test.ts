@@ -37,14 +37,22 @@ describe("localServicePorts", () => {
     ["the default port keeps 4010 and 4020 unless taken", DEFAULT_APP_PORT, {}, "configured-or-free"],
     ["another port takes free ones", 3100, {}, "free"],
   ])("%s", (_name, port, env, choice) => {
-    expect(localServicePorts(port, env)).toEqual({ issuer: choice, stripe: choice });
+    expect(localServicePorts(port, env)).toEqual({ issuer: choice, stripe: choice, mail: choice });
   });
 
   it("keeps a configured address whatever the app's port", () => {
-    expect(localServicePorts(3100, configured)).toEqual({ issuer: "configured", stripe: "free" });
+    expect(localServicePorts(3100, configured)).toEqual({
+      issuer: "configured",
+      stripe: "free",
+      mail: "free",
+    });
     expect(localServicePorts(DEFAULT_APP_PORT, configured)).toEqual({
       issuer: "configured",
       stripe: "configured-or-free",
+      mail: "configured-or-free",
     });
+    expect(localServicePorts(3100, { TOLLGATE_LOCAL_SMTP_URL: "smtp://localhost:4125" }).mail).toBe(
+      "configured",
+    );
   });
 });

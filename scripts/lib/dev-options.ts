@@ -48,15 +48,19 @@ export function parseDevOptions(
 }
 
 /**
- * Where `npm run dev` puts each local service: at TOLLGATE_LOCAL_ISSUER_URL / _STRIPE_URL when set;
- * beside an app on the default port, on the usual 4010 and 4020 unless they are taken; beside an app
+ * Where `npm run dev` puts each local service: at TOLLGATE_LOCAL_ISSUER_URL / _STRIPE_URL / _SMTP_URL
+ * when set; beside an app on the default port, on the usual 4010, 4020 and 4025 unless they are taken; beside an app
  * on any other port, on free ports, so that another checkout (or `npm test`) never collides with it.
  */
 export function localServicePorts(
   appPort: number,
   env: Record<string, string | undefined>,
-): { issuer: PortChoice; stripe: PortChoice } {
+): { issuer: PortChoice; stripe: PortChoice; mail: PortChoice } {
   const choose = (configured: string | undefined): PortChoice =>
     configured ? "configured" : appPort === DEFAULT_APP_PORT ? "configured-or-free" : "free";
-  return { issuer: choose(env.TOLLGATE_LOCAL_ISSUER_URL), stripe: choose(env.TOLLGATE_LOCAL_STRIPE_URL) };
+  return {
+    issuer: choose(env.TOLLGATE_LOCAL_ISSUER_URL),
+    stripe: choose(env.TOLLGATE_LOCAL_STRIPE_URL),
+    mail: choose(env.TOLLGATE_LOCAL_SMTP_URL),
+  };
 }

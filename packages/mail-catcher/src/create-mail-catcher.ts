@@ -131,9 +131,16 @@ export async function createMailCatcher(options: MailCatcherOptions = {}): Promi
     match.route.handler(res, match.path);
   });
 
+  // smtp-server re-emits its socket's and every connection's errors: unheard, an EventEmitter's
+  // "error" would crash the process. While listening they are rejections; after, a client's problem.
+  let listenFailed: ((error: Error) => void) | undefined;
+  smtp.on("error", (error) => listenFailed?.(error));
   await new Promise<void>((resolve, reject) => {
-    smtp.server.once("error", reject);
-    smtp.listen(options.smtpPort ?? 0, "127.0.0.1", () => resolve());
+    listenFailed = reject;
+    smtp.listen(options.smtpPort ?? 0, "127.0.0.1", () => {
+      listenFailed = undefined;
+      resolve();
+    });
   });
   try {
     await new Promise<void>((resolve, reject) => {

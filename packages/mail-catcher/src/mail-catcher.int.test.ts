@@ -70,4 +70,11 @@ describe("mail catcher", () => {
     expect(catcher.messages()).toEqual([]);
     await expect(catcher.waitFor(() => false, 50)).rejects.toThrow("no matching message within 50 ms");
   });
+
+  it("refuses a port in use with the socket's error, so a caller can pick another", async () => {
+    const port = Number(new URL(catcher.smtpUrl).port);
+    await expect(createMailCatcher({ smtpPort: port })).rejects.toMatchObject({ code: "EADDRINUSE" });
+    await send("still listening");
+    expect(catcher.messages().map((message) => message.subject)).toEqual(["still listening"]);
+  });
 });
