@@ -93,6 +93,24 @@ describe("sendEmailOnce", () => {
     }
   });
 
+  it("keeps a relay's refusal without the recipient's address, for the logs and the row", async () => {
+    const strict = await createMailCatcher({ refuseRecipient: (address) => address === "gone@example.com" });
+    try {
+      const outcome = await sendEmailOnce(
+        db,
+        { ...email("invitation:gone"), to: "gone@example.com" },
+        mailerFor(strict.smtpUrl),
+      );
+      expect(outcome).toMatchObject({ status: "failed", error: expect.stringContaining("550") });
+      const row = await db.emailMessage.findUniqueOrThrow({ where: { cause: "invitation:gone" } });
+      expect(row.lastError).toContain("[address]");
+      expect(row.lastError).not.toContain("gone@example.com");
+      expect(strict.messages()).toEqual([]);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it("gives up after MAX_EMAIL_ATTEMPTS attempts", async () => {
     const down = await createMailCatcher();
     const dead = mailerFor(down.smtpUrl);

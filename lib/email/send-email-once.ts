@@ -71,8 +71,11 @@ async function deliver(
   try {
     await mailer.send(email);
   } catch (error) {
-    // Kept short and scrubbed: the row is readable by operators, and an SMTP error may quote input.
-    const message = scrub(error instanceof Error ? error.message : String(error)).slice(0, 500);
+    // Kept short and scrubbed: an SMTP error may quote a recipient ("550 <bob@...> rejected"), and the
+    // error is logged; the row keeps it for operators.
+    const message = scrub(error instanceof Error ? error.message : String(error))
+      .replace(/[^\s<>@"'(),;:]+@[^\s<>@"'(),;:]+/g, "[address]")
+      .slice(0, 500);
     await db.emailMessage.update({ where: { cause: email.cause }, data: { lastError: message } });
     log.warn("email.failed", { kind: email.kind, cause: email.cause, error: message });
     return { status: "failed", error: message };

@@ -27,6 +27,8 @@ export interface MailCatcherOptions {
   httpPort?: number;
   /** Messages kept (oldest dropped first); default 500. */
   limit?: number;
+  /** Recipients to refuse with 550, as a relay refuses an unknown mailbox (tests of failed sends). */
+  refuseRecipient?: (address: string) => boolean;
 }
 
 export interface MailCatcher {
@@ -66,6 +68,11 @@ export async function createMailCatcher(options: MailCatcherOptions = {}): Promi
     logger: false,
     onAuth(_auth, _session, callback) {
       callback(null, { user: "local" });
+    },
+    onRcptTo(address, _session, callback) {
+      if (options.refuseRecipient?.(address.address)) {
+        callback(Object.assign(new Error(`mailbox <${address.address}> unavailable`), { responseCode: 550 }));
+      } else callback();
     },
     onData(stream, session, callback) {
       simpleParser(stream)
