@@ -95,6 +95,32 @@ export async function benchMetering(): Promise<AreaResult> {
     ],
     15,
   );
+  // What attributing usage to credentials costs: recordUsage as calls make it, with a credential
+  // (usage_counters and credential_usage in one statement) and without (usage_counters alone), one
+  // call at a time (a statement each) and 16 in flight (group commits carrying many calls).
+  const { recordUsage } = await import("@/lib/metering/record-usage");
+  const credentials = ["key:a", "key:b", "client:c", "user:d"];
+  let attributedCalls = 0;
+  const recordOne = (credential: string | undefined) =>
+    recordUsage(app.db, {
+      customerId: benchCustomer,
+      meter: "bench_attribution",
+      units: 1,
+      at: new Date(),
+      periodStart: hourStart,
+      credential,
+    });
+  const attributedCall = () => recordOne(credentials[attributedCalls++ % credentials.length]);
+  const attribution = await compareOps(
+    [
+      { name: "billed_only", op: () => recordOne(undefined), batch: 100 },
+      { name: "billed_and_attributed", op: attributedCall, batch: 100 },
+      { name: "billed_only_16_in_flight", op: () => recordOne(undefined), batch: 320, concurrency: 16 },
+      { name: "billed_and_attributed_16_in_flight", op: attributedCall, batch: 320, concurrency: 16 },
+    ],
+    15,
+  );
+
   const appended = await app.db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM bench_usage_events`;
   const aggregateStarted = process.hrtime.bigint();
   await app.db
@@ -127,12 +153,18 @@ export async function benchMetering(): Promise<AreaResult> {
     counter_vs_append_write: (writes.counter_upsert as number) / (writes.append_insert as number),
     stripe_calls_per_10k_requests: (stripeCalls / served) * 10_000,
     lost_units: served - reported,
+    attributed_vs_billed_only_write:
+      (attribution.billed_and_attributed as number) / (attribution.billed_only as number),
+    attributed_vs_billed_only_write_16_in_flight:
+      (attribution.billed_and_attributed_16_in_flight as number) /
+      (attribution.billed_only_16_in_flight as number),
   };
   return {
     area: "metering",
     results: {
       us_per_call: perCall,
       durable_write_us: writes,
+      record_usage_us: attribution,
       append_only_rows_aggregated: Number(appended[0]?.n ?? 0),
       append_only_aggregate_us: aggregateUs,
       served,
@@ -151,6 +183,18 @@ export async function benchMetering(): Promise<AreaResult> {
       ["durable write: counter upsert", writes.counter_upsert as number, "µs/call"],
       ["durable write: append-only insert", writes.append_insert as number, "µs/call"],
       ["append-only: aggregating its rows afterwards", aggregateUs, "µs"],
+      ["recordUsage, billed only (one at a time)", attribution.billed_only as number, "µs/call"],
+      [
+        "recordUsage, billed + per credential (one at a time)",
+        attribution.billed_and_attributed as number,
+        "µs/call",
+      ],
+      ["recordUsage, billed only (16 in flight)", attribution.billed_only_16_in_flight as number, "µs/call"],
+      [
+        "recordUsage, billed + per credential (16 in flight)",
+        attribution.billed_and_attributed_16_in_flight as number,
+        "µs/call",
+      ],
       ["metered calls served", served, "calls"],
       ["units reported to Stripe (sandbox meter totals)", reported, "units"],
       ["Stripe meter-event calls", stripeCalls, "calls"],
