@@ -143,6 +143,32 @@ describe("usage alerts", () => {
     );
   });
 
+  it("counts an annual subscription's year of included units", async () => {
+    const customerId = await team("yearly-team", ["owner"]);
+    const periodStart = new Date("2026-06-01T00:00:00Z");
+    await db.subscription.create({
+      data: {
+        id: "sub_yearly_team",
+        customerId,
+        status: "active",
+        plan: "pro",
+        interval: "year",
+        currentPeriodStart: periodStart,
+        currentPeriodEnd: new Date("2027-06-01T00:00:00Z"),
+        stripeUpdatedAt: periodStart,
+      },
+    });
+    // 55,000 units: past a month's 50,000, far from the year's 600,000.
+    await addUsage(customerId, new Date("2026-11-30T00:00:00Z"), 55_000);
+    const now = new Date("2026-12-01T00:00:00Z");
+    await run(now);
+    expect(subjects()).toEqual([]);
+    await addUsage(customerId, new Date("2026-11-30T01:00:00Z"), 425_000);
+    await run(now);
+    expect(subjects()).toEqual(["yearly-team has used 80% of its included API units"]);
+    expect(catcher.messages()[0]?.text).toContain("480,000 units of 600,000 units included");
+  });
+
   it("falls back to the team's billing email when no member has a billing role", async () => {
     const customerId = await team("lonely-team", ["developer"]);
     await addUsage(customerId, new Date("2026-12-02T00:00:00Z"), 1_000);

@@ -1,6 +1,6 @@
 import "server-only";
 import { decideAccess } from "@/lib/billing/access";
-import { METER, PLANS } from "@/lib/billing/plans";
+import { METER } from "@/lib/billing/plans";
 import { getConfig } from "@/lib/config";
 import type { Database } from "@/lib/db";
 import { calendarMonth } from "@/lib/metering/usage-window";
@@ -77,19 +77,13 @@ export async function sendUsageAlerts(
   });
   const standings = customerIds.map((customerId) => {
     const own = subscriptions.filter((subscription) => subscription.customerId === customerId);
+    // An annual subscription's limits are its plan's for the year it is billed over (limitsFor).
     const access = decideAccess(own, [], now);
-    const granting = own.find(
-      (subscription) =>
-        subscription.plan === access.plan &&
-        subscription.currentPeriodStart.getTime() === access.period?.start.getTime(),
-    );
-    // An annual subscription includes twelve months' units for its year (lib/billing/plan-types.ts).
-    const months = granting?.interval === "year" ? 12 : 1;
-    const { hardCapUnits, includedUnits } = PLANS[access.plan].limits;
+    const { hardCapUnits, includedUnits } = access.limits;
     return {
       customerId,
       period: access.period ?? calendarMonth(now),
-      limit: hardCapUnits ?? includedUnits * months,
+      limit: hardCapUnits ?? includedUnits,
       limitKind: hardCapUnits === null ? ("included" as const) : ("cap" as const),
     };
   });
