@@ -5,11 +5,15 @@ import { isOperator } from "@/lib/auth/operator";
 import { requireAccount } from "@/lib/auth/session";
 import { BillingError } from "@/lib/billing/errors";
 import { MissingEmailError } from "@/lib/auth/errors";
+import { TeamError } from "@/lib/teams/errors";
+import { roleLabel } from "@/lib/teams/roles";
+import { TeamSwitcher } from "./team/team-switcher";
 
 const TABS = [
   { href: "/dashboard", label: "Overview" },
   { href: "/dashboard/api", label: "API access" },
   { href: "/dashboard/billing", label: "Billing" },
+  { href: "/dashboard/team", label: "Team" },
 ] as const;
 
 /** Only for operators; the admin pages check again themselves (requireOperator). */
@@ -17,11 +21,11 @@ const ADMIN_TAB = { href: "/dashboard/admin", label: "Admin" } as const;
 
 // The dashboard's frame: the signed-in account (made on first visit), or a plain-words reason why not.
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
-  let email: string;
+  let account: Awaited<ReturnType<typeof requireAccount>>;
   try {
-    email = (await requireAccount()).email;
+    account = await requireAccount();
   } catch (error) {
-    if (error instanceof BillingError || error instanceof MissingEmailError) {
+    if (error instanceof BillingError || error instanceof MissingEmailError || error instanceof TeamError) {
       return (
         <main className="mx-auto max-w-2xl px-4 py-12">
           <h1 className="text-2xl font-bold">We could not open your account</h1>
@@ -41,8 +45,16 @@ export default async function DashboardLayout({ children }: { children: ReactNod
     <div className="mx-auto max-w-5xl px-4 py-8">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <p className="muted">
-          Signed in as <strong className="text-slate-900">{email}</strong>
+          Signed in as <strong className="text-slate-900">{account.email}</strong>
+          {account.teams.length > 1 && (
+            <>
+              {" "}
+              for <strong className="text-slate-900">{account.teamName}</strong> (
+              {roleLabel(account.role).toLowerCase()})
+            </>
+          )}
         </p>
+        {account.teams.length > 1 && <TeamSwitcher teams={account.teams} activeId={account.customerId} />}
       </div>
       <nav aria-label="Dashboard" className="mt-4 border-b border-slate-200">
         <ul className="flex gap-1 overflow-x-auto">

@@ -7,6 +7,8 @@ import { getConfig } from "@/lib/config";
 import { CardSection } from "@/components/ui/card-section";
 import { DataTable } from "@/components/ui/data-table";
 import { getDb } from "@/lib/db";
+import { Notice } from "@/components/ui/notice";
+import { can, roleLabel } from "@/lib/teams/roles";
 import { formatDateTime } from "@/lib/format";
 import { CreateClientForm } from "./create-client-form";
 import { CreateKeyForm } from "./create-key-form";
@@ -18,6 +20,18 @@ export const metadata: Metadata = { title: "API access" };
 // GET /dashboard/api – the person's token, the customer's API keys and machine clients
 export default async function ApiAccessPage() {
   const account = await requireAccount();
+  if (!can(account.role, "keys:manage")) {
+    // The actions refuse too (keys:manage); the page says so instead of offering forms that would fail.
+    return (
+      <main className="space-y-6">
+        <h1 className="text-2xl font-bold">API access</h1>
+        <Notice tone="info" data-testid="api-role">
+          As {roleLabel(account.role).toLowerCase()} of {account.teamName} you do not manage API keys or
+          clients. The team&apos;s owners, admins and developers do.
+        </Notice>
+      </main>
+    );
+  }
   const db = getDb();
   const [keys, keyScopes, clients] = await Promise.all([
     listApiKeys(db, account.customerId),

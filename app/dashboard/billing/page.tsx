@@ -10,6 +10,7 @@ import { Notice } from "@/components/ui/notice";
 import { getDb } from "@/lib/db";
 import { formatDate, formatMoney } from "@/lib/format";
 import { log } from "@/lib/log";
+import { can } from "@/lib/teams/roles";
 import { CheckoutButton, PortalButton } from "./billing-forms";
 
 export const metadata: Metadata = { title: "Billing" };
@@ -27,9 +28,12 @@ export default async function BillingPage({
   const subscription = access.subscriptionId
     ? await db.subscription.findUnique({ where: { id: access.subscriptionId } })
     : null;
-  let invoices: InvoiceSummary[] | null;
+  // What the person's role in the team allows (lib/teams/roles.ts); the actions check again.
+  const managesBilling = can(account.role, "billing:manage");
+  const seesInvoices = can(account.role, "invoices:view");
+  let invoices: InvoiceSummary[] | null = [];
   try {
-    invoices = await listInvoices(getStripe(), account.stripeCustomerId);
+    if (seesInvoices) invoices = await listInvoices(getStripe(), account.stripeCustomerId);
   } catch (error) {
     log.warn("dashboard.invoices_unavailable", { error: String(error) });
     invoices = null;
@@ -75,10 +79,16 @@ export default async function BillingPage({
               : "No subscription: the Free plan needs no card."}
           </p>
         )}
-        <PortalButton />
+        {managesBilling ? (
+          <PortalButton />
+        ) : (
+          <Notice tone="info" data-testid="billing-role">
+            Only the team&apos;s owners and billing members change the plan or the payment method.
+          </Notice>
+        )}
       </CardSection>
 
-      {!access.subscriptionId && (
+      {!access.subscriptionId && managesBilling && (
         <CardSection headingId="upgrade-heading" title="Upgrade">
           <ul className="mt-3 grid gap-4 md:grid-cols-2">
             {paidPlans().map((paid) => (
@@ -92,38 +102,40 @@ export default async function BillingPage({
         </CardSection>
       )}
 
-      <CardSection headingId="invoices-heading" title="Invoices">
-        {invoices === null ? (
-          <Notice tone="error" role="alert" inline className="mt-2">
-            Your invoices could not be loaded right now. Reload the page in a moment.
-          </Notice>
-        ) : invoices.length === 0 ? (
-          <p className="muted mt-2">No invoices yet.</p>
-        ) : (
-          <DataTable
-            className="mt-3"
-            columns={["Date", "Number", "Status", "Total", { label: "Link", hidden: true }]}
-          >
-            <tbody>
-              {invoices.map((invoice) => (
-                <tr key={invoice.id} className="border-b border-slate-100">
-                  <td className="py-2 pr-4">{formatDate(invoice.created)}</td>
-                  <td className="py-2 pr-4">{invoice.number ?? invoice.id}</td>
-                  <td className="py-2 pr-4">{invoice.status ?? "unknown"}</td>
-                  <td className="py-2 pr-4">{formatMoney(invoice.totalCents, invoice.currency)}</td>
-                  <td className="py-2">
-                    {invoice.url && (
-                      <a href={invoice.url}>
-                        View<span className="sr-only"> invoice {invoice.number ?? invoice.id}</span>
-                      </a>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </DataTable>
-        )}
-      </CardSection>
+      {seesInvoices && (
+        <CardSection headingId="invoices-heading" title="Invoices">
+          {invoices === null ? (
+            <Notice tone="error" role="alert" inline className="mt-2">
+              Your invoices could not be loaded right now. Reload the page in a moment.
+            </Notice>
+          ) : invoices.length === 0 ? (
+            <p className="muted mt-2">No invoices yet.</p>
+          ) : (
+            <DataTable
+              className="mt-3"
+              columns={["Date", "Number", "Status", "Total", { label: "Link", hidden: true }]}
+            >
+              <tbody>
+                {invoices.map((invoice) => (
+                  <tr key={invoice.id} className="border-b border-slate-100">
+                    <td className="py-2 pr-4">{formatDate(invoice.created)}</td>
+                    <td className="py-2 pr-4">{invoice.number ?? invoice.id}</td>
+                    <td className="py-2 pr-4">{invoice.status ?? "unknown"}</td>
+                    <td className="py-2 pr-4">{formatMoney(invoice.totalCents, invoice.currency)}</td>
+                    <td className="py-2">
+                      {invoice.url && (
+                        <a href={invoice.url}>
+                          View<span className="sr-only"> invoice {invoice.number ?? invoice.id}</span>
+                        </a>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </DataTable>
+          )}
+        </CardSection>
+      )}
     </main>
   );
 }
