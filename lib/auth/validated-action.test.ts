@@ -3,7 +3,8 @@ import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { log } from "@/lib/log";
 import { AuthError } from "./errors";
-import { noInput, repeatedField, validatedActionFor } from "./validated-action";
+import type { Role } from "@/lib/teams/roles";
+import { authorizeAccount, noInput, repeatedField, validatedActionFor } from "./validated-action";
 
 const PERSON = { customerId: "cus_1" };
 const identify = async () => PERSON;
@@ -111,5 +112,43 @@ describe("validatedActionFor: the one error path", () => {
       digest: expect.stringContaining("NEXT_REDIRECT"),
     });
     expect(ran).toBe(false);
+  });
+});
+
+describe("validatedActionFor: authorize", () => {
+  const member = (role: Role) => async () => ({ customerId: "cus_1", role });
+
+  it.each([
+    ["developer", "billing:manage"],
+    ["billing", "keys:manage"],
+    ["admin", "billing:manage"],
+    ["developer", "members:manage"],
+  ] as const)(
+    "refuses a %s an action that needs %s, before the input or the action",
+    async (role, permission) => {
+      let ran = false;
+      const action = validatedActionFor(member(role), clientInput, async () => (ran = true), {
+        ...failure,
+        authorize: (account) => authorizeAccount(account, permission),
+      });
+      await expect(action(undefined, form(""))).resolves.toMatchObject({
+        status: "error",
+        code: "ERR_PERMISSION_DENIED",
+        message: expect.stringContaining(`As ${role} of this team you cannot`),
+      });
+      expect(ran).toBe(false);
+    },
+  );
+
+  it.each([
+    ["owner", "billing:manage"],
+    ["developer", "keys:manage"],
+    ["billing", null],
+  ] as const)("lets a %s through to an action that needs %s", async (role, permission) => {
+    const action = validatedActionFor(member(role), noInput, async () => "ran", {
+      ...failure,
+      authorize: (account) => authorizeAccount(account, permission),
+    });
+    await expect(action()).resolves.toBe("ran");
   });
 });
