@@ -80,13 +80,23 @@ describe("sendEmailOnce", () => {
       status: "duplicate",
     });
 
+    // Retries wait RETRY_AFTER_MINUTES from the first record: 1 minute, then 5.
+    const { createdAt } = await db.emailMessage.findUniqueOrThrow({
+      where: { cause: "payment_failed:in_1" },
+    });
+    const at = (minutes: number) => ({ now: new Date(createdAt.getTime() + minutes * 60_000) });
+    expect(await sendPendingEmails(db, mailerFor(downUrl), at(0.5))).toEqual({ sent: 0, failed: 0 });
+    expect(await sendPendingEmails(db, mailerFor(downUrl), at(2))).toEqual({ sent: 0, failed: 1 });
+    expect(await sendPendingEmails(db, mailerFor(downUrl), at(4))).toEqual({ sent: 0, failed: 0 });
+
     const up = await createMailCatcher({ smtpPort: port });
     try {
-      expect(await sendPendingEmails(db, mailerFor(up.smtpUrl))).toEqual({ sent: 1, failed: 0 });
-      expect(await sendPendingEmails(db, mailerFor(up.smtpUrl))).toEqual({ sent: 0, failed: 0 });
+      expect(await sendPendingEmails(db, mailerFor(up.smtpUrl), at(4))).toEqual({ sent: 0, failed: 0 });
+      expect(await sendPendingEmails(db, mailerFor(up.smtpUrl), at(6))).toEqual({ sent: 1, failed: 0 });
+      expect(await sendPendingEmails(db, mailerFor(up.smtpUrl), at(800))).toEqual({ sent: 0, failed: 0 });
       expect(up.messages().map((message) => message.subject)).toEqual(["About payment_failed:in_1"]);
       const row = await db.emailMessage.findUniqueOrThrow({ where: { cause: "payment_failed:in_1" } });
-      expect(row).toMatchObject({ attempts: 2, lastError: null });
+      expect(row).toMatchObject({ attempts: 3, lastError: null });
       expect(row.sentAt).toBeInstanceOf(Date);
     } finally {
       await up.close();
@@ -116,10 +126,12 @@ describe("sendEmailOnce", () => {
     const dead = mailerFor(down.smtpUrl);
     await down.close();
     await sendEmailOnce(db, email("key_expiring:k1"), dead);
-    for (let run = 0; run < MAX_EMAIL_ATTEMPTS + 2; run += 1) await sendPendingEmails(db, dead);
+    // Half a day later every retry is due: one attempt a run, then no more.
+    const later = { now: new Date(Date.now() + 13 * 3600_000) };
+    for (let run = 0; run < MAX_EMAIL_ATTEMPTS + 2; run += 1) await sendPendingEmails(db, dead, later);
     const row = await db.emailMessage.findUniqueOrThrow({ where: { cause: "key_expiring:k1" } });
     expect(row).toMatchObject({ attempts: MAX_EMAIL_ATTEMPTS, sentAt: null });
-    expect(await sendPendingEmails(db, mailer)).toEqual({ sent: 0, failed: 0 });
+    expect(await sendPendingEmails(db, mailer, later)).toEqual({ sent: 0, failed: 0 });
   });
 
   it("retries a first attempt that died with its process, not one still in flight", async () => {

@@ -23,6 +23,11 @@ export type SendOutcome =
 
 /** Attempts at one message before it is given up (each run of the email job makes at most one). */
 export const MAX_EMAIL_ATTEMPTS = 6;
+/**
+ * When attempt n + 1 may start, in minutes after the email was first recorded (index n = attempts so
+ * far): a relay down for minutes or half a day is waited out, without a column of its own.
+ */
+export const RETRY_AFTER_MINUTES = [0, 1, 5, 30, 120, 720] as const;
 /** A first attempt that neither succeeded nor failed by then died with its process: retry it. */
 const ABANDONED_AFTER_MS = 10 * 60_000;
 
@@ -96,7 +101,7 @@ export interface PendingEmailsSummary {
 
 /**
  * Retries emails whose send failed (or whose first attempt died with its process), one attempt each
- * per run, up to MAX_EMAIL_ATTEMPTS. Run one at a time (the email job's lease): each retry claims its
+ * per run once RETRY_AFTER_MINUTES allows, up to MAX_EMAIL_ATTEMPTS. Run one at a time (the email job's lease): each retry claims its
  * row by bumping `attempts` from the value it read, so an overlapping run would skip it anyway.
  */
 export async function sendPendingEmails(
@@ -117,6 +122,8 @@ export async function sendPendingEmails(
     take: options.limit ?? 50,
   });
   for (const row of pending) {
+    const waitMinutes = RETRY_AFTER_MINUTES[row.attempts] ?? Infinity;
+    if (row.lastError !== null && now.getTime() < row.createdAt.getTime() + waitMinutes * 60_000) continue;
     const claimed = await db.emailMessage.updateMany({
       where: { cause: row.cause, sentAt: null, attempts: row.attempts },
       data: { attempts: { increment: 1 } },
