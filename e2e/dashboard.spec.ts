@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { AUDIENCE, checkPage, clientToken, ISSUER, signIn } from "./support";
 
@@ -266,8 +267,9 @@ test("an API key: made in the dashboard, shown once, calls the API, refused once
   await signIn(page, "Bob Member", "/dashboard/api");
   const form = page.getByRole("form", { name: "Create an API key" });
   // Bob is on Free: a key offers only the scopes his plan grants.
-  await expect(form.getByRole("checkbox")).toHaveCount(1);
+  await expect(form.getByRole("checkbox")).toHaveCount(2);
   await expect(form.getByRole("checkbox", { name: /get:widgets/ })).toBeChecked();
+  await expect(form.getByRole("checkbox", { name: /read:usage/ })).toBeChecked();
   await page.getByLabel("Key name").fill("Bob's cron job");
   await page.getByLabel("Rate limit (calls/s, optional)").fill("3");
   await page.getByRole("button", { name: "Create key" }).click();
@@ -283,8 +285,30 @@ test("an API key: made in the dashboard, shown once, calls the API, refused once
   const withKey = { headers: { authorization: `Bearer ${key}` } };
   const me = await request.get("/api/v1/me", withKey);
   expect(me.status()).toBe(200);
-  expect(await me.json()).toMatchObject({ kind: "key", scopes: ["get:widgets"] });
+  expect(await me.json()).toMatchObject({ kind: "key", scopes: ["get:widgets", "read:usage"] });
   expect((await request.get("/api/v1/widgets", withKey)).status()).toBe(200);
+
+  // The call is Bob's key's, in the usage API and in the overview's table and CSV.
+  const usage = await request.get("/api/v1/usage?group_by=key", withKey);
+  expect(usage.status()).toBe(200);
+  expect((await usage.json()) as { data: unknown[] }).toMatchObject({
+    data: expect.arrayContaining([
+      expect.objectContaining({ kind: "key", name: "Bob's cron job", prefix: key.slice(0, 16), units: 1 }),
+    ]),
+  });
+  await page.goto("/dashboard");
+  await expect(
+    page.getByTestId("usage-by-key").getByRole("row").filter({ hasText: "Bob's cron job" }),
+  ).toContainText("1");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "Download CSV (this period)" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^usage-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv$/);
+  const csv = readFileSync((await download.path()) ?? "", "utf8");
+  expect(csv.split("\r\n")[0]).toBe("date,credential,kind,name,prefix,revoked,meter,units");
+  expect(csv).toContain(`,key,Bob's cron job,${key.slice(0, 16)},false,api_units,1\r\n`);
+  await page.goto("/dashboard/api");
 
   await page.reload();
   await expect(page.getByTestId("new-key")).toHaveCount(0);
