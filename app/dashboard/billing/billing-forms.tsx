@@ -15,12 +15,54 @@ function ErrorNote({ state }: { state: BillingActionState }) {
   ) : null;
 }
 
-/** "Upgrade to <plan>": a Checkout Session, then the hosted payment page. */
-export function CheckoutButton({ planId, planName }: { planId: string; planName: string }) {
+/** A way to pay for a plan in the upgrade form: "month" or "year", with its price and saving. */
+export interface IntervalChoice {
+  interval: "month" | "year";
+  label: string;
+  note: string | null;
+}
+
+/**
+ * "Upgrade to <plan>": a Checkout Session, then the hosted payment page. With an annual price the
+ * form offers Monthly or Annual as radio buttons (a plain form field, so it works before hydration).
+ */
+export function CheckoutButton({
+  planId,
+  planName,
+  choices,
+  defaultInterval,
+}: {
+  planId: string;
+  planName: string;
+  choices: IntervalChoice[];
+  defaultInterval: "month" | "year";
+}) {
   const [state, action] = useActionState(checkoutAction, idle);
+  const selected = choices.some((choice) => choice.interval === defaultInterval) ? defaultInterval : "month";
   return (
     <form action={action}>
       <input type="hidden" name="plan" value={planId} />
+      {choices.length > 1 ? (
+        <fieldset className="mb-3 space-y-1 text-sm">
+          <legend className="sr-only">How {planName} is billed</legend>
+          {choices.map((choice) => (
+            <label key={choice.interval} className="flex items-center gap-2">
+              <input
+                type="radio"
+                name="interval"
+                value={choice.interval}
+                defaultChecked={choice.interval === selected}
+              />
+              <span>
+                {choice.label}
+                {choice.note && <span className="muted"> · {choice.note}</span>}
+              </span>
+            </label>
+          ))}
+        </fieldset>
+      ) : (
+        <input type="hidden" name="interval" value="month" />
+      )}
       <SubmitButton pendingText="Opening checkout…">Upgrade to {planName}</SubmitButton>
       <ErrorNote state={state} />
     </form>

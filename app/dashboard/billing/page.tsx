@@ -11,7 +11,9 @@ import { getDb } from "@/lib/db";
 import { formatDate, formatMoney } from "@/lib/format";
 import { log } from "@/lib/log";
 import { can } from "@/lib/teams/roles";
+import { intervalParam } from "@/app/pricing/plan-prices";
 import { CheckoutButton, PortalButton } from "./billing-forms";
+import { intervalChoices, renewalText } from "./plan-terms";
 
 export const metadata: Metadata = { title: "Billing" };
 
@@ -22,7 +24,7 @@ export default async function BillingPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const account = await requireAccount();
-  const { checkout } = await searchParams;
+  const { checkout, interval } = await searchParams;
   const db = getDb();
   const access = await getCustomerAccess(db, account.customerId);
   const subscription = access.subscriptionId
@@ -74,9 +76,7 @@ export default async function BillingPage({
           </Notice>
         ) : (
           <p className="muted" data-testid="billing-renewal">
-            {subscription
-              ? `Status ${subscription.status}. Renews on ${formatDate(subscription.currentPeriodEnd)}.`
-              : "No subscription: the Free plan needs no card."}
+            {subscription ? renewalText(subscription) : "No subscription: the Free plan needs no card."}
           </p>
         )}
         {managesBilling ? (
@@ -95,7 +95,12 @@ export default async function BillingPage({
               <li key={paid.id} className="rounded-md border border-slate-200 p-4">
                 <h3 className="font-semibold">{paid.name}</h3>
                 <p className="muted mb-3">{paid.description}</p>
-                <CheckoutButton planId={paid.id} planName={paid.name} />
+                <CheckoutButton
+                  planId={paid.id}
+                  planName={paid.name}
+                  choices={intervalChoices(paid)}
+                  defaultInterval={intervalParam(interval)}
+                />
               </li>
             ))}
           </ul>
