@@ -228,7 +228,9 @@ describe("entitlements follow the subscription", () => {
     now = await access();
     expect(now).toMatchObject({ plan: "pro", status: "active", subscriptionId });
     expect(mayUse(now, "create:widgets")).toBe(true);
-    expect(await database.db.entitlement.count({ where: { customerId: customer.id } })).toBe(4);
+    expect(await database.db.entitlement.count({ where: { customerId: customer.id } })).toBe(
+      PLANS.pro.features.length,
+    );
 
     // Upgrade to Scale, then downgrade back to Pro, by swapping the subscription's prices.
     const swap = async (plan: "pro" | "scale") => {
@@ -317,7 +319,7 @@ describe("entitlements follow the subscription", () => {
     await sandbox.advanceClock(cancelAt - 60 - sandbox.now());
     await deliverNew();
     expect((await row()).status).toBe("active");
-    expect(await entitlements()).toBe(4);
+    expect(await entitlements()).toBe(PLANS.pro.features.length);
 
     await sandbox.advanceClock(120);
     const receipts = await deliverNew();
