@@ -1,10 +1,26 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { checkPage, signIn } from "./support";
 
 // Teams in a production build on the local issuer: Alice invites Carol as a developer, Carol signs in
 // from the link, accepts, makes an API key for Alice's team and calls the API with it, and is refused
 // billing; Bob cannot use Carol's link; Carol switches back to her own team; Alice removes her. Carol
 // ends acting for her own team again, as the specs after this one expect.
+
+/** The mail catcher's JSON list, which `npm test` starts beside the local issuer (dev/main.ts). */
+const MAIL_CATCHER = "http://localhost:4026/messages";
+
+async function invitationEmailTo(request: APIRequestContext, to: string) {
+  let found: { to: string[]; subject: string; text: string } | undefined;
+  await expect
+    .poll(async () => {
+      const response = await request.get(MAIL_CATCHER);
+      const { messages } = (await response.json()) as { messages: NonNullable<typeof found>[] };
+      found = messages.find((message) => message.to.includes(to) && /invit/i.test(message.subject));
+      return Boolean(found);
+    })
+    .toBe(true);
+  return found as NonNullable<typeof found>;
+}
 
 const toasts = (page: Page) => page.getByRole("region", { name: /^Notifications/ });
 const KEY_NAME = "Carol's key for Alice's team";
@@ -29,6 +45,10 @@ test("an invited developer joins a team, calls the API with the team's key, and 
     const link = (await alice.getByTestId("invitation-link").textContent()) ?? "";
     expect(link).toMatch(/\/invitations\/[A-Za-z0-9_-]{43}$/);
     invitationPath = new URL(link).pathname;
+    // The invitation also went out by email, through the local SMTP catcher, with the same link.
+    const email = await invitationEmailTo(request, "carol@example.com");
+    expect(email.subject).toContain("alice@example.com");
+    expect(email.text).toContain(link);
     await expect(
       alice.getByTestId("invitations").getByRole("row").filter({ hasText: "carol@example.com" }),
     ).toContainText("Developer");
