@@ -1,7 +1,13 @@
 import "server-only";
 
-export { sendEmailOnce, sendPendingEmails, MAX_EMAIL_ATTEMPTS } from "./send-email-once";
-export type { EmailToSend, SendOutcome, PendingEmailsSummary } from "./send-email-once";
+export {
+  sendEmailOnce,
+  recordEmail,
+  sendRecordedEmail,
+  sendPendingEmails,
+  MAX_EMAIL_ATTEMPTS,
+} from "./send-email-once";
+export type { EmailStore, EmailToSend, SendOutcome, PendingEmailsSummary } from "./send-email-once";
 export { createMailer, getMailer, mailerKey, type Mailer, type OutgoingEmail } from "./mailer";
 export {
   invitationEmail,
@@ -11,7 +17,7 @@ export {
   type EmailContent,
 } from "./templates";
 export { runEmailJobs, EMAIL_JOB_LEASE, type EmailJobRun } from "./email-jobs";
-export { sendPaymentFailedEmail } from "./payment-failed";
+export { recordPaymentFailedEmail } from "./payment-failed";
 export { sendUsageAlerts } from "./usage-alerts";
 export { sendKeyExpiryNotices } from "./expiring-keys";
 export { teamRecipients, BILLING_ROLES, KEY_ROLES } from "./recipients";

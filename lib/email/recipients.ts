@@ -18,7 +18,7 @@ export interface TeamRecipients {
  * (billing) email when none has such a role, so a team is never left unaware. Null for no such team.
  */
 export async function teamRecipients(
-  db: Database,
+  db: Pick<Database, "customer">,
   customerId: string,
   roles: readonly string[],
 ): Promise<TeamRecipients | null> {

@@ -31,6 +31,9 @@ export const RETRY_AFTER_MINUTES = [0, 1, 5, 30, 120, 720] as const;
 /** A first attempt that neither succeeded nor failed by then died with its process: retry it. */
 const ABANDONED_AFTER_MS = 10 * 60_000;
 
+/** Where emails are recorded: the database, or a transaction that makes their cause. */
+export type EmailStore = Pick<Database, "emailMessage">;
+
 /**
  * Records an email under its cause and sends it, once: a second call with the same cause, at the
  * same time or a year later, finds the row and sends nothing. The row is written before the send
@@ -48,7 +51,18 @@ export async function sendEmailOnce(
     log.warn("email.disabled", { kind: email.kind, cause: email.cause });
     return { status: "disabled" };
   }
-  // The inserter owns the first attempt (attempts = 1), so no retry run sends it meanwhile.
+  if (!(await recordEmail(db, email))) return { status: "duplicate" };
+  return deliver(db, mailer, { ...email, html: email.html ?? null });
+}
+
+/**
+ * Records an email for the caller to send with `sendRecordedEmail`; false when its cause already has
+ * one. Called inside the transaction that makes the cause (a webhook event's), the email commits or
+ * rolls back with it: a process that dies after the commit leaves the row to `sendPendingEmails`
+ * rather than losing the email, and a rolled-back event records it again when Stripe redelivers.
+ */
+export async function recordEmail(db: EmailStore, email: EmailToSend): Promise<boolean> {
+  // The recorder owns the first attempt (attempts = 1), so no retry run sends it meanwhile.
   const { count } = await db.emailMessage.createMany({
     data: [
       {
@@ -64,7 +78,16 @@ export async function sendEmailOnce(
     ],
     skipDuplicates: true,
   });
-  if (count === 0) return { status: "duplicate" };
+  return count === 1;
+}
+
+/** Sends an email `recordEmail` recorded (after its transaction committed): its first attempt. */
+export async function sendRecordedEmail(
+  db: Database,
+  email: EmailToSend,
+  mailer: Mailer | null = getMailer(),
+): Promise<SendOutcome> {
+  if (!mailer) return { status: "disabled" };
   return deliver(db, mailer, { ...email, html: email.html ?? null });
 }
 

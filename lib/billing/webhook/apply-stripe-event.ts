@@ -9,7 +9,7 @@ import { customerDeleted } from "./customer-deleted";
 import { customerSubscriptionChanged } from "./customer-subscription-changed";
 import { isHandledEvent, type HandledEvent, type HandledEventType } from "./event-types";
 import { invoiceChanged } from "./invoice-changed";
-import { sendEventEmails } from "./send-event-emails";
+import { recordEventEmails, sendEventEmails } from "./send-event-emails";
 
 /** What the webhook did with an event; sent back to Stripe as the response body. */
 export interface Receipt {
@@ -73,19 +73,22 @@ export async function applyStripeEvent(db: Database, stripe: Stripe, event: Stri
       data: [{ id: event.id, type: event.type }],
       skipDuplicates: true,
     });
-    if (inserted.count === 0) return { receipt: receipt("duplicate"), customerId: null };
+    if (inserted.count === 0) return { receipt: receipt("duplicate"), customerId: null, emails: [] };
     const rows = stripeCustomerId
       ? await tx.$queryRaw<{ id: string }[]>`
           SELECT id FROM customers WHERE stripe_customer_id = ${stripeCustomerId} FOR UPDATE`
       : [];
     const row = rows[0];
-    if (!row || !stripeCustomerId) return { receipt: receipt("unknown_customer"), customerId: null };
+    if (!row || !stripeCustomerId)
+      return { receipt: receipt("unknown_customer"), customerId: null, emails: [] };
     const context: EventContext = { tx, stripe, event, customer: { id: row.id, stripeCustomerId } };
     const handler = HANDLERS[event.type] as EventHandler;
-    return { receipt: receipt("applied", await handler(context)), customerId: row.id };
+    const actions = await handler(context);
+    const emails = await recordEventEmails(tx, event, row.id);
+    return { receipt: receipt("applied", actions), customerId: row.id, emails };
   }, TRANSACTION);
 
   if (result.customerId) await forgetCustomerAccess(result.customerId);
-  if (result.customerId) sendEventEmails(db, event, result.customerId);
+  sendEventEmails(db, result.emails);
   return result.receipt;
 }

@@ -100,3 +100,41 @@ it("mails a failed renewal once to the team's owners and billing members", async
     { cause: `payment_failed:${invoice.id}`, sentAt: expect.any(Date) },
   ]);
 });
+
+it("records the email in the event's transaction: gone if it rolls back, sent later if the sender dies", async () => {
+  const { recordPaymentFailedEmail } = await import("@/lib/email/payment-failed");
+  const { sendPendingEmails } = await import("@/lib/email/send-email-once");
+  const db = testbed.database.db;
+  const team = await testbed.signUp("crash");
+  const invoice = {
+    id: "in_crash_test",
+    amount_due: 2900,
+    currency: "usd",
+    next_payment_attempt: null,
+    hosted_invoice_url: null,
+  };
+  const cause = `payment_failed:${invoice.id}`;
+
+  // The event's transaction fails after the email was recorded: Stripe will redeliver, and the email
+  // must not be left behind as if it were handled.
+  await expect(
+    db.$transaction(async (tx) => {
+      expect(await recordPaymentFailedEmail(tx, team.id, invoice)).toMatchObject({ cause });
+      throw new Error("the event's handler failed");
+    }),
+  ).rejects.toThrow("the event's handler failed");
+  expect(await db.emailMessage.findUnique({ where: { cause } })).toBeNull();
+
+  // The redelivery commits, and the process dies before it sends: the row waits for the email job.
+  await db.$transaction((tx) => recordPaymentFailedEmail(tx, team.id, invoice));
+  expect(await db.$transaction((tx) => recordPaymentFailedEmail(tx, team.id, invoice))).toBeNull();
+  const row = await db.emailMessage.findUniqueOrThrow({ where: { cause } });
+  expect(row).toMatchObject({ attempts: 1, sentAt: null, lastError: null });
+  expect(await sendPendingEmails(db)).toEqual({ sent: 0, failed: 0 });
+  const later = new Date(row.createdAt.getTime() + 11 * 60_000);
+  expect(await sendPendingEmails(db, undefined, { now: later })).toEqual({ sent: 1, failed: 0 });
+  const mail = await catcher.waitFor((message) => message.headers["x-tollgate-cause"] === cause);
+  const { email } = await db.customer.findUniqueOrThrow({ where: { id: team.id } });
+  expect(mail.subject).toBe(`Payment failed for ${email}`);
+  expect((await db.emailMessage.findUniqueOrThrow({ where: { cause } })).sentAt).toEqual(expect.any(Date));
+});

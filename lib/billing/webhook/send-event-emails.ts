@@ -2,15 +2,32 @@ import "server-only";
 import type Stripe from "stripe";
 import { afterResponse } from "@/lib/after-response";
 import type { Database } from "@/lib/db";
-import { sendPaymentFailedEmail } from "@/lib/email/payment-failed";
+// The modules, not lib/email's index: that pulls in the email jobs, which read billing.
+import { recordPaymentFailedEmail } from "@/lib/email/payment-failed";
+import { sendRecordedEmail, type EmailToSend } from "@/lib/email/send-email-once";
+import type { Tx } from "./context";
 
 /**
- * Sends the emails an applied event calls for, after the response (and so after its transaction
- * committed): an SMTP relay's latency or failure must never fail or slow the delivery, which Stripe
- * would retry. Each email is sent once per cause, whatever Stripe redelivers.
+ * Records the emails an event calls for in its transaction, so that they commit with its effects:
+ * once the event is marked applied Stripe never delivers it again, and an email recorded only after
+ * the commit would be lost to a crash in between. Each is recorded once per cause, whatever Stripe
+ * redelivers.
  */
-export function sendEventEmails(db: Database, event: Stripe.Event, customerId: string): void {
-  if (event.type !== "invoice.payment_failed") return;
-  const invoice = event.data.object;
-  afterResponse("email.payment_failed", () => sendPaymentFailedEmail(db, customerId, invoice));
+export async function recordEventEmails(
+  tx: Tx,
+  event: Stripe.Event,
+  customerId: string,
+): Promise<EmailToSend[]> {
+  if (event.type !== "invoice.payment_failed") return [];
+  const email = await recordPaymentFailedEmail(tx, customerId, event.data.object);
+  return email ? [email] : [];
+}
+
+/**
+ * Sends recorded emails after the response (and so after their transaction committed): an SMTP
+ * relay's latency or failure must never fail or slow the delivery, which Stripe would retry. A send
+ * that fails, or dies with the process, is retried by the email job (`sendPendingEmails`).
+ */
+export function sendEventEmails(db: Database, emails: EmailToSend[]): void {
+  for (const email of emails) afterResponse(`email.${email.kind}`, () => sendRecordedEmail(db, email));
 }
