@@ -1,9 +1,9 @@
 /**
  * `npm run test:new-operation`: follows the README's "Make it your API" as a newcomer would, in a fresh
  * `git clone` of this repository (HEAD), in local mode: every ```sh block of the section runs in order
- * in one shell session, and the steps it describes in words (sign in, upgrade, create a client) are done
+ * in one shell session, and the steps it describes in words (sign in, upgrade, create an API key) are done
  * in a real browser. It checks that the new operation's scaffold typechecks and passes its test, that
- * the app serves it to a new client with its scope, meters it, and lists it in /api/openapi.json.
+ * the app serves it to a new API key with its scope, meters it, and lists it in /api/openapi.json.
  *
  * The app runs on a free port (`PORT`), its local services on ports of their own; the README's
  * http://localhost:3000 is read as that port. Heavy (next dev and a browser): on a shared machine run
@@ -112,20 +112,18 @@ async function main(): Promise<void> {
   const dashboard = await openDashboard(rehearsal, { appBaseUrl, artifacts: ARTIFACTS });
   await dashboard.signInAsCarol("signed in as Carol: plan Free");
   await dashboard.upgradeToPro("upgraded to Pro through the sandbox's Checkout");
-  const client = await dashboard.createClient(
-    "created a client under API access, export:reports among its scopes",
+  shell.env.API_KEY = await dashboard.createKey(
+    "created an API key under API access, export:reports among its scopes",
     "Reports exporter",
     async () =>
       check(
         await dashboard.page
-          .getByRole("region", { name: "Create a machine client" })
+          .getByRole("form", { name: "Create an API key" })
           .getByRole("checkbox", { name: /export:reports/ })
           .isChecked(),
         "export:reports is not offered",
       ),
   );
-  shell.env.CLIENT_ID = client.clientId;
-  shell.env.CLIENT_SECRET = client.clientSecret;
 
   // Pro reaches the app with Stripe's webhook; until then the call is refused with 402, unmetered.
   let answer = await command(call);

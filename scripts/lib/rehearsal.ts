@@ -175,5 +175,19 @@ export async function openDashboard(
         check(clientId && clientSecret, "the dashboard showed no client id and secret");
         return { clientId, clientSecret };
       }),
+    /**
+     * Creates an API key under API access, after `before` (checks of the form), and returns the key the
+     * page shows once.
+     */
+    createKey: (what: string, name: string, before: () => Promise<void> = async () => {}) =>
+      inBrowser(what, async () => {
+        await page.goto("/dashboard/api");
+        await before();
+        await page.getByLabel("Key name").fill(name);
+        await page.getByRole("button", { name: "Create key" }).click();
+        const key = ((await page.getByTestId("new-key-value").textContent()) ?? "").trim();
+        check(/^tg_(test|live)_/.test(key), "the dashboard showed no API key");
+        return key;
+      }),
   };
 }
