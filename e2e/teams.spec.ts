@@ -52,7 +52,7 @@ test("an invited developer joins a team, calls the API with the team's key, and 
     await expect(
       alice.getByTestId("invitations").getByRole("row").filter({ hasText: "carol@example.com" }),
     ).toContainText("Developer");
-    await checkPage(alice, "team");
+    await checkPage(alice, "team", { file: "team.png", height: 1000 });
   });
 
   await test.step("Bob, signed in, cannot accept Carol's invitation", async () => {

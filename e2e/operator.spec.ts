@@ -3,6 +3,8 @@ import { checkPage, signIn } from "./support";
 
 // The operator's view in a production build on the local issuer, whose people carry their roles in the
 // claim the app reads by default in local mode: Alice has the admin role, Bob ("member") does not.
+// Specs run one file at a time in name order: this one comes after billing and dashboard, so the view
+// (and the README's screenshot of it) shows their customers, subscriptions and usage.
 
 const dashboardNav = (page: Page) => page.getByRole("navigation", { name: "Dashboard" });
 
@@ -16,7 +18,7 @@ test("an operator opens the admin view from the dashboard's nav", async ({ page 
   }
   // Her own first sign-in opened a customer, so the list has at least her.
   await expect(page.getByTestId("admin-customer-table")).toContainText("alice@example.com");
-  await checkPage(page, "admin");
+  await checkPage(page, "admin", { file: "admin.png", height: 1100 });
 
   await page.getByRole("link", { name: "Reconcile with Stripe" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Reconciliation" })).toBeVisible();
