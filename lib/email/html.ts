@@ -1,4 +1,8 @@
-/** A string safe inside HTML text and double-quoted attributes. */
+/**
+ * A string safe inside HTML text and double-quoted attributes. packages/local-http has the same five
+ * replacements; lib/ does not import the local stand-ins (a lint rule), and five lines are not worth a
+ * dependency (React's renderer would do it, but these emails are plain strings, not components).
+ */
 export function escapeHtml(value: string): string {
   return value
     .replaceAll("&", "&amp;")
