@@ -102,6 +102,7 @@ test("an invited developer joins a team, calls the API with the team's key, and 
     await expect(page.getByRole("button", { name: /^Upgrade to/ })).toHaveCount(0);
     await page.goto("/dashboard/team");
     await expect(page.getByRole("form", { name: "Invite a teammate" })).toHaveCount(0);
+    await expect(page.getByRole("form", { name: "Name the team" })).toHaveCount(0);
     await expect(page.getByRole("button", { name: /^Remove/ })).toHaveCount(0);
 
     // The page rendered while she was an owner still offers the button: the server action refuses it.
@@ -110,6 +111,17 @@ test("an invited developer joins a team, calls the API with the team's key, and 
       staleBilling.getByText("As developer of this team you cannot manage billing. Ask an owner."),
     ).toBeVisible();
     expect(new URL(staleBilling.url()).pathname).toBe("/dashboard/billing");
+  });
+
+  await test.step("Alice names the team; Carol sees the name in her team menu", async () => {
+    const form = alice.getByRole("form", { name: "Name the team" });
+    await alice.goto("/dashboard/team");
+    await form.getByLabel("Name").fill("Acme Robotics");
+    await form.getByRole("button", { name: "Save name" }).click();
+    await expect(toasts(alice)).toContainText("The team is now called Acme Robotics.");
+    await expect(alice.getByTestId("team-name")).toHaveText("Acme Robotics");
+    await page.goto("/dashboard");
+    await expect(page.getByText("for Acme Robotics (developer)")).toBeVisible();
   });
 
   await test.step("Carol switches back to her own team; the team's key keeps working", async () => {

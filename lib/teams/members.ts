@@ -113,6 +113,25 @@ export async function switchTeam(db: Database, userId: string, customerId: strin
   await db.user.update({ where: { id: userId }, data: { customerId } });
 }
 
+/** The longest team name: it fits the header's team menu and an email's subject. */
+export const TEAM_NAME_MAX_LENGTH = 80;
+
+/**
+ * Names the actor's team as its members, invitations and emails show it; null goes back to showing the
+ * team's billing email. Returns the name shown from now on.
+ *
+ * @throws {PermissionDeniedError} ERR_PERMISSION_DENIED
+ */
+export async function renameTeam(db: Database, actor: TeamActor, name: string | null): Promise<string> {
+  requirePermission(actor, "members:manage");
+  const team = await db.customer.update({
+    where: { id: actor.customerId },
+    data: { name },
+    select: { name: true, email: true },
+  });
+  return team.name ?? team.email;
+}
+
 async function findMember(tx: Tx, customerId: string, userId: string): Promise<TeamMember> {
   const row = await tx.membership.findUnique({
     where: { userId_customerId: { userId, customerId } },

@@ -28,7 +28,7 @@ import {
   resendInvitation,
   revokeInvitation,
 } from "./invitations";
-import { changeMemberRole, listMembers, removeMember, switchTeam } from "./members";
+import { changeMemberRole, listMembers, removeMember, renameTeam, switchTeam } from "./members";
 import type { Role } from "./roles";
 
 let sandbox: StripeSandbox;
@@ -233,6 +233,7 @@ describe("wrong role", () => {
         removeMember(db, actor, bob.userId),
         revokeInvitation(db, actor, pending.id),
         resendInvitation(db, actor, pending.id),
+        renameTeam(db, actor, "Taken over"),
       ];
       for (const refusal of refusals)
         await expect(refusal).rejects.toMatchObject({ code: "ERR_PERMISSION_DENIED" });
@@ -240,8 +241,28 @@ describe("wrong role", () => {
         ["developer", "owner", role].sort(),
       );
       expect(await listPendingInvitations(db, actorOf(alice))).toHaveLength(1);
+      expect((await loadActiveTeam(db, alice.auth0UserId)).teamName).toBe(alice.email);
     },
   );
+
+  it("owners and admins name the team, which every member then sees; no name shows its email", async () => {
+    const alice = await signUp("alice");
+    const carol = await signUp("carol");
+    const dave = await signUp("dave");
+    const admin = await join(alice, carol, "admin");
+    const developer = await join(alice, dave, "developer");
+    expect(await renameTeam(db, actorOf(alice), "Acme Robotics")).toBe("Acme Robotics");
+    expect((await loadActiveTeam(db, dave.auth0UserId)).teamName).toBe("Acme Robotics");
+    expect(await renameTeam(db, actorOf(admin), "Acme")).toBe("Acme");
+    expect((await loadActiveTeam(db, alice.auth0UserId)).teamName).toBe("Acme");
+    await expect(renameTeam(db, actorOf(developer), "Dave's")).rejects.toMatchObject({
+      code: "ERR_PERMISSION_DENIED",
+    });
+    expect(await renameTeam(db, actorOf(alice), null)).toBe(alice.email);
+    // Carol's own team is untouched by what she did as Alice's admin.
+    const own = await db.customer.findFirstOrThrow({ where: { email: carol.email } });
+    expect(own.name).toBeNull();
+  });
 
   it("an admin manages members but neither invites, promotes nor removes an owner", async () => {
     const alice = await signUp("alice");

@@ -17,7 +17,13 @@ import {
   revokeInvitation,
   type IssuedInvitation,
 } from "@/lib/teams/invitations";
-import { changeMemberRole, removeMember, switchTeam } from "@/lib/teams/members";
+import {
+  changeMemberRole,
+  removeMember,
+  renameTeam,
+  switchTeam,
+  TEAM_NAME_MAX_LENGTH,
+} from "@/lib/teams/members";
 import { isRole, roleLabel, type Role } from "@/lib/teams/roles";
 
 const role = z.string("Choose a role.").refine(isRole, "Choose a role.");
@@ -112,6 +118,28 @@ export const removeMemberAction = validatedActionWithAccount(
     permission: null,
     event: "dashboard.team_action_failed",
     message: "The member was not removed. Try again.",
+  },
+);
+
+// Server action – name the active team (empty: shown as its billing email again)
+export const renameTeamAction = validatedActionWithAccount(
+  z.object({
+    name: z
+      .string("Enter a name.")
+      .trim()
+      .max(TEAM_NAME_MAX_LENGTH, `A team name has at most ${TEAM_NAME_MAX_LENGTH} characters.`)
+      // It goes into email subjects and the header: no line breaks or other control characters.
+      .regex(/^[^\p{Cc}]*$/u, "A team name is one line of text."),
+  }),
+  async ({ name }, account): Promise<TeamChangeState> => {
+    const shown = await renameTeam(getDb(), account, name === "" ? null : name);
+    revalidatePath("/dashboard", "layout");
+    return { status: "done", message: `The team is now called ${shown}.` };
+  },
+  {
+    permission: "members:manage",
+    event: "dashboard.team_action_failed",
+    message: "The team was not renamed. Try again.",
   },
 );
 

@@ -6,11 +6,12 @@ import { requireAccount } from "@/lib/auth/session";
 import { getDb } from "@/lib/db";
 import { formatDate, formatDateTime } from "@/lib/format";
 import { listPendingInvitations } from "@/lib/teams/invitations";
-import { listMembers } from "@/lib/teams/members";
+import { listMembers, TEAM_NAME_MAX_LENGTH } from "@/lib/teams/members";
 import { assignableRoles, can, mayAssign, ROLE_DESCRIPTIONS, ROLES, roleLabel } from "@/lib/teams/roles";
 import { changeRoleAction, removeMemberAction, revokeInvitationAction } from "./actions";
 import { ConfirmForm } from "./confirm-form";
 import { InviteForm, ResendButton } from "./invite-form";
+import { RenameTeamForm } from "./rename-form";
 
 export const metadata: Metadata = { title: "Team" };
 
@@ -19,9 +20,10 @@ export default async function TeamPage() {
   const account = await requireAccount();
   const db = getDb();
   const manages = can(account.role, "members:manage");
-  const [members, invitations] = await Promise.all([
+  const [members, invitations, team] = await Promise.all([
     listMembers(db, account),
     manages ? listPendingInvitations(db, account) : Promise.resolve([]),
+    db.customer.findUniqueOrThrow({ where: { id: account.customerId }, select: { name: true, email: true } }),
   ]);
   const grantable = assignableRoles(account.role);
 
@@ -45,6 +47,12 @@ export default async function TeamPage() {
         </CardSection>
       ) : (
         <Notice tone="info">Only owners and admins invite people and change roles.</Notice>
+      )}
+
+      {manages && (
+        <CardSection headingId="team-name-heading" title="Team name" className="space-y-3">
+          <RenameTeamForm name={team.name} email={team.email} maxLength={TEAM_NAME_MAX_LENGTH} />
+        </CardSection>
       )}
 
       <CardSection headingId="members-heading" title="Members">
