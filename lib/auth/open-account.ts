@@ -19,6 +19,8 @@ export interface Account {
   customerId: string;
   stripeCustomerId: string;
   teamName: string;
+  /** The active team's billing email: its name while it has none of its own. */
+  teamEmail: string;
   role: Role;
   /** Every team of theirs, the active one included. */
   teams: TeamChoice[];
@@ -89,6 +91,7 @@ export async function openAccount(
     customerId: team.customerId,
     stripeCustomerId: team.stripeCustomerId,
     teamName: team.teamName,
+    teamEmail: team.teamEmail,
     role: team.role,
     teams: team.teams,
   };

@@ -17,6 +17,8 @@ export interface ActiveTeam {
   customerId: string;
   stripeCustomerId: string | null;
   teamName: string;
+  /** The team's billing email: its name while it has none of its own. */
+  teamEmail: string;
   role: Role;
   teams: TeamChoice[];
 }
@@ -83,6 +85,7 @@ export async function loadActiveTeam(db: Database, auth0UserId: string): Promise
     customerId: active.customerId,
     stripeCustomerId: active.customer.stripeCustomerId,
     teamName: active.customer.name ?? active.customer.email,
+    teamEmail: active.customer.email,
     role: active.role,
     teams,
   };

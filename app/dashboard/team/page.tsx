@@ -20,10 +20,9 @@ export default async function TeamPage() {
   const account = await requireAccount();
   const db = getDb();
   const manages = can(account.role, "members:manage");
-  const [members, invitations, team] = await Promise.all([
+  const [members, invitations] = await Promise.all([
     listMembers(db, account),
     manages ? listPendingInvitations(db, account) : Promise.resolve([]),
-    db.customer.findUniqueOrThrow({ where: { id: account.customerId }, select: { name: true, email: true } }),
   ]);
   const grantable = assignableRoles(account.role);
 
@@ -51,7 +50,11 @@ export default async function TeamPage() {
 
       {manages && (
         <CardSection headingId="team-name-heading" title="Team name" className="space-y-3">
-          <RenameTeamForm name={team.name} email={team.email} maxLength={TEAM_NAME_MAX_LENGTH} />
+          <RenameTeamForm
+            name={account.teamName === account.teamEmail ? null : account.teamName}
+            email={account.teamEmail}
+            maxLength={TEAM_NAME_MAX_LENGTH}
+          />
         </CardSection>
       )}
 
