@@ -326,7 +326,8 @@ describe(`${INSTANCES} instance(s) on ${BACKEND}${REDIS ? " and Redis" : ""}`, (
     }
     figures.push(
       `metering (${customers.length} customers): 2xx answers not in Stripe ${lost}, units in Stripe beyond ` +
-        `the local ledger ${twice}, calls metered whose answer was lost with a killed instance ${unanswered}`,
+        `the local ledger ${twice}, calls metered whose answer was lost with a killed instance ${unanswered} ` +
+        `(the balancer lost ${cluster.balanced.failed} answers)`,
     );
     expect(lost).toBe(0);
     expect(twice).toBe(0);

@@ -49,7 +49,10 @@ export interface Cluster {
   /** The instances' environment, for a test process that must share their database and Redis. */
   env: NodeJS.ProcessEnv;
   services: LocalServices;
-  /** Requests the balancer passed on, and those it answered 502 because the instance went away. */
+  /**
+   * Requests the balancer passed on, and those whose answer was lost because the instance went away:
+   * answered 502, or cut mid-body.
+   */
   readonly balanced: { forwarded: number; failed: number };
   /** Balances over the first `count` instances only (all by default), e.g. to measure one against three. */
   balanceOver(count: number): void;
@@ -173,6 +176,13 @@ async function startBalancer(
         return;
       }
       stats.forwarded += 1;
+      // Counted once per call, whether the instance went away before answering or mid-answer.
+      let lost = false;
+      const loseAnswer = (): void => {
+        if (lost) return;
+        lost = true;
+        stats.failed += 1;
+      };
       const upstream = httpRequest(
         {
           host: "127.0.0.1",
@@ -185,6 +195,14 @@ async function startBalancer(
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
+          // An instance killed mid-answer cuts it: Node reports that on the answer ("aborted"), not
+          // on the request, so the cut is counted here as well.
+          answer.on("close", () => {
+            if (!answer.complete) {
+              loseAnswer();
+              res.destroy();
+            }
+          });
           answer.on("error", () => res.destroy());
         },
       );
@@ -195,7 +213,7 @@ async function startBalancer(
           forward(body, false);
           return;
         }
-        stats.failed += 1;
+        loseAnswer();
         if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" }).end("instance went away");
         else res.destroy();
       });
