@@ -1,11 +1,10 @@
 "use client";
 
-import { useActionState } from "react";
 import { CopyButton } from "@/components/copy-button";
 import { SubmitButton } from "@/components/submit-button";
 import { Notice } from "@/components/ui/notice";
-import { toast } from "@/components/ui/toaster";
-import { createClientAction, type CreateClientState } from "./actions";
+import { useAnnouncedAction } from "@/components/use-announced-action";
+import { createClientAction } from "./actions";
 import { Snippets } from "./snippets";
 import { ScopeFieldset, type ScopeChoice } from "./scope-fieldset";
 
@@ -21,21 +20,13 @@ export function CreateClientForm({
   audience: string;
   apiUrl: string;
 }) {
-  const [state, action] = useActionState<CreateClientState, FormData>(
-    async (previous, form) => {
-      const next = await createClientAction(previous, form);
-      if (next.status === "created") {
-        toast({
-          title: "Client created",
-          description: `Copy the secret of ${next.name} now: it is shown once.`,
-        });
-      } else if (next.status === "error") {
-        toast({ variant: "error", title: "The client was not created", description: next.message });
-      }
-      return next;
-    },
-    { status: "idle" },
-  );
+  const [state, action] = useAnnouncedAction(createClientAction, {
+    done: (client) => ({
+      title: "Client created",
+      description: `Copy the secret of ${client.name} now: it is shown once.`,
+    }),
+    failed: "The client was not created",
+  });
   return (
     <div className="space-y-4">
       <form action={action} className="space-y-4">

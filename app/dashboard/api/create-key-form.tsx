@@ -1,11 +1,10 @@
 "use client";
 
-import { useActionState } from "react";
 import { CopyButton } from "@/components/copy-button";
 import { SubmitButton } from "@/components/submit-button";
 import { Notice } from "@/components/ui/notice";
-import { toast } from "@/components/ui/toaster";
-import { createKeyAction, type CreateKeyState } from "./actions";
+import { useAnnouncedAction } from "@/components/use-announced-action";
+import { createKeyAction } from "./actions";
 import { ScopeFieldset, type ScopeChoice } from "./scope-fieldset";
 
 /** The form that creates an API key, then shows the key once with a curl line that uses it. */
@@ -17,18 +16,10 @@ export function CreateKeyForm({
   scopes: ScopeChoice[];
   apiUrl: string;
 }) {
-  const [state, action] = useActionState<CreateKeyState, FormData>(
-    async (previous, form) => {
-      const next = await createKeyAction(previous, form);
-      if (next.status === "created") {
-        toast({ title: "Key created", description: `Copy ${next.name} now: it is shown once.` });
-      } else if (next.status === "error") {
-        toast({ variant: "error", title: "The key was not created", description: next.message });
-      }
-      return next;
-    },
-    { status: "idle" },
-  );
+  const [state, action] = useAnnouncedAction(createKeyAction, {
+    done: (key) => ({ title: "Key created", description: `Copy ${key.name} now: it is shown once.` }),
+    failed: "The key was not created",
+  });
   return (
     <div className="space-y-4">
       <form action={action} className="space-y-4" aria-label="Create an API key">

@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useRef } from "react";
+import { useRef } from "react";
 import {
   AlertDialog,
   AlertDialogAction,
@@ -12,8 +12,8 @@ import {
   AlertDialogTrigger,
 } from "@/components/ui/alert-dialog";
 import { Notice } from "@/components/ui/notice";
-import { toast } from "@/components/ui/toaster";
-import { revokeClientAction, revokeKeyAction, type RevokeClientState } from "./actions";
+import { useAnnouncedAction } from "@/components/use-announced-action";
+import { revokeClientAction, revokeKeyAction } from "./actions";
 
 /** What is revoked: a machine client (Auth0) or an API key, in the words the dialog uses. */
 const KINDS = {
@@ -48,17 +48,10 @@ export function RevokeButton({
 }) {
   const form = useRef<HTMLFormElement>(null);
   const words = KINDS[kind];
-  const [state, action, pending] = useActionState<RevokeClientState, FormData>(
-    async (previous, data) => {
-      const next = await words.action(previous, data);
-      if (next.status === "revoked") toast({ title: `${words.Noun} revoked`, description: next.message });
-      if (next.status === "error") {
-        toast({ variant: "error", title: `The ${words.noun} was not revoked`, description: next.message });
-      }
-      return next;
-    },
-    { status: "idle" },
-  );
+  const [state, action, pending] = useAnnouncedAction(words.action, {
+    done: (result) => ({ title: `${words.Noun} revoked`, description: result.message }),
+    failed: `The ${words.noun} was not revoked`,
+  });
   return (
     <form ref={form} action={action} className="inline">
       <input type="hidden" name="id" value={id} />

@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useRef, type ReactNode } from "react";
+import { useRef, type ReactNode } from "react";
 import {
   AlertDialog,
   AlertDialogAction,
@@ -12,7 +12,7 @@ import {
   AlertDialogTrigger,
 } from "@/components/ui/alert-dialog";
 import { Notice } from "@/components/ui/notice";
-import { toast } from "@/components/ui/toaster";
+import { useAnnouncedAction } from "@/components/use-announced-action";
 import type { TeamChangeState } from "./actions";
 
 /**
@@ -42,16 +42,10 @@ export function ConfirmForm({
   danger?: boolean;
 }) {
   const form = useRef<HTMLFormElement>(null);
-  const [state, submit, pending] = useActionState<TeamChangeState, FormData>(
-    async (previous, data) => {
-      const next = await action(previous, data);
-      if (next.status === "done") toast({ title: "Done", description: next.message });
-      if (next.status === "error")
-        toast({ variant: "error", title: "Nothing changed", description: next.message });
-      return next;
-    },
-    { status: "idle" },
-  );
+  const [state, submit, pending] = useAnnouncedAction(action, {
+    done: (result) => ({ title: "Done", description: result.message }),
+    failed: "Nothing changed",
+  });
   return (
     <form ref={form} action={submit} className="inline-flex flex-wrap items-center gap-2">
       {Object.entries(fields).map(([name, value]) => (

@@ -1,10 +1,9 @@
 "use client";
 
-import { useActionState } from "react";
 import { CopyButton } from "@/components/copy-button";
 import { SubmitButton } from "@/components/submit-button";
 import { Notice } from "@/components/ui/notice";
-import { toast } from "@/components/ui/toaster";
+import { useAnnouncedAction, type Announcement } from "@/components/use-announced-action";
 import { ROLE_DESCRIPTIONS, roleLabel, type Role } from "@/lib/teams/roles";
 import { inviteMemberAction, resendInvitationAction, type InviteState } from "./actions";
 
@@ -34,19 +33,14 @@ function InvitationLink({ state }: { state: InviteState }) {
   );
 }
 
-function announce(next: InviteState): InviteState {
-  if (next.status === "invited") toast({ title: "Invitation made", description: `Invited ${next.email}.` });
-  if (next.status === "error")
-    toast({ variant: "error", title: "Nobody was invited", description: next.message });
-  return next;
-}
+const INVITED: Announcement<Extract<InviteState, { status: "invited" }>> = {
+  done: (invitation) => ({ title: "Invitation made", description: `Invited ${invitation.email}.` }),
+  failed: "Nobody was invited",
+};
 
 /** Invite someone by email with one of the roles the inviter may grant. */
 export function InviteForm({ roles }: { roles: Role[] }) {
-  const [state, action] = useActionState<InviteState, FormData>(
-    async (previous, form) => announce(await inviteMemberAction(previous, form)),
-    { status: "idle" },
-  );
+  const [state, action] = useAnnouncedAction(inviteMemberAction, INVITED);
   return (
     <div className="space-y-4">
       <form action={action} className="flex flex-wrap items-end gap-4" aria-label="Invite a teammate">
@@ -86,10 +80,7 @@ export function InviteForm({ roles }: { roles: Role[] }) {
 
 /** Sends a pending invitation again with a new link (the old one stops working), shown once here. */
 export function ResendButton({ id, email }: { id: string; email: string }) {
-  const [state, action] = useActionState<InviteState, FormData>(
-    async (previous, form) => announce(await resendInvitationAction(previous, form)),
-    { status: "idle" },
-  );
+  const [state, action] = useAnnouncedAction(resendInvitationAction, INVITED);
   return (
     <form action={action} className="inline">
       <input type="hidden" name="id" value={id} />

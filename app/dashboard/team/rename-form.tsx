@@ -1,10 +1,10 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useState } from "react";
 import { SubmitButton } from "@/components/submit-button";
 import { Notice } from "@/components/ui/notice";
-import { toast } from "@/components/ui/toaster";
-import { renameTeamAction, type TeamChangeState } from "./actions";
+import { useAnnouncedAction } from "@/components/use-announced-action";
+import { renameTeamAction } from "./actions";
 
 /**
  * The team's name, for owners and admins. The field is controlled, so a refused name stays in it to be
@@ -20,16 +20,10 @@ export function RenameTeamForm({
   maxLength: number;
 }) {
   const [value, setValue] = useState(name ?? "");
-  const [state, action] = useActionState<TeamChangeState, FormData>(
-    async (previous, form) => {
-      const next = await renameTeamAction(previous, form);
-      if (next.status === "done") toast({ title: "Team renamed", description: next.message });
-      if (next.status === "error")
-        toast({ variant: "error", title: "The name was not changed", description: next.message });
-      return next;
-    },
-    { status: "idle" },
-  );
+  const [state, action] = useAnnouncedAction(renameTeamAction, {
+    done: (result) => ({ title: "Team renamed", description: result.message }),
+    failed: "The name was not changed",
+  });
   return (
     <div className="space-y-3">
       <form action={action} className="flex flex-wrap items-end gap-4" aria-label="Name the team">
