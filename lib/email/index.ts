@@ -5,6 +5,7 @@ export {
   recordEmail,
   sendRecordedEmail,
   sendPendingEmails,
+  withoutSecrets,
   MAX_EMAIL_ATTEMPTS,
 } from "./send-email-once";
 export type { EmailStore, EmailToSend, SendOutcome, PendingEmailsSummary } from "./send-email-once";
@@ -18,6 +19,7 @@ export {
 } from "./templates";
 export { runEmailJobs, EMAIL_JOB_LEASE, type EmailJobRun } from "./email-jobs";
 export { recordPaymentFailedEmail } from "./payment-failed";
+export { recordInvitationEmail, type InvitationToEmail } from "./invitation";
 export { sendUsageAlerts } from "./usage-alerts";
 export { sendKeyExpiryNotices } from "./expiring-keys";
 export { teamRecipients, BILLING_ROLES, KEY_ROLES } from "./recipients";

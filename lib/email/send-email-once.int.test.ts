@@ -121,17 +121,54 @@ describe("sendEmailOnce", () => {
     }
   });
 
-  it("gives up after MAX_EMAIL_ATTEMPTS attempts", async () => {
+  it("keeps an invitation's link in the row until the email is sent, then cuts it", async () => {
+    const link = "https://app.example.com/invitations/k9Z_-abcDEFghi0123456789xyzXYZ";
+    const invitation = {
+      ...email("invitation:3"),
+      text: `Accept the invitation: ${link}`,
+      html: `<p><a href="${link}">Accept the invitation</a></p>`,
+    };
+    const down = await createMailCatcher();
+    const port = Number(new URL(down.smtpUrl).port);
+    await down.close();
+    await sendEmailOnce(db, invitation, mailerFor(`smtp://127.0.0.1:${port}`));
+    // Not sent yet: a retry needs the link.
+    expect(await db.emailMessage.findUniqueOrThrow({ where: { cause: "invitation:3" } })).toMatchObject({
+      text: invitation.text,
+      html: invitation.html,
+    });
+
+    const up = await createMailCatcher({ smtpPort: port });
+    try {
+      const later = { now: new Date(Date.now() + 2 * 60_000) };
+      expect(await sendPendingEmails(db, mailerFor(up.smtpUrl), later)).toEqual({ sent: 1, failed: 0 });
+      expect(up.messages()[0]?.text).toContain(link);
+    } finally {
+      await up.close();
+    }
+    const row = await db.emailMessage.findUniqueOrThrow({ where: { cause: "invitation:3" } });
+    expect(row.text).toBe("Accept the invitation: https://app.example.com/invitations/[removed]");
+    expect(row.html).toBe(
+      '<p><a href="https://app.example.com/invitations/[removed]">Accept the invitation</a></p>',
+    );
+  });
+
+  it("gives up after MAX_EMAIL_ATTEMPTS attempts, and then keeps no invitation link", async () => {
     const down = await createMailCatcher();
     const dead = mailerFor(down.smtpUrl);
     await down.close();
     await sendEmailOnce(db, email("key_expiring:k1"), dead);
+    const link = "https://app.example.com/invitations/Zm9vYmFyYmF6cXV4cXV1eGNvcmdl";
+    await sendEmailOnce(db, { ...email("invitation:4"), text: `Accept: ${link}`, html: null }, dead);
     // Half a day later every retry is due: one attempt a run, then no more.
     const later = { now: new Date(Date.now() + 13 * 3600_000) };
     for (let run = 0; run < MAX_EMAIL_ATTEMPTS + 2; run += 1) await sendPendingEmails(db, dead, later);
     const row = await db.emailMessage.findUniqueOrThrow({ where: { cause: "key_expiring:k1" } });
     expect(row).toMatchObject({ attempts: MAX_EMAIL_ATTEMPTS, sentAt: null });
     expect(await sendPendingEmails(db, mailer, later)).toEqual({ sent: 0, failed: 0 });
+    const invitation = await db.emailMessage.findUniqueOrThrow({ where: { cause: "invitation:4" } });
+    expect(invitation).toMatchObject({ attempts: MAX_EMAIL_ATTEMPTS, sentAt: null, html: null });
+    expect(invitation.text).toBe("Accept: https://app.example.com/invitations/[removed]");
   });
 
   it("retries a first attempt that died with its process, not one still in flight", async () => {

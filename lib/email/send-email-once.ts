@@ -40,7 +40,7 @@ export type EmailStore = Pick<Database, "emailMessage">;
  * (INSERT ... ON CONFLICT DO NOTHING), so a failed send is kept with its error and retried by
  * `sendPendingEmails` with exactly the content first rendered.
  *
- * @example await sendEmailOnce(db, { cause: `invitation:${id}`, kind: "invitation", to, ...invitationEmail(...) })
+ * @example await sendEmailOnce(db, { cause: `key_expiring:${id}`, kind: "key_expiring", to, ...apiKeyExpiringEmail(...) })
  */
 export async function sendEmailOnce(
   db: Database,
@@ -57,9 +57,10 @@ export async function sendEmailOnce(
 
 /**
  * Records an email for the caller to send with `sendRecordedEmail`; false when its cause already has
- * one. Called inside the transaction that makes the cause (a webhook event's), the email commits or
- * rolls back with it: a process that dies after the commit leaves the row to `sendPendingEmails`
- * rather than losing the email, and a rolled-back event records it again when Stripe redelivers.
+ * one. Called inside the transaction that makes the cause (a webhook event's, an invitation's), the
+ * email commits or rolls back with it: a process that dies after the commit leaves the row to
+ * `sendPendingEmails` rather than losing the email, and a rolled-back event records it again when
+ * Stripe redelivers.
  */
 export async function recordEmail(db: EmailStore, email: EmailToSend): Promise<boolean> {
   // The recorder owns the first attempt (attempts = 1), so no retry run sends it meanwhile.
@@ -91,10 +92,27 @@ export async function sendRecordedEmail(
   return deliver(db, mailer, { ...email, html: email.html ?? null });
 }
 
+/**
+ * An invitation's link: its token is the invitation's only secret, and the invitations table keeps
+ * only its hash. The email's row must keep it until the email is sent, for retries; no longer.
+ */
+const INVITATION_LINK = /\/invitations\/[A-Za-z0-9_-]+/g;
+
+/**
+ * A message's text with its secret links cut, for the row once it needs them no more (sent, or given
+ * up): a leaked database or backup then holds no link that works.
+ */
+export function withoutSecrets<Body extends string | null>(body: Body): Body {
+  return (body === null ? body : body.replace(INVITATION_LINK, "/invitations/[removed]")) as Body;
+}
+
+type Deliverable = Pick<EmailToSend, "cause" | "kind" | "to" | "subject" | "text" | "html">;
+
 async function deliver(
   db: Database,
   mailer: Mailer,
-  email: Pick<EmailToSend, "cause" | "kind" | "to" | "subject" | "text" | "html">,
+  email: Deliverable,
+  lastAttempt = false,
 ): Promise<SendOutcome> {
   try {
     await mailer.send(email);
@@ -104,16 +122,23 @@ async function deliver(
     const message = scrub(error instanceof Error ? error.message : String(error))
       .replace(/[^\s<>@"'(),;:]+@[^\s<>@"'(),;:]+/g, "[address]")
       .slice(0, 500);
-    await db.emailMessage.update({ where: { cause: email.cause }, data: { lastError: message } });
+    await db.emailMessage.update({
+      where: { cause: email.cause },
+      data: { lastError: message, ...(lastAttempt ? secretsCut(email) : {}) },
+    });
     log.warn("email.failed", { kind: email.kind, cause: email.cause, error: message });
     return { status: "failed", error: message };
   }
   await db.emailMessage.update({
     where: { cause: email.cause },
-    data: { sentAt: new Date(), lastError: null },
+    data: { sentAt: new Date(), lastError: null, ...secretsCut(email) },
   });
   log.info("email.sent", { kind: email.kind, cause: email.cause });
   return { status: "sent" };
+}
+
+function secretsCut(email: Deliverable): { text: string; html: string | null } {
+  return { text: withoutSecrets(email.text), html: withoutSecrets(email.html ?? null) };
 }
 
 /** What one retry run did. */
@@ -124,8 +149,9 @@ export interface PendingEmailsSummary {
 
 /**
  * Retries emails whose send failed (or whose first attempt died with its process), one attempt each
- * per run once RETRY_AFTER_MINUTES allows, up to MAX_EMAIL_ATTEMPTS. Run one at a time (the email job's lease): each retry claims its
- * row by bumping `attempts` from the value it read, so an overlapping run would skip it anyway.
+ * per run once RETRY_AFTER_MINUTES allows, up to MAX_EMAIL_ATTEMPTS. Run one at a time (the email
+ * job's lease): each retry claims its row by bumping `attempts` from the value it read, so an
+ * overlapping run would skip it anyway.
  */
 export async function sendPendingEmails(
   db: Database,
@@ -152,7 +178,7 @@ export async function sendPendingEmails(
       data: { attempts: { increment: 1 } },
     });
     if (claimed.count === 0) continue;
-    const outcome = await deliver(db, mailer, row);
+    const outcome = await deliver(db, mailer, row, row.attempts + 1 >= MAX_EMAIL_ATTEMPTS);
     if (outcome.status === "sent") summary.sent += 1;
     else summary.failed += 1;
   }

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Database } from "@/lib/db";
 import { requirePermission, type TeamActor } from "./actor";
 import { TeamError } from "./errors";
-import { lockTeam } from "./lock-team";
+import { lockTeam, type Tx } from "./lock-team";
 import { isRole, mayAssign, type Role } from "./roles";
 
 /** How long an invitation's link works. */
@@ -38,6 +38,12 @@ export interface IssuedInvitation extends PendingInvitation {
 }
 
 /**
+ * Runs inside the transaction that issues an invitation, e.g. to record its email: what it writes
+ * commits with the invitation or not at all, so a process that dies after the commit loses nothing.
+ */
+export type OnInvitationIssued = (tx: Tx, invitation: IssuedInvitation) => Promise<void>;
+
+/**
  * Invites `email` to the actor's team with `role`: a random 256-bit token, valid for 7 days. An earlier
  * pending invitation of the same address to this team is revoked (the newest link is the one that works).
  *
@@ -49,6 +55,7 @@ export async function createInvitation(
   actor: TeamActor,
   request: { email: string; role: Role },
   now = new Date(),
+  onIssued?: OnInvitationIssued,
 ): Promise<IssuedInvitation> {
   requirePermission(actor, "members:manage");
   if (!mayAssign(actor.role, request.role)) {
@@ -86,7 +93,7 @@ export async function createInvitation(
       },
       include: { customer: { select: { name: true, email: true } } },
     });
-    return {
+    const issued: IssuedInvitation = {
       id: invitation.id,
       email,
       role: request.role,
@@ -95,6 +102,8 @@ export async function createInvitation(
       token,
       teamName: invitation.customer.name ?? invitation.customer.email,
     };
+    await onIssued?.(tx, issued);
+    return issued;
   });
 }
 
@@ -143,13 +152,14 @@ export async function resendInvitation(
   actor: TeamActor,
   id: string,
   now = new Date(),
+  onIssued?: OnInvitationIssued,
 ): Promise<IssuedInvitation> {
   requirePermission(actor, "members:manage");
   const invitation = await findPending(db, actor, id, now);
   if (!mayAssign(actor.role, invitation.role)) {
     throw new TeamError("ERR_PERMISSION_DENIED", "Only an owner can invite an owner.");
   }
-  return createInvitation(db, actor, { email: invitation.email, role: invitation.role }, now);
+  return createInvitation(db, actor, { email: invitation.email, role: invitation.role }, now, onIssued);
 }
 
 /** What an invitation link leads to, before anyone accepts it. */

@@ -25,6 +25,7 @@ import {
   hashInvitationToken,
   INVITATION_TTL_MS,
   listPendingInvitations,
+  type IssuedInvitation,
   resendInvitation,
   revokeInvitation,
 } from "./invitations";
@@ -198,6 +199,51 @@ describe("invitations", () => {
     expect((await listPendingInvitations(db, actorOf(alice))).map((pending) => pending.id)).toEqual([
       resent.id,
     ]);
+  });
+
+  it("records the invitation's email in the transaction that issues it: both commit, or neither", async () => {
+    const { recordInvitationEmail } = await import("@/lib/email/invitation");
+    const { createMailer } = await import("@/lib/email/mailer");
+    // Recording needs a relay configured; nothing is sent here (the action sends after the commit).
+    const mailer = createMailer({ smtpUrl: "smtp://127.0.0.1:1", from: "t@example.com", requireTls: false });
+    const alice = await signUp("alice");
+    const carol = `carol-${serial}@example.com`;
+    const record = (tx: Parameters<typeof recordInvitationEmail>[0], issued: IssuedInvitation) =>
+      recordInvitationEmail(
+        tx,
+        { ...issued, role: "Developer", link: `https://app.example.com/invitations/${issued.token}` },
+        { customerId: alice.customerId, inviterName: "Alice" },
+        mailer,
+      );
+
+    const failing = new Error("the process died before the commit");
+    await expect(
+      createInvitation(
+        db,
+        actorOf(alice),
+        { email: carol, role: "developer" },
+        undefined,
+        async (tx, issued) => {
+          await record(tx, issued);
+          throw failing;
+        },
+      ),
+    ).rejects.toBe(failing);
+    expect(await listPendingInvitations(db, actorOf(alice))).toEqual([]);
+    expect(await db.emailMessage.count({ where: { customerId: alice.customerId } })).toBe(0);
+
+    const issued = await createInvitation(
+      db,
+      actorOf(alice),
+      { email: carol, role: "developer" },
+      undefined,
+      async (tx, invitation) => {
+        expect(await record(tx, invitation)).toMatchObject({ cause: `invitation:${invitation.id}` });
+      },
+    );
+    const row = await db.emailMessage.findUniqueOrThrow({ where: { cause: `invitation:${issued.id}` } });
+    expect(row).toMatchObject({ kind: "invitation", to: carol, sentAt: null, attempts: 1 });
+    expect(row.text).toContain(`/invitations/${issued.token}`);
   });
 
   it("refuses inviting a member again", async () => {

@@ -9,12 +9,13 @@ import type { Account } from "@/lib/auth/session";
 import { validatedActionWithAccount, type ActionState } from "@/lib/auth/validated-action";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
-import { invitationEmail, sendEmailOnce } from "@/lib/email";
+import { recordInvitationEmail, sendRecordedEmail, type EmailToSend } from "@/lib/email";
 import {
   createInvitation,
   invitationPath,
   resendInvitation,
   revokeInvitation,
+  type OnInvitationIssued,
   type IssuedInvitation,
 } from "@/lib/teams/invitations";
 import {
@@ -43,9 +44,11 @@ export const inviteMemberAction = validatedActionWithAccount(
     role,
   }),
   async ({ email, role }, account): Promise<InviteState> => {
-    const invitation = await createInvitation(getDb(), account, { email, role });
+    const invitation = await invite(account, (onIssued) =>
+      createInvitation(getDb(), account, { email, role }, undefined, onIssued),
+    );
     revalidatePath("/dashboard/team");
-    return invited(invitation, account);
+    return invitation;
   },
   {
     permission: "members:manage",
@@ -58,9 +61,11 @@ export const inviteMemberAction = validatedActionWithAccount(
 export const resendInvitationAction = validatedActionWithAccount(
   z.object({ id: z.uuid("That invitation does not exist.") }),
   async ({ id }, account): Promise<InviteState> => {
-    const invitation = await resendInvitation(getDb(), account, id);
+    const invitation = await invite(account, (onIssued) =>
+      resendInvitation(getDb(), account, id, undefined, onIssued),
+    );
     revalidatePath("/dashboard/team");
-    return invited(invitation, account);
+    return invitation;
   },
   {
     permission: "members:manage",
@@ -159,30 +164,33 @@ export const switchTeamAction = validatedActionWithAccount(
   },
 );
 
-/** The link of a new invitation for the inviter, and its email sent after the answer (once per invitation). */
-function invited(invitation: IssuedInvitation, account: Account): InviteState {
-  const link = `${getConfig().auth.appBaseUrl.replace(/\/$/, "")}${invitationPath(invitation.token)}`;
-  const content = invitationEmail({
-    teamName: invitation.teamName,
-    inviterName: account.name ?? account.email,
-    role: roleLabel(invitation.role),
-    acceptUrl: link,
-    expiresAt: invitation.expiresAt,
+/**
+ * Issues an invitation (`issue`), its email recorded in the same transaction and sent after the
+ * answer, once; a send that fails or dies with the process is left to the email job. The link is
+ * shown once to the inviter too, so it works without email.
+ */
+async function invite(
+  account: Account,
+  issue: (onIssued: OnInvitationIssued) => Promise<IssuedInvitation>,
+): Promise<InviteState> {
+  const base = getConfig().auth.appBaseUrl.replace(/\/$/, "");
+  const recorded: EmailToSend[] = [];
+  const invitation = await issue(async (tx, issued) => {
+    const email = await recordInvitationEmail(
+      tx,
+      { ...issued, role: roleLabel(issued.role), link: `${base}${invitationPath(issued.token)}` },
+      { customerId: account.customerId, inviterName: account.name ?? account.email },
+    );
+    if (email) recorded.push(email);
   });
-  afterResponse("team.invitation_email", () =>
-    sendEmailOnce(getDb(), {
-      cause: `invitation:${invitation.id}`,
-      kind: "invitation",
-      customerId: account.customerId,
-      to: invitation.email,
-      ...content,
-    }),
-  );
+  for (const email of recorded) {
+    afterResponse("team.invitation_email", () => sendRecordedEmail(getDb(), email));
+  }
   return {
     status: "invited",
     email: invitation.email,
     role: invitation.role,
-    link,
+    link: `${base}${invitationPath(invitation.token)}`,
     expiresAt: invitation.expiresAt.toISOString(),
   };
 }
