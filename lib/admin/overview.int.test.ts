@@ -80,6 +80,20 @@ beforeAll(async () => {
     });
     ids[name] = customer.id;
   }
+  // Alice's team is named and has two people; Bob signed in alone; the others never signed in.
+  await database.db.customer.update({ where: { id: ids.alice }, data: { name: "Acme Robotics" } });
+  for (const [email, customerId, teams] of [
+    ["alice@example.com", ids.alice, [ids.alice]],
+    ["frank@example.com", ids.alice, [ids.alice, ids.bob]],
+    ["bob@example.com", ids.bob, []],
+  ] as const) {
+    const user = await database.db.user.create({
+      data: { auth0UserId: `auth0|${email}`, email, customerId },
+    });
+    for (const team of teams) {
+      await database.db.membership.create({ data: { userId: user.id, customerId: team, role: "developer" } });
+    }
+  }
   // Alice: Pro, period from the 10th. Bob: Free (calendar month). Carol: past_due since the 14th, in
   // grace. Dave: unpaid, his plan gone. Erin: a first payment that never went through.
   await subscribe(ids.alice, "sub_alice", {
@@ -167,6 +181,13 @@ describe("getAdminOverview", () => {
     });
     expect(byEmail["bob@example.com"]?.period.start).toEqual(at("2030-03-01T00:00:00Z"));
     expect(byEmail["alice@example.com"]?.unsentUnits).toBe(50);
+    expect(overview.customers.map((row) => [row.email, row.name, row.members])).toEqual([
+      ["alice@example.com", "Acme Robotics", 2],
+      ["bob@example.com", null, 1],
+      ["carol@example.com", null, 0],
+      ["dave@example.com", null, 0],
+      ["erin@example.com", null, 0],
+    ]);
     expect(overview.totals).toEqual({ customers: 5, subscribed: 2, unitsThisPeriod: 190 });
     expect(overview.plans.map((plan) => [plan.plan, plan.customers])).toEqual([
       ["free", 3],

@@ -18,6 +18,10 @@ export const UNREPORTED_STATUSES = ["pending", "unverified", "rejected", "suspec
 export interface AdminCustomer {
   id: string;
   email: string;
+  /** The team's name, as its owners set it; null shows the email. */
+  name: string | null;
+  /** People in the team (a personal account has one; none before its first sign-in). */
+  members: number;
   stripeCustomerId: string | null;
   createdAt: Date;
   /** The plan in force now (Free when no subscription grants one). */
@@ -114,7 +118,14 @@ export async function getAdminOverview(
   const limit = options.limit ?? 200;
   const [customers, subscriptions] = await Promise.all([
     db.customer.findMany({
-      select: { id: true, email: true, stripeCustomerId: true, createdAt: true },
+      select: {
+        id: true,
+        email: true,
+        name: true,
+        stripeCustomerId: true,
+        createdAt: true,
+        _count: { select: { memberships: true } },
+      },
       orderBy: { email: "asc" },
     }),
     db.subscription.findMany({ orderBy: { stripeUpdatedAt: "desc" } }),
@@ -148,14 +159,17 @@ export async function getAdminOverview(
   const unitsOf = new Map(periodUnits.map((row) => [row.customer_id, Number(row.units)]));
   const unsentOf = new Map(unsent.map((row) => [row.customer_id, Number(row.units)]));
 
-  const rows: AdminCustomer[] = decided.map(({ customer, access, latest, period }) => ({
-    ...customer,
-    plan: access.plan,
-    subscriptionStatus: latest?.status ?? null,
-    period,
-    units: unitsOf.get(customer.id) ?? 0,
-    unsentUnits: unsentOf.get(customer.id) ?? 0,
-  }));
+  const rows: AdminCustomer[] = decided.map(
+    ({ customer: { _count, ...customer }, access, latest, period }) => ({
+      ...customer,
+      members: _count.memberships,
+      plan: access.plan,
+      subscriptionStatus: latest?.status ?? null,
+      period,
+      units: unitsOf.get(customer.id) ?? 0,
+      unsentUnits: unsentOf.get(customer.id) ?? 0,
+    }),
+  );
 
   const emailOf = new Map(customers.map((customer) => [customer.id, customer.email]));
   const failedPayments: FailedPayment[] = subscriptions

@@ -88,13 +88,27 @@ export default async function AdminPage() {
             )}
             <DataTable
               className="mt-3"
-              columns={["Email", "Plan", "Subscription", "Period", "Units this period", "Not sent yet"]}
+              columns={[
+                "Team",
+                "Members",
+                "Plan",
+                "Subscription",
+                "Period",
+                "Units this period",
+                "Not sent yet",
+              ]}
               data-testid="admin-customer-table"
             >
               <tbody>
                 {overview.customers.map((customer) => (
                   <tr key={customer.id} className={row}>
-                    <td className={cell}>{customer.email}</td>
+                    <td className={cell}>
+                      {customer.name ?? customer.email}
+                      {customer.name !== null && (
+                        <span className="muted block text-xs">{customer.email}</span>
+                      )}
+                    </td>
+                    <td className={cell}>{formatCount(customer.members)}</td>
                     <td className={cell}>{PLANS[customer.plan].name}</td>
                     <td className={cell}>{customer.subscriptionStatus ?? "none"}</td>
                     <td className={cell}>
