@@ -47,6 +47,9 @@ export async function checkPage(
   name: string,
   docs?: { file: string; height?: number },
 ): Promise<void> {
+  // Check the settled page: after a server action, Next streams the refreshed page's metadata, and the
+  // document has no <title> for a moment (axe: document-title) until it lands.
+  await expect(page).toHaveTitle(/\S/);
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
