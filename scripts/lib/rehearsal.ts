@@ -128,6 +128,14 @@ export async function openDashboard(
     }
   }
 
+  /** Opens API access, runs `before` (checks of the form), then fills `label` with `name` and presses `button`. */
+  async function submitOnApiPage(before: () => Promise<void>, label: string, name: string, button: string) {
+    await page.goto("/dashboard/api");
+    await before();
+    await page.getByLabel(label).fill(name);
+    await page.getByRole("button", { name: button }).click();
+  }
+
   return {
     page,
     inBrowser,
@@ -165,10 +173,7 @@ export async function openDashboard(
      */
     createClient: (what: string, name: string, before: () => Promise<void> = async () => {}) =>
       inBrowser(what, async () => {
-        await page.goto("/dashboard/api");
-        await before();
-        await page.getByLabel("Client name").fill(name);
-        await page.getByRole("button", { name: "Create client" }).click();
+        await submitOnApiPage(before, "Client name", name, "Create client");
         await page.getByTestId("new-client").waitFor();
         const clientId = ((await page.getByTestId("new-client-id").textContent()) ?? "").trim();
         const clientSecret = ((await page.getByTestId("new-client-secret").textContent()) ?? "").trim();
@@ -181,10 +186,7 @@ export async function openDashboard(
      */
     createKey: (what: string, name: string, before: () => Promise<void> = async () => {}) =>
       inBrowser(what, async () => {
-        await page.goto("/dashboard/api");
-        await before();
-        await page.getByLabel("Key name").fill(name);
-        await page.getByRole("button", { name: "Create key" }).click();
+        await submitOnApiPage(before, "Key name", name, "Create key");
         const key = ((await page.getByTestId("new-key-value").textContent()) ?? "").trim();
         check(/^tg_(test|live)_/.test(key), "the dashboard showed no API key");
         return key;
