@@ -4,6 +4,7 @@ export {
   sendEmailOnce,
   recordEmail,
   sendRecordedEmail,
+  sendRecordedEmailsAfterResponse,
   sendPendingEmails,
   withoutSecrets,
   MAX_EMAIL_ATTEMPTS,

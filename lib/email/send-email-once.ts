@@ -1,4 +1,5 @@
 import "server-only";
+import { afterResponse } from "@/lib/after-response";
 import type { Database } from "@/lib/db";
 import { log, scrub } from "@/lib/log";
 import { getMailer, type Mailer } from "./mailer";
@@ -107,6 +108,16 @@ export function withoutSecrets<Body extends string | null>(body: Body): Body {
 }
 
 type Deliverable = Pick<EmailToSend, "cause" | "kind" | "to" | "subject" | "text" | "html">;
+
+/**
+ * Sends emails `recordEmail` recorded once the response is sent (and so after their transaction
+ * committed): an SMTP relay's latency or failure must never fail or slow what made them (a webhook
+ * delivery Stripe would retry, an invitation). A send that fails, or dies with the process, is retried
+ * by the email job (`sendPendingEmails`).
+ */
+export function sendRecordedEmailsAfterResponse(db: Database, emails: readonly EmailToSend[]): void {
+  for (const email of emails) afterResponse(`email.${email.kind}`, () => sendRecordedEmail(db, email));
+}
 
 async function deliver(
   db: Database,

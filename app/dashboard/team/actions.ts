@@ -3,19 +3,16 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { afterResponse } from "@/lib/after-response";
 import { forgetCaller } from "@/lib/api/resolve-customer";
 import type { Account } from "@/lib/auth/session";
 import { validatedActionWithAccount, type ActionState } from "@/lib/auth/validated-action";
 import { getConfig } from "@/lib/config";
 import { getDb } from "@/lib/db";
-import { recordInvitationEmail, sendRecordedEmail, type EmailToSend } from "@/lib/email";
+import { issueInvitationWithEmail, type InvitationSender } from "@/lib/teams/invitation-email";
 import {
   createInvitation,
-  invitationPath,
   resendInvitation,
   revokeInvitation,
-  type OnInvitationIssued,
   type IssuedInvitation,
 } from "@/lib/teams/invitations";
 import {
@@ -44,11 +41,13 @@ export const inviteMemberAction = validatedActionWithAccount(
     role,
   }),
   async ({ email, role }, account): Promise<InviteState> => {
-    const invitation = await invite(account, (onIssued) =>
-      createInvitation(getDb(), account, { email, role }, undefined, onIssued),
+    const issued = await issueInvitationWithEmail(
+      getDb(),
+      (onIssued) => createInvitation(getDb(), account, { email, role }, undefined, onIssued),
+      senderOf(account),
     );
     revalidatePath("/dashboard/team");
-    return invitation;
+    return invited(issued);
   },
   {
     permission: "members:manage",
@@ -61,11 +60,13 @@ export const inviteMemberAction = validatedActionWithAccount(
 export const resendInvitationAction = validatedActionWithAccount(
   z.object({ id: z.uuid("That invitation does not exist.") }),
   async ({ id }, account): Promise<InviteState> => {
-    const invitation = await invite(account, (onIssued) =>
-      resendInvitation(getDb(), account, id, undefined, onIssued),
+    const issued = await issueInvitationWithEmail(
+      getDb(),
+      (onIssued) => resendInvitation(getDb(), account, id, undefined, onIssued),
+      senderOf(account),
     );
     revalidatePath("/dashboard/team");
-    return invitation;
+    return invited(issued);
   },
   {
     permission: "members:manage",
@@ -164,33 +165,22 @@ export const switchTeamAction = validatedActionWithAccount(
   },
 );
 
-/**
- * Issues an invitation (`issue`), its email recorded in the same transaction and sent after the
- * answer, once; a send that fails or dies with the process is left to the email job. The link is
- * shown once to the inviter too, so it works without email.
- */
-async function invite(
-  account: Account,
-  issue: (onIssued: OnInvitationIssued) => Promise<IssuedInvitation>,
-): Promise<InviteState> {
-  const base = getConfig().auth.appBaseUrl.replace(/\/$/, "");
-  const recorded: EmailToSend[] = [];
-  const invitation = await issue(async (tx, issued) => {
-    const email = await recordInvitationEmail(
-      tx,
-      { ...issued, role: roleLabel(issued.role), link: `${base}${invitationPath(issued.token)}` },
-      { customerId: account.customerId, inviterName: account.name ?? account.email },
-    );
-    if (email) recorded.push(email);
-  });
-  for (const email of recorded) {
-    afterResponse("team.invitation_email", () => sendRecordedEmail(getDb(), email));
-  }
+/** The signed-in person as the sender of an invitation from the active team. */
+function senderOf(account: Account): InvitationSender {
+  return {
+    appBaseUrl: getConfig().auth.appBaseUrl,
+    customerId: account.customerId,
+    inviterName: account.name ?? account.email,
+  };
+}
+
+/** A new invitation as the form shows it: its link, shown once. */
+function invited({ invitation, link }: { invitation: IssuedInvitation; link: string }): InviteState {
   return {
     status: "invited",
     email: invitation.email,
     role: invitation.role,
-    link: `${base}${invitationPath(invitation.token)}`,
+    link,
     expiresAt: invitation.expiresAt.toISOString(),
   };
 }

@@ -2,6 +2,8 @@ import "server-only";
 import type Stripe from "stripe";
 import type { Database } from "@/lib/db";
 import { forgetCustomerAccess } from "@/lib/billing/access-cache";
+// The module, not lib/email's index: that pulls in the email jobs, which read billing.
+import { sendRecordedEmailsAfterResponse } from "@/lib/email/send-email-once";
 import { activeEntitlementSummaryUpdated } from "./active-entitlement-summary-updated";
 import { checkoutSessionCompleted } from "./checkout-session-completed";
 import { idOf, type EventContext, type EventHandler } from "./context";
@@ -9,7 +11,7 @@ import { customerDeleted } from "./customer-deleted";
 import { customerSubscriptionChanged } from "./customer-subscription-changed";
 import { isHandledEvent, type HandledEvent, type HandledEventType } from "./event-types";
 import { invoiceChanged } from "./invoice-changed";
-import { recordEventEmails, sendEventEmails } from "./send-event-emails";
+import { recordEventEmails } from "./send-event-emails";
 
 /** What the webhook did with an event; sent back to Stripe as the response body. */
 export interface Receipt {
@@ -89,6 +91,6 @@ export async function applyStripeEvent(db: Database, stripe: Stripe, event: Stri
   }, TRANSACTION);
 
   if (result.customerId) await forgetCustomerAccess(result.customerId);
-  sendEventEmails(db, result.emails);
+  sendRecordedEmailsAfterResponse(db, result.emails);
   return result.receipt;
 }

@@ -1,10 +1,8 @@
 import "server-only";
 import type Stripe from "stripe";
-import { afterResponse } from "@/lib/after-response";
-import type { Database } from "@/lib/db";
 // The modules, not lib/email's index: that pulls in the email jobs, which read billing.
 import { recordPaymentFailedEmail } from "@/lib/email/payment-failed";
-import { sendRecordedEmail, type EmailToSend } from "@/lib/email/send-email-once";
+import type { EmailToSend } from "@/lib/email/send-email-once";
 import type { Tx } from "./context";
 
 /**
@@ -21,13 +19,4 @@ export async function recordEventEmails(
   if (event.type !== "invoice.payment_failed") return [];
   const email = await recordPaymentFailedEmail(tx, customerId, event.data.object);
   return email ? [email] : [];
-}
-
-/**
- * Sends recorded emails after the response (and so after their transaction committed): an SMTP
- * relay's latency or failure must never fail or slow the delivery, which Stripe would retry. A send
- * that fails, or dies with the process, is retried by the email job (`sendPendingEmails`).
- */
-export function sendEventEmails(db: Database, emails: EmailToSend[]): void {
-  for (const email of emails) afterResponse(`email.${email.kind}`, () => sendRecordedEmail(db, email));
 }
